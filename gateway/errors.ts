@@ -1,0 +1,128 @@
+// Every error a client can get from Corral, in one table. The README's error
+// section is written from this table; tests refer to the codes, not to wording.
+
+export type Dialect = 'ollama' | 'openai'
+
+interface ErrorDef {
+  status: number
+  message: string
+  /** OpenAI's `error.type` for this error. */
+  type: string
+}
+
+export const ERRORS = {
+  CORRAL_ERR_NO_KEY: { status: 401, message: 'missing API key', type: 'invalid_request_error' },
+  CORRAL_ERR_BAD_KEY: { status: 401, message: 'invalid API key', type: 'invalid_request_error' },
+  CORRAL_ERR_SCOPE: {
+    status: 403,
+    message: 'this key may not use this endpoint',
+    type: 'permission_error',
+  },
+  CORRAL_ERR_IP: {
+    status: 403,
+    message: 'your address may not use this gateway',
+    type: 'permission_error',
+  },
+  CORRAL_ERR_MODEL: {
+    status: 403,
+    message: 'this key may not use this model',
+    type: 'permission_error',
+  },
+  CORRAL_ERR_NOT_FOUND: { status: 404, message: 'not found', type: 'invalid_request_error' },
+  CORRAL_ERR_MODEL_NOT_FOUND: {
+    status: 404,
+    message: 'model not found, try pulling it first',
+    type: 'invalid_request_error',
+  },
+  CORRAL_ERR_BAD_REQUEST: { status: 400, message: 'bad request', type: 'invalid_request_error' },
+  CORRAL_ERR_BAD_JSON: {
+    status: 400,
+    message: 'request body is not valid JSON',
+    type: 'invalid_request_error',
+  },
+  CORRAL_ERR_ENCODING: {
+    status: 415,
+    message: 'compressed request bodies are not accepted; send the body uncompressed',
+    type: 'invalid_request_error',
+  },
+  CORRAL_ERR_TOO_LARGE: {
+    status: 413,
+    message: 'request body is too large',
+    type: 'invalid_request_error',
+  },
+  CORRAL_ERR_RATE: { status: 429, message: 'rate limit exceeded', type: 'rate_limit_error' },
+  CORRAL_ERR_TOKENS: {
+    status: 429,
+    message: 'token limit exceeded',
+    type: 'rate_limit_error',
+  },
+  CORRAL_ERR_CONCURRENCY: {
+    status: 429,
+    message: 'too many requests in flight for this key',
+    type: 'rate_limit_error',
+  },
+  CORRAL_ERR_QUEUE_FULL: {
+    status: 503,
+    message: 'the backends are busy and this key has too many requests waiting',
+    type: 'server_error',
+  },
+  CORRAL_ERR_QUEUE_TIMEOUT: {
+    status: 503,
+    message: 'the backends stayed busy for too long',
+    type: 'server_error',
+  },
+  CORRAL_ERR_NO_BACKEND: {
+    status: 503,
+    message: 'no backend is available',
+    type: 'server_error',
+  },
+  CORRAL_ERR_BACKEND: {
+    status: 502,
+    message: 'the backend failed to answer',
+    type: 'server_error',
+  },
+  CORRAL_ERR_BACKEND_TIMEOUT: {
+    status: 504,
+    message: 'the backend took too long to answer',
+    type: 'server_error',
+  },
+  CORRAL_ERR_STREAM_BROKEN: {
+    status: 502,
+    message: 'the backend stopped in the middle of the response',
+    type: 'server_error',
+  },
+  CORRAL_ERR_INTERNAL: { status: 500, message: 'internal error', type: 'server_error' },
+} as const satisfies Record<string, ErrorDef>
+
+export type ErrorCode = keyof typeof ERRORS
+
+/** A refusal or failure that reaches the client as a status and a message in its dialect. */
+export class CorralError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly headers: Record<string, string>
+
+  constructor(
+    code: ErrorCode,
+    opts: { message?: string; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(opts.message ?? ERRORS[code].message, { cause: opts.cause })
+    this.name = 'CorralError'
+    this.code = code
+    this.status = ERRORS[code].status
+    this.headers = opts.headers ?? {}
+  }
+}
+
+/** The dialect a path answers in: OpenAI's shape under /v1, Ollama's everywhere else. */
+export function dialectOf(path: string): Dialect {
+  return path.startsWith('/v1/') || path === '/v1' ? 'openai' : 'ollama'
+}
+
+/** The JSON body of an error in the client's dialect. */
+export function errorBody(dialect: Dialect, code: ErrorCode, message: string): unknown {
+  if (dialect === 'openai') {
+    return { error: { message, type: ERRORS[code].type, param: null, code: code.toLowerCase() } }
+  }
+  return { error: message }
+}

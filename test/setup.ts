@@ -1,0 +1,1 @@
+// Shared test setup: the Electron fake is mocked here once for every suite.
