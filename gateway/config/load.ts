@@ -1,7 +1,14 @@
 // Turning bytes into a valid Config: parse, migrate, fill defaults, check.
 // Pure functions: the store does the I/O.
+import { FormatRegistry } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, CONFIG_VERSION, type Config } from './schema.js'
+
+// TypeBox checks no string formats until they are registered.
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set('date-time', (v) => ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)))
+}
 
 export class ConfigError extends Error {
   constructor(

@@ -1,0 +1,161 @@
+// buildGateway: the LAN-facing Fastify app. It answers the Ollama API, the
+// OpenAI-compatible API, /metrics, /connect and nothing else. It does not listen.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Corral } from './core.js'
+import type { Config } from './config/schema.js'
+import { CorralError, dialectOf, errorBody, type ErrorCode } from './errors.js'
+import { ROUTES } from './proxy/routes.js'
+import { authenticate } from './auth/hook.js'
+import { createProxyHandler } from './proxy/handler.js'
+import { registerAdminRoutes } from './control/go-compat.js'
+import { registerConnectPage } from './control/connect-page.js'
+import { registerMetricsRoute } from './control/metrics-route.js'
+import { registerKeyRateLimit } from './limits/fastify.js'
+import { finishRecord, recordReply } from './proxy/record.js'
+import './proxy/context.js'
+
+/** Fastify's own ceiling; the configured limit (hot-reloadable) is enforced per request. */
+const HARD_BODY_LIMIT_BYTES = 1024 * 1024 * 1024
+
+export interface GatewayOptions {
+  /** Where the built UI lives (for the connect page); null when not built. */
+  uiDir?: string | null
+}
+
+export async function buildGateway(
+  corral: Corral,
+  opts: GatewayOptions = {},
+): Promise<FastifyInstance> {
+  const server = corral.config.server
+  const app = Fastify({
+    logger: false,
+    bodyLimit: HARD_BODY_LIMIT_BYTES,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    requestTimeout: server.requestTimeoutMs,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // A path means exactly what it says: no trailing-slash or case folding, so
+    // the scope check and the forwarded path can never disagree.
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 300 },
+    rewriteUrl: (req) => rewrite(req.url ?? '/', corral.snapshot.config),
+  })
+  app.server.headersTimeout = server.headersTimeoutMs
+
+  // Bodies are read by the handler (with the configured limit, or streamed for
+  // blobs), never parsed by Fastify: the proxy decides what to look at.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload))
+
+  app.decorateRequest('corral', null as never)
+  app.addHook('onRequest', (request, reply, done) => {
+    const snapshot = corral.snapshot
+    const peer = request.raw.socket.remoteAddress ?? ''
+    const clientIp = snapshot.access.clientIp(peer, request.headers['x-forwarded-for'])
+    request.corral = {
+      startedAt: corral.now(),
+      snapshot,
+      dialect: dialectOf(request.url),
+      clientIp,
+      route: request.routeOptions.config.route ?? null,
+      key: null,
+      model: null,
+      backend: null,
+      ttfbMs: null,
+      queuedMs: 0,
+      queued: false,
+      promptTokens: null,
+      completionTokens: null,
+      outcome: 'refused',
+      recorded: false,
+      hijacked: false,
+    }
+    corral.stats.requestStarted()
+    // Address first: a refused peer learns nothing about keys.
+    if (!snapshot.access.isAllowed(clientIp)) return sendError(reply, 'CORRAL_ERR_IP')
+    const route = request.corral.route
+    if (!route) return done()
+    const denied = authenticate(request, snapshot, route.scope, corral.now())
+    if (denied) return sendError(reply, denied)
+    done()
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    recordReply(corral, request, reply.statusCode)
+    done()
+  })
+  app.addHook('onRequestAbort', (request, done) => {
+    const state = request.corral
+    if (state && !state.hijacked) {
+      state.outcome = 'client_aborted'
+      finishRecord(corral, request, 499)
+    }
+    done()
+  })
+
+  await registerKeyRateLimit(app, corral)
+
+  const handler = createProxyHandler(corral)
+  for (const route of ROUTES) {
+    app.route({ method: route.methods, url: route.path, config: { route }, handler })
+  }
+  registerAdminRoutes(app, corral)
+  registerMetricsRoute(app, corral)
+  registerConnectPage(app, opts.uiDir ?? null)
+
+  app.setNotFoundHandler((request, reply) => {
+    sendError(reply, 'CORRAL_ERR_NOT_FOUND', `${request.method} ${pathOnly(request.url)} is not served`)
+  })
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (err instanceof CorralError) return sendError(reply, err.code, err.message, err.headers)
+    const status = err.statusCode ?? 500
+    if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, 'CORRAL_ERR_TOO_LARGE')
+    }
+    if (status >= 400 && status < 500) return sendError(reply, 'CORRAL_ERR_BAD_REQUEST', err.message)
+    corral.logger.error(`Unhandled error on ${request.method} ${pathOnly(request.url)}`, { err })
+    return sendError(reply, 'CORRAL_ERR_INTERNAL')
+  })
+  return app
+}
+
+/** Answer with an error in the client's dialect (Ollama or OpenAI). */
+export function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message?: string,
+  headers: Record<string, string> = {},
+): FastifyReply {
+  const req: FastifyRequest = reply.request
+  const dialect = req.corral?.dialect ?? dialectOf(req.url)
+  const err = new CorralError(code, { message })
+  return reply
+    .code(err.status)
+    .headers(headers)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(errorBody(dialect, code, err.message)))
+}
+
+/** Apply the base path and a custom metrics path before routing. */
+function rewrite(url: string, config: Config): string {
+  const u = stripBasePath(url, config.server.basePath)
+  const metricsPath = config.metrics.path
+  if (metricsPath !== '/metrics' && pathOnly(u) === metricsPath) {
+    return '/metrics' + u.slice(metricsPath.length)
+  }
+  return u
+}
+
+/** Serve every path under an optional base path too (e.g. `/ollama/api/chat`). */
+export function stripBasePath(url: string, basePath: string): string {
+  if (!basePath) return url
+  if (url === basePath) return '/'
+  if (url.startsWith(basePath) && (url[basePath.length] === '/' || url[basePath.length] === '?')) {
+    const rest = url.slice(basePath.length)
+    return rest.startsWith('?') ? '/' + rest : rest
+  }
+  return url
+}
+
+function pathOnly(url: string): string {
+  const q = url.indexOf('?')
+  return (q === -1 ? url : url.slice(0, q)).slice(0, 200)
+}

@@ -1,0 +1,36 @@
+// The key check every gateway route (but /connect) goes through.
+import type { FastifyRequest } from 'fastify'
+import type { Scope } from '../config/schema.js'
+import type { ErrorCode } from '../errors.js'
+import type { Snapshot } from '../runtime.js'
+import { keyFromHeaders } from './headers.js'
+
+/**
+ * Find and check the request's key; on success it is set on `request.corral`.
+ * Unknown, revoked and expired keys get the same answer, so a status code
+ * tells an attacker nothing about which keys exist.
+ */
+export function authenticate(
+  request: FastifyRequest,
+  snapshot: Snapshot,
+  scope: Scope,
+  now: number,
+): ErrorCode | null {
+  if (countHeader(request.raw.rawHeaders, 'authorization') > 1) return 'CORRAL_ERR_BAD_KEY'
+  const presented = keyFromHeaders(request.headers, snapshot.config.auth.headerName)
+  if (!presented.ok) return presented.reason === 'missing' ? 'CORRAL_ERR_NO_KEY' : 'CORRAL_ERR_BAD_KEY'
+  const checked = snapshot.keys.check(presented.key, now)
+  if (!checked.ok) return 'CORRAL_ERR_BAD_KEY'
+  request.corral.key = checked.key
+  if (!checked.key.scopes.has(scope)) return 'CORRAL_ERR_SCOPE'
+  return null
+}
+
+/** Node keeps only the first Authorization header; two of them must not pass silently. */
+function countHeader(raw: string[], name: string): number {
+  let n = 0
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) n += 1
+  }
+  return n
+}

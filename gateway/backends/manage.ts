@@ -1,0 +1,137 @@
+// Adding, changing and removing backends (control API and CLI), and how a
+// backend is shown to people.
+import type { BackendRecord } from '../config/schema.js'
+import type { UpdateConfig } from '../auth/manage.js'
+import type { Candidate } from '../discovery/mdns.js'
+import { newId } from '../util/ids.js'
+import type { BackendState } from './pool.js'
+
+export class BackendInputError extends Error {
+  override name = 'BackendInputError'
+}
+
+export interface BackendInput {
+  url?: string
+  candidate?: string
+  name?: string
+  key?: string | null
+  weight?: number
+  capacity?: number
+  enabled?: boolean
+}
+
+/** `host:port`, `host` or a URL → `http(s)://host:port` (Ollama's default port when none). */
+export function normalizeBackendUrl(input: string): string {
+  const raw = input.trim()
+  const withScheme = /^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`
+  let u: URL
+  try {
+    u = new URL(withScheme)
+  } catch {
+    throw new BackendInputError(`"${input}" is not a backend address (try http://host:11434)`)
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new BackendInputError(`"${input}": only http and https backends are supported`)
+  }
+  if (u.pathname !== '/' || u.search || u.hash || u.username) {
+    throw new BackendInputError(`"${input}": give the backend's address only, without a path`)
+  }
+  if (!u.port && u.protocol === 'http:') u.port = '11434'
+  return `${u.protocol}//${u.host}`
+}
+
+export async function addBackend(
+  update: UpdateConfig,
+  input: BackendInput,
+  candidates: readonly Candidate[] = [],
+): Promise<BackendRecord> {
+  let url = input.url
+  let name = input.name
+  let source: BackendRecord['source'] = 'manual'
+  if (!url && input.candidate) {
+    const c = candidates.find((x) => x.name === input.candidate || x.url === input.candidate)
+    if (!c) throw new BackendInputError(`no service named "${input.candidate}" was found on the LAN`)
+    url = c.url
+    name ??= c.name
+    source = 'mdns'
+  }
+  if (!url) throw new BackendInputError('give a URL or the name of a candidate found on the LAN')
+  const normalized = normalizeBackendUrl(url)
+  const record: BackendRecord = {
+    id: newId(),
+    name: (name ?? new URL(normalized).host).slice(0, 100),
+    url: normalized,
+    key: input.key ?? null,
+    weight: input.weight ?? 1,
+    enabled: input.enabled ?? true,
+    capacity: input.capacity ?? 4,
+    source,
+  }
+  await update((c) => {
+    if (c.backends.some((b) => b.url === normalized)) {
+      throw new BackendInputError(`${normalized} is already a backend`)
+    }
+    c.backends.push(record)
+  })
+  return record
+}
+
+export async function updateBackend(
+  update: UpdateConfig,
+  idOrName: string,
+  patch: BackendInput,
+): Promise<BackendRecord> {
+  let result: BackendRecord | null = null
+  await update((c) => {
+    const b = findBackend(c.backends, idOrName)
+    if (patch.url !== undefined) b.url = normalizeBackendUrl(patch.url)
+    if (patch.name !== undefined) b.name = patch.name
+    if (patch.key !== undefined) b.key = patch.key
+    if (patch.weight !== undefined) b.weight = patch.weight
+    if (patch.capacity !== undefined) b.capacity = patch.capacity
+    if (patch.enabled !== undefined) b.enabled = patch.enabled
+    result = b
+  })
+  return result!
+}
+
+export async function removeBackend(update: UpdateConfig, idOrName: string): Promise<BackendRecord> {
+  let removed: BackendRecord | null = null
+  await update((c) => {
+    const b = findBackend(c.backends, idOrName)
+    removed = b
+    c.backends = c.backends.filter((x) => x !== b)
+  })
+  return removed!
+}
+
+export function findBackend(list: BackendRecord[], idOrName: string): BackendRecord {
+  const found =
+    list.find((b) => b.id === idOrName) ??
+    list.find((b) => b.name === idOrName) ??
+    list.find((b) => b.url === idOrName)
+  if (!found) throw new BackendInputError(`no backend with id, name or URL "${idOrName}"`)
+  return found
+}
+
+/** A backend as the UI and CLI show it; the upstream key is never echoed. */
+export function backendView(b: BackendState) {
+  return {
+    id: b.id,
+    name: b.record.name,
+    url: b.record.url,
+    source: b.record.source,
+    enabled: b.record.enabled,
+    weight: b.record.weight,
+    capacity: b.record.capacity,
+    hasKey: b.record.key !== null,
+    state: b.record.enabled ? b.state : 'disabled',
+    latencyMs: b.latencyMs,
+    lastError: b.lastError,
+    lastCheckedAt: b.lastCheckedAt,
+    version: b.version,
+    models: b.models ? [...b.models].sort() : [],
+    loaded: [...b.loaded].sort(),
+    inFlight: b.inFlight,
+  }
+}

@@ -1,0 +1,164 @@
+// The backends as the router sees them: health, models, load. Records come
+// from config; state (health, inventory, in-flight) lives here and survives
+// config reloads for backends whose id and URL did not change.
+import type { BackendRecord } from '../config/schema.js'
+
+export type HealthState = 'unknown' | 'up' | 'down'
+
+/** After this many failures in a row, a backend's circuit opens. */
+const FAILURES_TO_TRIP = 3
+const BACKOFF_BASE_MS = 1_000
+const BACKOFF_MAX_MS = 60_000
+
+export interface BackendState {
+  readonly id: string
+  record: BackendRecord
+  /** `http://host:port`, no trailing slash or path. */
+  origin: string
+  state: HealthState
+  /** Last health-check round trip. */
+  latencyMs: number | null
+  lastError: string | null
+  lastCheckedAt: number | null
+  /** Models present (`/api/tags`), normalised; null until first known. */
+  models: Set<string> | null
+  /** Models loaded in memory (`/api/ps`), normalised. */
+  loaded: Set<string>
+  /** Requests sent to it and not finished. */
+  inFlight: number
+  consecutiveFailures: number
+  /** While the circuit is open, no traffic until this time (then one probe). */
+  openUntil: number
+  /** Ollama's version, from the health check. */
+  version: string | null
+}
+
+/** Ollama treats `llama3.2` and `llama3.2:latest` as the same model. */
+export function normalizeModel(name: string): string {
+  const n = name.trim().toLowerCase()
+  const slash = n.lastIndexOf('/')
+  return n.indexOf(':', slash + 1) === -1 ? `${n}:latest` : n
+}
+
+export function originOf(url: string): string {
+  const u = new URL(url)
+  return `${u.protocol}//${u.host}`
+}
+
+export class BackendPool {
+  private states = new Map<string, BackendState>()
+  private rr = 0
+  private readonly now: () => number
+
+  constructor(opts: { now?: () => number } = {}) {
+    this.now = opts.now ?? Date.now
+  }
+
+  /** Take the backend list from a (re)loaded config, keeping live state. */
+  sync(records: readonly BackendRecord[]): void {
+    const next = new Map<string, BackendState>()
+    for (const record of records) {
+      const origin = originOf(record.url)
+      const prev = this.states.get(record.id)
+      if (prev && prev.origin === origin) {
+        prev.record = record
+        next.set(record.id, prev)
+      } else {
+        next.set(record.id, freshState(record, origin))
+      }
+    }
+    this.states = next
+  }
+
+  list(): BackendState[] {
+    return [...this.states.values()]
+  }
+
+  get(id: string): BackendState | undefined {
+    return this.states.get(id)
+  }
+
+  /** Enabled and not known to be down (a tripped circuit past its back-off gets one try). */
+  isUsable(b: BackendState, now = this.now()): boolean {
+    if (!b.record.enabled) return false
+    if (b.openUntil > now) return false
+    return b.state !== 'down' || b.openUntil !== 0
+  }
+
+  /**
+   * Backends that can serve `model` (null: any), best first: has it loaded,
+   * then least outstanding work per weight, round-robin among equals.
+   * `load` adds work the pool does not see (requests waiting in a queue).
+   */
+  candidates(
+    model: string | null,
+    strategy: 'least-outstanding' | 'round-robin',
+    load: (b: BackendState) => number = () => 0,
+  ): BackendState[] {
+    const now = this.now()
+    const want = model === null ? null : normalizeModel(model)
+    const usable = this.list().filter(
+      (b) => this.isUsable(b, now) && (want === null || b.models === null || b.models.has(want)),
+    )
+    if (usable.length <= 1) return usable
+    const start = this.rr++ % usable.length
+    const rotated = [...usable.slice(start), ...usable.slice(0, start)]
+    if (strategy === 'round-robin') return rotated
+    const score = (b: BackendState) => (b.inFlight + load(b)) / b.record.weight
+    return rotated
+      .map((b, i) => ({ b, i, loaded: want !== null && b.loaded.has(want) ? 0 : 1, s: score(b) }))
+      .sort((x, y) => x.loaded - y.loaded || x.s - y.s || x.i - y.i)
+      .map((x) => x.b)
+  }
+
+  /** Does any enabled backend list this model? (Distinguishes 404 from 503.) */
+  anyHasModel(model: string): boolean {
+    const want = normalizeModel(model)
+    return this.list().some((b) => b.record.enabled && (b.models === null || b.models.has(want)))
+  }
+
+  /**
+   * A request failed at this backend. `hard` failures (nothing listening,
+   * connect timeout) open the circuit at once; soft ones (5xx, resets) after
+   * a few in a row.
+   */
+  markFailure(b: BackendState, error: string, hard = false): void {
+    b.consecutiveFailures += 1
+    b.lastError = error
+    if (hard || b.consecutiveFailures >= FAILURES_TO_TRIP || b.state !== 'up') {
+      const backoff = Math.min(
+        BACKOFF_MAX_MS,
+        BACKOFF_BASE_MS * 2 ** Math.max(0, b.consecutiveFailures - FAILURES_TO_TRIP),
+      )
+      b.state = 'down'
+      b.openUntil = this.now() + backoff
+    }
+  }
+
+  markSuccess(b: BackendState): void {
+    b.consecutiveFailures = 0
+    b.openUntil = 0
+    if (b.state !== 'up') {
+      b.state = 'up'
+      b.lastError = null
+    }
+  }
+}
+
+function freshState(record: BackendRecord, origin: string): BackendState {
+  return {
+    id: record.id,
+    record,
+    origin,
+    state: 'unknown',
+    latencyMs: null,
+    lastError: null,
+    lastCheckedAt: null,
+    models: null,
+    loaded: new Set(),
+    inFlight: 0,
+    consecutiveFailures: 0,
+    openUntil: 0,
+    version: null,
+  }
+}

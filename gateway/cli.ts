@@ -1,0 +1,146 @@
+// `corral`: serve, keys, backends, access, stats, status, import.
+// stdout carries only results; diagnostics go to stderr.
+import { parseArgs } from 'node:util'
+import path from 'node:path'
+import { defaultDataDir } from './config/paths.js'
+import { CliError, findServer, makeContext, type CliContext } from './cli/context.js'
+import type { Flags } from './cli/keys.js'
+
+// Each command's module is loaded only when that command runs: `corral keys list`
+// should not pay for loading the whole gateway.
+import { VERSION } from './version.js'
+
+const USAGE = `corral ${VERSION}: share your Ollama on the LAN, safely.
+
+Usage:
+  corral serve [--host H] [--port P] [--control-port C] [--backend URL]... [--pull MODEL]... [--no-mdns]
+  corral keys create --name N [--scopes inference,models,metrics,admin] [--models a,b]
+                     [--rpm N | --requests N --window S] [--tpm N] [--concurrency N]
+                     [--max-tokens N] [--expires 7d]
+  corral keys list | update ID [options as create] | revoke ID
+  corral backends list | add URL|NAME [--name N] [--key K] [--weight N] | remove ID
+  corral access list | allow CIDR | deny CIDR | trust CIDR | remove CIDR [--list allow|deny|trustedProxies]
+  corral stats [--since 1h] [--by key|backend|model]
+  corral status
+  corral import FILE... [--dry-run]
+
+Every command takes --data-dir D (default: ${defaultDataDir()}, or CORRAL_DATA_DIR)
+and --json (machine-readable output on stdout).`
+
+const OPTIONS = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'control-port': { type: 'string' },
+  backend: { type: 'string', multiple: true },
+  pull: { type: 'string', multiple: true },
+  mdns: { type: 'boolean' },
+  'no-mdns': { type: 'boolean' },
+  name: { type: 'string' },
+  scopes: { type: 'string' },
+  models: { type: 'string' },
+  rpm: { type: 'string' },
+  requests: { type: 'string' },
+  window: { type: 'string' },
+  tpm: { type: 'string' },
+  concurrency: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  expires: { type: 'string' },
+  key: { type: 'string' },
+  weight: { type: 'string' },
+  list: { type: 'string' },
+  since: { type: 'string' },
+  by: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (err) {
+    process.stderr.write(`corral: ${(err as Error).message}\n\n${USAGE}\n`)
+    return 2
+  }
+  const flags = parsed.values as Flags
+  if (flags['no-mdns']) flags.mdns = false
+  const [command, sub, ...rest] = parsed.positionals
+  if (flags.version) {
+    process.stdout.write(`${VERSION}\n`)
+    return 0
+  }
+  if (flags.help || !command || command === 'help') {
+    process.stdout.write(USAGE + '\n')
+    return command || flags.help ? 0 : 2
+  }
+  const dataDir = path.resolve(typeof flags['data-dir'] === 'string' ? flags['data-dir'] : defaultDataDir())
+  const ctx = makeContext(dataDir, flags.json === true)
+  try {
+    await run(ctx, command, sub, rest, flags)
+    return 0
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`corral: ${err.message}\n`)
+      return err.exitCode
+    }
+    process.stderr.write(`corral: ${(err as Error).message}\n`)
+    return 1
+  }
+}
+
+async function run(ctx: CliContext, command: string, sub: string | undefined, rest: string[], flags: Flags) {
+  switch (command) {
+    case 'serve':
+      return (await import('./cli/serve.js')).serveCommand(ctx, flags)
+    case 'keys':
+      return (await import('./cli/keys.js')).keysCommand(ctx, sub, rest, flags)
+    case 'backends':
+      return (await import('./cli/backends.js')).backendsCommand(ctx, sub, rest, flags)
+    case 'access':
+      return (await import('./cli/backends.js')).accessCommand(ctx, sub, rest, flags)
+    case 'stats':
+      return (await import('./cli/stats.js')).statsCommand(ctx, flags)
+    case 'import': {
+      const files = [sub, ...rest].filter((x): x is string => !!x)
+      return (await import('./cli/import.js')).importCommand(ctx, files, flags)
+    }
+    case 'status':
+      return statusCommand(ctx)
+    default:
+      throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2)
+  }
+}
+
+async function statusCommand(ctx: CliContext): Promise<void> {
+  const server = await findServer(ctx.dataDir)
+  if (!server) {
+    if (ctx.json) return ctx.out(JSON.stringify({ running: false, dataDir: ctx.dataDir }))
+    throw new CliError(`Corral is not running for ${ctx.dataDir}. Start it: npx corral serve`, 3)
+  }
+  const s = await server.get<StatusView>('/control/status')
+  if (ctx.json) return ctx.out(JSON.stringify({ running: true, ...s }))
+  const lines = [
+    `Corral ${s.version} is running (data: ${s.dataDir}).`,
+    s.sharing ? `Sharing on the LAN: ${s.urls.join('  ')}` : 'Sharing is off.',
+    `Control UI: ${server.info.url} (token in ${path.join(ctx.dataDir, 'control.json')})`,
+    `Keys: ${s.keys.active} active of ${s.keys.total}. In flight: ${s.live.inFlight}.`,
+    'Backends:',
+    ...s.backends.map((b) => `  ${b.name} ${b.url}: ${b.state}${b.latencyMs != null ? ` (${b.latencyMs} ms)` : ''}`),
+  ]
+  for (const w of s.warnings) lines.push(`WARNING: ${w}`)
+  ctx.out(lines.join('\n'))
+}
+
+interface StatusView {
+  version: string
+  dataDir: string
+  sharing: boolean
+  urls: string[]
+  keys: { total: number; active: number }
+  live: { inFlight: number }
+  backends: Array<{ name: string; url: string; state: string; latencyMs: number | null }>
+  warnings: string[]
+}

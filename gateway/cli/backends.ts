@@ -1,0 +1,139 @@
+// `corral backends list|add|remove` and `corral access list|allow|deny|remove`
+import { addBackend, removeBackend } from '../backends/manage.js'
+import { validateAccessEntry } from '../access/ip-filter.js'
+import { CliError, findServer, openStore, type CliContext } from './context.js'
+import { need, str, type Flags } from './keys.js'
+import { table } from './format.js'
+
+interface BackendRow {
+  id: string
+  name: string
+  url: string
+  state?: string
+  latencyMs?: number | null
+  models?: string[]
+  source: string
+}
+interface CandidateRow {
+  name: string
+  url: string
+  needsKey: boolean
+  app: string | null
+}
+
+export async function backendsCommand(ctx: CliContext, sub: string | undefined, args: string[], flags: Flags) {
+  const server = await findServer(ctx.dataDir)
+  switch (sub) {
+    case 'list':
+    case undefined: {
+      let data: { backends: BackendRow[]; candidates: CandidateRow[] }
+      if (server) data = await server.get('/control/backends')
+      else {
+        const store = openStore(ctx)
+        data = { backends: store.current.backends.map((b) => ({ ...b, key: undefined })), candidates: [] }
+        store.close()
+      }
+      if (ctx.json) return ctx.out(JSON.stringify(data))
+      const lines = [
+        table(
+          ['ID', 'NAME', 'URL', 'HEALTH', 'LATENCY', 'MODELS'],
+          data.backends.map((b) => [
+            b.id,
+            b.name,
+            b.url,
+            b.state ?? (server ? '-' : 'not running'),
+            b.latencyMs == null ? '-' : `${b.latencyMs} ms`,
+            (b.models ?? []).join(', ') || '-',
+          ]),
+        ),
+      ]
+      if (data.candidates.length > 0) {
+        lines.push('', 'Found on the LAN (add with: corral backends add NAME):')
+        lines.push(
+          table(
+            ['NAME', 'URL', 'NEEDS KEY', 'KIND'],
+            data.candidates.map((c) => [c.name, c.url, c.needsKey ? 'yes' : 'no', c.app ?? 'ollama']),
+          ),
+        )
+      }
+      return ctx.out(lines.join('\n'))
+    }
+    case 'add': {
+      const target = need(args[0], 'backends add URL|CANDIDATE [--name N] [--key K] [--weight N]')
+      const looksLikeAddress = /[:/.]/.test(target) || target === 'localhost'
+      const input = {
+        ...(looksLikeAddress ? { url: target } : { candidate: target }),
+        name: str(flags.name),
+        key: str(flags.key) ?? null,
+        weight: flags.weight === undefined ? undefined : Number(flags.weight),
+      }
+      const added = server
+        ? await server.call<BackendRow>('POST', '/control/backends', input)
+        : await withStore(ctx, (update) => addBackend(update, input))
+      return ctx.out(ctx.json ? JSON.stringify(added) : `Backend "${added.name}" added (${added.url}).`)
+    }
+    case 'remove': {
+      const id = need(args[0], 'backends remove ID|NAME')
+      const removed = server
+        ? await server.call<BackendRow>('DELETE', `/control/backends/${encodeURIComponent(id)}`)
+        : await withStore(ctx, (update) => removeBackend(update, id))
+      return ctx.out(ctx.json ? JSON.stringify(removed) : `Backend "${removed.name}" removed.`)
+    }
+    default:
+      throw new CliError(`unknown command "backends ${sub}" (list, add, remove)`, 2)
+  }
+}
+
+type AccessLists = { allow: string[]; deny: string[]; trustedProxies: string[] }
+const LISTS = ['allow', 'deny', 'trustedProxies'] as const
+
+export async function accessCommand(ctx: CliContext, sub: string | undefined, args: string[], flags: Flags) {
+  const server = await findServer(ctx.dataDir)
+  const show = (a: AccessLists) =>
+    ctx.out(
+      ctx.json
+        ? JSON.stringify(a)
+        : LISTS.map((l) => `${l}: ${a[l].length ? a[l].join(', ') : '(empty)'}`).join('\n'),
+    )
+  if (sub === 'list' || sub === undefined) {
+    if (server) return show(await server.get('/control/access'))
+    return withStore(ctx, async (_u, current) => show(current().access))
+  }
+  const entry = need(args[0], `access ${sub} ADDRESS|CIDR`)
+  if (sub === 'allow' || sub === 'deny' || sub === 'trust') {
+    const list = sub === 'trust' ? 'trustedProxies' : sub
+    const problem = validateAccessEntry(entry)
+    if (problem) throw new CliError(problem, 2)
+    if (server) return show(await server.call('POST', `/control/access/${list}`, { entry }))
+    return withStore(ctx, async (update) => show((await update((c) => void (c.access[list].includes(entry) || c.access[list].push(entry)))).access))
+  }
+  if (sub === 'remove') {
+    const from = (str(flags.list) ?? null) as (typeof LISTS)[number] | null
+    if (from && !LISTS.includes(from)) throw new CliError(`--list must be one of ${LISTS.join(', ')}`, 2)
+    return withStore(ctx, async (update, current) => {
+      const lists = from ? [from] : LISTS.filter((l) => current().access[l].includes(entry))
+      if (lists.length === 0) throw new CliError(`${entry} is in no access list`)
+      let result: AccessLists = current().access
+      for (const l of lists) {
+        result = server
+          ? await server.call('DELETE', `/control/access/${l}?entry=${encodeURIComponent(entry)}`)
+          : (await update((c) => void (c.access[l] = c.access[l].filter((e) => e !== entry)))).access
+      }
+      show(result)
+    })
+  }
+  throw new CliError(`unknown command "access ${sub}" (list, allow, deny, trust, remove)`, 2)
+}
+
+type Update = Parameters<typeof addBackend>[0]
+async function withStore<T>(
+  ctx: CliContext,
+  fn: (update: Update, current: () => ReturnType<typeof openStore>['current']) => Promise<T>,
+): Promise<T> {
+  const store = openStore(ctx)
+  try {
+    return await fn((m) => store.update(m), () => store.current)
+  } finally {
+    store.close()
+  }
+}

@@ -1,0 +1,103 @@
+// `corral serve`: the headless gateway, with the same UI in a browser.
+import type { Config } from '../config/schema.js'
+import { startCorral } from '../server.js'
+import { createDiscovery } from '../discovery/mdns.js'
+import { normalizeBackendUrl } from '../backends/manage.js'
+import { CliError, findServer, type CliContext } from './context.js'
+import { str, type Flags } from './keys.js'
+import { envOverlay } from './env.js'
+
+export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void> {
+  if (await findServer(ctx.dataDir)) {
+    throw new CliError(`Corral is already running for ${ctx.dataDir} (see corral status).`)
+  }
+  const port = optionalPort(flags.port, '--port')
+  const controlPort = optionalPort(flags['control-port'], '--control-port')
+  const flagBackends = ((flags.backend as string[] | undefined) ?? []).map((u) => normalizeBackendUrl(u))
+  const pulls = (flags.pull as string[] | undefined) ?? []
+  const mdns = flags.mdns !== false
+  const env = envOverlay(process.env, ctx.logger)
+  const overlay = (c: Config): Config => {
+    let next = env.apply(c)
+    if (flagBackends.length > 0) {
+      next = {
+        ...next,
+        backends: flagBackends.map((url, i) => ({
+          id: `flag-${i + 1}`,
+          name: new URL(url).host,
+          url,
+          key: null,
+          weight: 1,
+          enabled: true,
+          capacity: 4,
+          source: 'manual' as const,
+        })),
+      }
+    }
+    if (pulls.length > 0) {
+      const known = new Set(next.ensureModels.map((m) => m.model))
+      next = {
+        ...next,
+        ensureModels: [...next.ensureModels, ...pulls.filter((m) => !known.has(m)).map((model) => ({ model, backends: [] }))],
+      }
+    }
+    if (!mdns) next = { ...next, discovery: { ...next.discovery, mdns: false } }
+    return next
+  }
+
+  const running = await startCorral({
+    dataDir: ctx.dataDir,
+    logger: ctx.logger,
+    watchConfig: true,
+    overlay,
+    host: str(flags.host),
+    port: port ?? env.port,
+    controlPort,
+    sharing: true,
+    discovery: mdns ? createDiscovery({ browse: true, logger: ctx.logger }) : undefined,
+  })
+  const urls = running.sharing.urls()
+  if (ctx.json) {
+    ctx.out(JSON.stringify({ gateway: urls, control: running.controlUrl, ui: running.uiUrl, dataDir: ctx.dataDir }))
+  } else {
+    const keys = running.corral.config.keys.length
+    ctx.out(
+      [
+        `Corral is sharing Ollama on the LAN:`,
+        ...urls.map((u) => `  ${u}`),
+        ``,
+        `Open the control UI (this machine only):`,
+        `  ${running.uiUrl}`,
+        ``,
+        keys === 0
+          ? `No keys yet: create one with  npx corral keys create --name alice`
+          : `${keys} key(s) configured. Data: ${ctx.dataDir}`,
+      ].join('\n'),
+    )
+  }
+  for (const w of running.corral.localExposure() ? [running.corral.localExposure()!] : []) {
+    ctx.logger.warn(w)
+  }
+
+  await new Promise<void>((resolve) => {
+    let stopping = false
+    const stop = (signal: string) => {
+      if (stopping) return
+      stopping = true
+      ctx.logger.info(`${signal}: finishing requests in flight, then stopping.`)
+      running.close().then(resolve, (err: unknown) => {
+        ctx.logger.error(`Shutdown failed: ${(err as Error).message}`)
+        resolve()
+      })
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+  })
+}
+
+function optionalPort(v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new CliError(`${flag} must be a port number`, 2)
+  return n
+}

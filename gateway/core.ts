@@ -1,0 +1,173 @@
+// The composition root: one Corral holds the config, the compiled snapshot,
+// the backend pool and everything that keeps state across requests. The
+// gateway app, the control API, the CLI and the desktop app all drive it.
+import { EventEmitter } from 'node:events'
+import type { Dispatcher } from 'undici'
+import { ConfigStore } from './config/store.js'
+import { dataFiles } from './config/paths.js'
+import type { Config } from './config/schema.js'
+import { compileSnapshot, type Snapshot } from './runtime.js'
+import { BackendPool } from './backends/pool.js'
+import { HealthChecker } from './backends/health.js'
+import { createUpstreamAgent } from './proxy/forward.js'
+import { createLogger, type Logger } from './util/logger.js'
+import { newId } from './util/ids.js'
+import { Limiters } from './limits/limiters.js'
+import { StatsHub } from './stats/hub.js'
+import { createNoopDiscovery, type Discovery } from './discovery/mdns.js'
+import { localExposureWarning } from './backends/exposure.js'
+import { seedConfig } from './config/seed.js'
+export { localOllamaUrl, seedConfig } from './config/seed.js'
+import { DeviceTracker } from './auth/devices.js'
+import type { HealthState } from './backends/pool.js'
+
+export { VERSION } from './version.js'
+
+export interface CorralOptions {
+  dataDir: string
+  logger?: Logger
+  now?: () => number
+  /** Watch config.json for hand edits (on in `serve` and the app). */
+  watchConfig?: boolean
+  /** Applied to every loaded config in memory, never saved (env and flags). */
+  overlay?: (config: Config) => Config
+  discovery?: Discovery
+  /** Start health checks (off in some unit tests). */
+  healthChecks?: boolean
+  agent?: Dispatcher
+}
+
+export interface CorralEvents {
+  /** A backend's health changed (the tray and notifications listen). */
+  'backend-health': [{ id: string; name: string; from: HealthState; to: HealthState; error: string | null }]
+  /** A key was used from an address it had not been used from before. */
+  'new-device': [{ keyId: string; keyName: string; ip: string }]
+}
+
+export class Corral {
+  readonly events = new EventEmitter<CorralEvents>()
+  readonly dataDir: string
+  readonly store: ConfigStore
+  readonly logger: Logger
+  readonly now: () => number
+  readonly pool: BackendPool
+  readonly health: HealthChecker
+  readonly agent: Dispatcher
+  readonly limiters: Limiters
+  readonly stats: StatsHub
+  readonly discovery: Discovery
+  private snap: Snapshot
+  private readonly devices: DeviceTracker
+  private readonly overlay: (config: Config) => Config
+  private readonly ownsAgent: boolean
+
+  private constructor(opts: CorralOptions, store: ConfigStore, snap: Snapshot) {
+    this.dataDir = opts.dataDir
+    this.store = store
+    this.logger = opts.logger ?? createLogger()
+    this.now = opts.now ?? Date.now
+    this.overlay = opts.overlay ?? ((c) => c)
+    this.snap = snap
+    this.ownsAgent = !opts.agent
+    this.agent = opts.agent ?? createUpstreamAgent()
+    this.pool = new BackendPool({ now: this.now })
+    this.pool.sync(snap.config.backends)
+    const b = snap.config.balancer
+    this.health = new HealthChecker(
+      this.pool,
+      this.agent,
+      { intervalMs: b.healthIntervalMs, timeoutMs: b.healthTimeoutMs, path: b.healthPath },
+      this.logger,
+      this.now,
+    )
+    this.limiters = new Limiters(snap.config, this.now)
+    this.stats = StatsHub.open(dataFiles(this.dataDir), snap.config, this.logger, this.now)
+    this.stats.live.setQueueDepth(() => this.limiters.queueDepth())
+    this.discovery = opts.discovery ?? createNoopDiscovery()
+    this.devices = new DeviceTracker(this.dataDir, this.logger)
+    store.on('change', (next) => this.apply(next))
+    this.health.on('change', ({ backend, from, to }) => {
+      this.stats.metrics.setBackendHealth(backend.record.name, to === 'up')
+      this.events.emit('backend-health', { id: backend.id, name: backend.record.name, from, to, error: backend.lastError })
+    })
+  }
+
+  static open(opts: CorralOptions): Corral {
+    const logger = opts.logger ?? createLogger()
+    const overlay = opts.overlay ?? ((c: Config) => c)
+    const store = ConfigStore.open(opts.dataDir, {
+      logger,
+      watch: opts.watchConfig ?? false,
+      seed: seedConfig,
+      validate: (c) => void compileSnapshot(overlay(c)),
+    })
+    const corral = new Corral({ ...opts, logger }, store, compileSnapshot(overlay(store.current)))
+    corral.refreshGauges()
+    if (opts.healthChecks ?? true) corral.health.start()
+    return corral
+  }
+
+  /** The compiled config every request reads; replaced whole on reload. */
+  get snapshot(): Snapshot {
+    return this.snap
+  }
+
+  get config(): Config {
+    return this.snap.config
+  }
+
+  /** Change and save the config (validated, atomic); applies to the next request. */
+  update(mutator: (draft: Config) => Config | void): Promise<Config> {
+    return this.store.update(mutator)
+  }
+
+  newId(): string {
+    return newId()
+  }
+
+  /** Note who used a key from where; fires 'new-device' the first time. */
+  observeDevice(keyId: string, keyName: string, ip: string): void {
+    if (this.devices.observe(keyId, ip)) this.events.emit('new-device', { keyId, keyName, ip })
+  }
+
+  /** A warning when the local Ollama is reachable from the LAN without Corral, else null. */
+  localExposure(): string | null {
+    const local = this.config.backends.find((b) => b.source === 'local')
+    return localExposureWarning(local?.url ?? null)
+  }
+
+  private apply(persisted: Config): void {
+    try {
+      this.snap = compileSnapshot(this.overlay(persisted))
+    } catch (err) {
+      this.logger.error(`Config not applied: ${(err as Error).message}`)
+      return
+    }
+    const c = this.snap.config
+    this.pool.sync(c.backends)
+    const b = c.balancer
+    this.health.configure({
+      intervalMs: b.healthIntervalMs,
+      timeoutMs: b.healthTimeoutMs,
+      path: b.healthPath,
+    })
+    this.limiters.configure(c)
+    this.stats.configure(c)
+    this.refreshGauges()
+    // New backends get checked now rather than at the next interval.
+    void this.health.checkNow()
+  }
+
+  private refreshGauges(): void {
+    this.stats.metrics.setKeys(this.snap.keys.activeCount(this.now()))
+    this.stats.metrics.setBackends(this.snap.config.backends.length)
+  }
+
+  async close(): Promise<void> {
+    this.health.stop()
+    this.store.close()
+    await this.discovery.close().catch(() => {})
+    await this.stats.close()
+    if (this.ownsAgent) await this.agent.close().catch(() => {})
+  }
+}

@@ -1,0 +1,120 @@
+// The per-process limit state the proxy consults: one fair queue per
+// backend, the token meter and the concurrency gate. Settings come from
+// config and are re-applied on reload without dropping anyone queued.
+import type { Config } from '../config/schema.js'
+import type { BackendState } from '../backends/pool.js'
+import { CorralError } from '../errors.js'
+import { TokenMeter } from './token-bucket.js'
+import { ConcurrencyGate } from './concurrency.js'
+import { FairQueue, QueueFullError, QueueTimeoutError, type Release } from './fair-queue.js'
+
+export interface Slot {
+  release: () => void
+  waitedMs: number
+}
+
+export class Limiters {
+  readonly tokens: TokenMeter
+  readonly concurrency = new ConcurrencyGate()
+  private readonly queues = new Map<string, FairQueue>()
+  private queueSettings: Config['queue']
+
+  constructor(
+    config: Config,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = new TokenMeter({ now })
+    this.queueSettings = config.queue
+  }
+
+  configure(config: Config): void {
+    this.queueSettings = config.queue
+    const ids = new Set(config.backends.map((b) => b.id))
+    for (const [id, q] of this.queues) {
+      if (!ids.has(id)) continue
+      q.setLimits({
+        maxQueuedPerKey: config.queue.maxQueuedPerKey,
+        maxWaitMs: config.queue.maxWaitMs,
+      })
+      const capacity = config.backends.find((b) => b.id === id)?.capacity
+      if (capacity !== undefined) q.setCapacity(capacity)
+    }
+    // Queues of removed backends are dropped once they drain (their waiters finish normally).
+    for (const id of [...this.queues.keys()]) {
+      if (!ids.has(id) && this.queues.get(id)!.stats().active === 0) this.queues.delete(id)
+    }
+  }
+
+  private queueFor(b: BackendState): FairQueue {
+    let q = this.queues.get(b.id)
+    if (!q) {
+      q = new FairQueue({
+        capacity: b.record.capacity,
+        maxQueuedPerKey: this.queueSettings.maxQueuedPerKey,
+        maxWaitMs: this.queueSettings.maxWaitMs,
+        now: this.now,
+      })
+      this.queues.set(b.id, q)
+    }
+    return q
+  }
+
+  /** Wait for a slot on this backend, fairly across keys. */
+  async acquire(
+    b: BackendState,
+    keyId: string,
+    opts: { signal?: AbortSignal; priority?: boolean },
+  ): Promise<Slot> {
+    const release: Release = await this.queueFor(b).acquire(keyId, opts)
+    return { release, waitedMs: release.waitedMs }
+  }
+
+  /** Requests waiting for this backend (not yet sent). */
+  queued(b: BackendState): number {
+    return this.queues.get(b.id)?.stats().queued ?? 0
+  }
+
+  queueDepth(): number {
+    let n = 0
+    for (const q of this.queues.values()) n += q.stats().queued
+    return n
+  }
+
+  /** A queue refusal as the client's error, with Retry-After; null for other errors. */
+  queueError(err: unknown): CorralError | null {
+    if (err instanceof QueueFullError) {
+      return new CorralError('CORRAL_ERR_QUEUE_FULL', {
+        headers: { 'retry-after': String(err.retryAfterSeconds) },
+      })
+    }
+    if (err instanceof QueueTimeoutError) {
+      return new CorralError('CORRAL_ERR_QUEUE_TIMEOUT', {
+        headers: { 'retry-after': String(err.retryAfterSeconds) },
+      })
+    }
+    return null
+  }
+
+  /** Null when the key may go on; else the headers of the 429. */
+  checkTokens(keyId: string, perMinute: number | null): { headers: Record<string, string> } | null {
+    if (perMinute === null) return null
+    const r = this.tokens.check(keyId, perMinute)
+    if (r.ok) return null
+    return {
+      headers: {
+        'retry-after': String(Math.max(1, r.retryAfterSeconds)),
+        'ratelimit-limit': String(perMinute),
+        'ratelimit-remaining': '0',
+        'ratelimit-reset': String(Math.max(1, r.resetSeconds)),
+      },
+    }
+  }
+
+  chargeTokens(keyId: string, tokens: number): void {
+    this.tokens.charge(keyId, tokens)
+  }
+
+  acquireConcurrency(keyId: string, limit: number | null): (() => void) | null {
+    return this.concurrency.tryAcquire(keyId, limit)
+  }
+}

@@ -1,0 +1,75 @@
+// Reading a client's request body: bounded, uncompressed, and parsed only as
+// far as the gateway needs (the model name, the output cap).
+import type { Readable } from 'node:stream'
+import { CorralError } from '../errors.js'
+
+/** Refuse compressed bodies: limits and the model check must see the real bytes. */
+export function checkContentEncoding(value: string | undefined): void {
+  if (value === undefined) return
+  const v = value.trim().toLowerCase()
+  if (v !== '' && v !== 'identity') throw new CorralError('CORRAL_ERR_ENCODING')
+}
+
+/** Read a whole body, refusing (413) as soon as it passes `limit` bytes. */
+export async function readBody(
+  stream: Readable | undefined,
+  declaredLength: string | undefined,
+  limit: number,
+): Promise<Buffer> {
+  if (declaredLength !== undefined && Number(declaredLength) > limit) {
+    stream?.resume()
+    throw new CorralError('CORRAL_ERR_TOO_LARGE', {
+      message: `request body is too large (limit ${limit} bytes)`,
+      headers: { connection: 'close' },
+    })
+  }
+  if (!stream) return Buffer.alloc(0)
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of stream) {
+    const buf = chunk as Buffer
+    size += buf.length
+    if (size > limit) {
+      // Discard the rest rather than cut the socket, so the client reads the 413;
+      // the connection closes after it (the request timeout bounds an endless body).
+      stream.resume()
+      throw new CorralError('CORRAL_ERR_TOO_LARGE', {
+        message: `request body is too large (limit ${limit} bytes)`,
+        headers: { connection: 'close' },
+      })
+    }
+    chunks.push(buf)
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+}
+
+export type JsonBody = Record<string, unknown>
+
+export function parseJsonBody(buf: Buffer): JsonBody {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(buf.toString('utf8'))
+  } catch {
+    throw new CorralError('CORRAL_ERR_BAD_JSON')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new CorralError('CORRAL_ERR_BAD_JSON', { message: 'request body must be a JSON object' })
+  }
+  return parsed as JsonBody
+}
+
+/** The model a request names: `model`, or Ollama's older `name` (pull, show, delete). */
+export function modelOf(path: string, body: JsonBody): string | null {
+  if (path === '/api/copy') return str(body.source)
+  return str(body.model) ?? str(body.name)
+}
+
+/** Whether this request asks for a stream (Ollama streams unless told not to). */
+export function wantsStream(body: JsonBody | null, streamDefault: boolean): boolean {
+  if (!body || typeof body.stream !== 'boolean') return streamDefault
+  return body.stream
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null
+}

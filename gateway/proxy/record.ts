@@ -1,0 +1,48 @@
+// One stats record per request, written exactly once however the request ended.
+import type { FastifyRequest } from 'fastify'
+import type { Corral } from '../core.js'
+import type { RequestRecord } from '../stats/record.js'
+import { computeTokensPerSecond } from '../stats/record.js'
+
+/** Requests that were hijacked by the proxy: the relay knows how they ended. */
+export function finishRecord(corral: Corral, request: FastifyRequest, status: number): void {
+  const state = request.corral
+  if (state.recorded) return
+  state.recorded = true
+  corral.stats.record(buildRecord(corral, request, status), state.route?.path ?? 'other')
+}
+
+/** Replies Fastify sent itself: refusals, limits, merged model lists. */
+export function recordReply(corral: Corral, request: FastifyRequest, status: number): void {
+  const state = request.corral
+  // A hijacked request is recorded by the proxy once its relay ended (tokens known).
+  if (!state || state.recorded || state.hijacked) return
+  if (state.outcome === 'refused') state.outcome = status === 429 || status === 503 ? 'limited' : 'refused'
+  finishRecord(corral, request, status)
+}
+
+function buildRecord(corral: Corral, request: FastifyRequest, status: number): RequestRecord {
+  const state = request.corral
+  const now = corral.now()
+  const durationMs = now - state.startedAt
+  const q = request.url.indexOf('?')
+  return {
+    ts: state.startedAt,
+    keyId: state.key?.record.id ?? null,
+    keyName: state.key?.record.name ?? null,
+    clientIp: state.clientIp,
+    backend: state.backend,
+    model: state.model,
+    method: request.method,
+    path: (q === -1 ? request.url : request.url.slice(0, q)).slice(0, 200),
+    status,
+    durationMs,
+    ttfbMs: state.ttfbMs,
+    promptTokens: state.promptTokens,
+    completionTokens: state.completionTokens,
+    tokensPerSecond: computeTokensPerSecond(state.completionTokens, durationMs, state.ttfbMs),
+    queued: state.queued,
+    queueMs: state.queuedMs,
+    outcome: state.outcome,
+  }
+}

@@ -1,0 +1,53 @@
+// A config compiled for the hot path: keys indexed by hash, access lists as
+// ranges, model patterns as predicates, limits merged with the defaults.
+// Compiled once per config load; a request only does look-ups.
+import type { Config, Limits } from './config/schema.js'
+import { KeyIndex, type CompiledKey } from './auth/keys.js'
+import { compileAccess, type CompiledAccess } from './access/ip-filter.js'
+import { compileModelAllowlist } from './limits/models.js'
+
+export interface Snapshot {
+  readonly config: Config
+  readonly keys: KeyIndex
+  readonly access: CompiledAccess
+  /** Header names that may carry a key: stripped before forwarding. */
+  readonly keyHeaders: readonly string[]
+  readonly basePath: string
+  limitsFor(key: CompiledKey): Limits
+  modelAllowed(key: CompiledKey, model: string): boolean
+}
+
+/** Compile a config; throws (naming the bad entry) when it cannot be used. */
+export function compileSnapshot(config: Config): Snapshot {
+  const keys = new KeyIndex(config.keys)
+  const access = compileAccess(config.access)
+  const defaults = config.limits.defaults
+  const limitsById = new Map<string, Limits>()
+  const modelsById = new Map<string, (model: string) => boolean>()
+  for (const k of config.keys) {
+    const own = Object.fromEntries(
+      Object.entries(k.limits).filter(([, v]) => v !== undefined),
+    ) as Partial<Limits>
+    limitsById.set(k.id, { ...defaults, ...own })
+    modelsById.set(k.id, compileModelAllowlist(k.models))
+  }
+  const custom = config.auth.headerName.toLowerCase()
+  const keyHeaders = ['authorization', 'x-api-key', ...(custom ? [custom] : [])]
+  const unlimited: Limits = {
+    requests: null,
+    windowSeconds: 60,
+    tokensPerMinute: null,
+    concurrency: null,
+    maxOutputTokens: null,
+  }
+  return {
+    config,
+    keys,
+    access,
+    keyHeaders: [...new Set(keyHeaders)],
+    basePath: config.server.basePath,
+    limitsFor: (key) =>
+      config.limits.enabled ? (limitsById.get(key.record.id) ?? defaults) : unlimited,
+    modelAllowed: (key, model) => modelsById.get(key.record.id)?.(model) ?? true,
+  }
+}

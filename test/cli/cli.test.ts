@@ -1,0 +1,128 @@
+// The `corral` command as a person uses it: offline edits of the data dir,
+// and the same commands against a running `corral serve`.
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { request } from 'undici'
+import { runCli, startServe } from '../support/cli.js'
+import { tempDataDir } from '../support/gateway.js'
+import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
+
+let dir: string
+const cli = (...args: string[]) => runCli([...args, '--data-dir', dir])
+
+beforeAll(() => {
+  dir = tempDataDir()
+})
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+describe('with no server running, commands edit the data dir', () => {
+  test('keys create --json prints only the key record on stdout, and the key is stored hashed', async () => {
+    const r = await cli('keys', 'create', '--name', 'alice', '--rpm', '30', '--models', 'llama3.2,qwen2.5:*', '--json')
+    expect(r.code).toBe(0)
+    const out = JSON.parse(r.stdout) as { id: string; name: string; key: string }
+    expect(Object.keys(out)).toEqual(['id', 'name', 'key'])
+    expect(out.key).toMatch(/^crl_[A-Za-z0-9_-]{43}$/)
+    const config = fs.readFileSync(path.join(dir, 'config.json'), 'utf8')
+    expect(config).not.toContain(out.key)
+    const stored = (JSON.parse(config) as { keys: Array<Record<string, unknown>> }).keys[0]!
+    expect(stored).toMatchObject({ name: 'alice', models: ['llama3.2', 'qwen2.5:*'], limits: { requests: 30, windowSeconds: 60 } })
+  })
+
+  test('keys create without --json shows the key once and a QR code for the connect page', async () => {
+    const r = await cli('keys', 'create', '--name', 'phone')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/crl_[A-Za-z0-9_-]{43}/)
+    expect(r.stdout).toMatch(/Scan to connect/)
+    expect(r.stdout).toMatch(/[▀▄█]/)
+  })
+
+  test('keys list and revoke', async () => {
+    const list = JSON.parse((await cli('keys', 'list', '--json')).stdout) as Array<{ id: string; name: string; revokedAt: string | null }>
+    expect(list.map((k) => k.name)).toEqual(['alice', 'phone'])
+    expect(JSON.stringify(list)).not.toMatch(/"hash"/)
+    const r = await cli('keys', 'revoke', 'phone')
+    expect(r.stdout).toMatch(/revoked/)
+    const after = JSON.parse((await cli('keys', 'list', '--json')).stdout) as typeof list
+    expect(after.find((k) => k.name === 'phone')!.revokedAt).not.toBeNull()
+  })
+
+  test('backends add, list and remove', async () => {
+    const add = await cli('backends', 'add', '10.9.8.7', '--name', 'gpu-box', '--json')
+    expect(JSON.parse(add.stdout)).toMatchObject({ name: 'gpu-box', url: 'http://10.9.8.7:11434' })
+    const dup = await cli('backends', 'add', 'http://10.9.8.7:11434')
+    expect(dup.code).toBe(1)
+    expect(dup.stderr).toMatch(/already a backend/)
+    const list = JSON.parse((await cli('backends', 'list', '--json')).stdout) as { backends: Array<{ name: string }> }
+    expect(list.backends.map((b) => b.name)).toContain('gpu-box')
+    expect((await cli('backends', 'remove', 'gpu-box')).code).toBe(0)
+  })
+
+  test('access allow, deny and remove; a bad CIDR is refused with a reason', async () => {
+    expect((await cli('access', 'deny', '10.0.0.66')).code).toBe(0)
+    const lists = JSON.parse((await cli('access', 'list', '--json')).stdout) as { deny: string[] }
+    expect(lists.deny).toEqual(['10.0.0.66'])
+    const bad = await cli('access', 'allow', '10.0.0.0/33')
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/10\.0\.0\.0\/33/)
+    expect((await cli('access', 'remove', '10.0.0.66')).code).toBe(0)
+  })
+
+  test('status says it is not running, with exit code 3', async () => {
+    const r = await cli('status')
+    expect(r.code).toBe(3)
+    expect(r.stderr).toMatch(/not running/)
+  })
+
+  test('unknown commands and flags print usage with exit code 2', async () => {
+    expect((await cli('frobnicate')).code).toBe(2)
+    expect((await runCli(['keys', 'create', '--bogus'])).code).toBe(2)
+  })
+})
+
+describe('against a running corral serve', () => {
+  let fake: FakeOllama
+  let serve: Awaited<ReturnType<typeof startServe>>
+  let serveDir: string
+
+  beforeAll(async () => {
+    fake = await startFakeOllama()
+    serveDir = tempDataDir()
+    serve = await startServe(['--data-dir', serveDir, '--host', '127.0.0.1', '--port', '0', '--control-port', '0', '--backend', fake.url, '--no-mdns'])
+  })
+  afterAll(async () => {
+    serve.child.kill('SIGKILL')
+    await fake.close()
+    fs.rmSync(serveDir, { recursive: true, force: true })
+  })
+
+  test('serve printed the gateway and the UI URL, with the token only in the fragment', () => {
+    expect(serve.info.gateway[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(serve.info.ui).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+$/)
+  })
+
+  test('a key created by the CLI works on the very next request', async () => {
+    const r = await runCli(['keys', 'create', '--name', 'bob', '--json', '--data-dir', serveDir])
+    const { key } = JSON.parse(r.stdout) as { key: string }
+    const res = await request(`${serve.info.gateway[0]}/api/tags`, { headers: { authorization: `Bearer ${key}` } })
+    expect(res.statusCode).toBe(200)
+    await res.body.dump()
+  })
+
+  test('status reports the running server and its backend', async () => {
+    const r = await runCli(['status', '--json', '--data-dir', serveDir])
+    const s = JSON.parse(r.stdout) as { running: boolean; sharing: boolean; backends: Array<{ url: string }> }
+    expect(s.running).toBe(true)
+    expect(s.sharing).toBe(true)
+    expect(s.backends[0]!.url).toBe(fake.url)
+  })
+
+  test('SIGTERM stops it cleanly and removes control.json', async () => {
+    const controlFile = path.join(serveDir, 'control.json')
+    expect(fs.existsSync(controlFile)).toBe(true)
+    const exited = new Promise<number | null>((r) => serve.child.once('exit', (code) => r(code)))
+    serve.child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(fs.existsSync(controlFile)).toBe(false)
+  })
+})
