@@ -28,8 +28,22 @@ export const LimitsSchema = Type.Object(
 )
 export type Limits = Static<typeof LimitsSchema>
 
-/** A key's own overrides: a field left out falls back to the default limits. */
-export const KeyLimitsSchema = Type.Partial(LimitsSchema, { default: {} })
+/**
+ * A key's own overrides: a field left out falls back to the default limits,
+ * `null` means "no limit of this kind for this key". No defaults inside, or
+ * every key would silently override the defaults with "unlimited".
+ */
+const NullableInt = (min: number) => Type.Optional(Type.Union([Type.Integer({ minimum: min }), Type.Null()]))
+export const KeyLimitsSchema = Type.Object(
+  {
+    requests: NullableInt(1),
+    windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    tokensPerMinute: NullableInt(1),
+    concurrency: NullableInt(1),
+    maxOutputTokens: NullableInt(1),
+  },
+  { default: {} },
+)
 export type KeyLimits = Static<typeof KeyLimitsSchema>
 
 export const KeySchema = Type.Object({
