@@ -19,6 +19,7 @@ import { localExposureWarning } from './backends/exposure.js'
 import { seedConfig } from './config/seed.js'
 export { localOllamaUrl, seedConfig } from './config/seed.js'
 import { DeviceTracker } from './auth/devices.js'
+import { PullManager } from './backends/pull.js'
 import type { HealthState } from './backends/pool.js'
 
 export { VERSION } from './version.js'
@@ -56,6 +57,7 @@ export class Corral {
   readonly limiters: Limiters
   readonly stats: StatsHub
   readonly discovery: Discovery
+  readonly pulls: PullManager
   private snap: Snapshot
   private readonly devices: DeviceTracker
   private readonly overlay: (config: Config) => Config
@@ -85,6 +87,9 @@ export class Corral {
     this.stats.live.setQueueDepth(() => this.limiters.queueDepth())
     this.discovery = opts.discovery ?? createNoopDiscovery()
     this.devices = new DeviceTracker(this.dataDir, this.logger)
+    this.pulls = new PullManager(this.pool, this.agent, this.logger, this.now)
+    // Models that must be present are pulled once health checks know what each backend has.
+    this.health.on('checked', () => this.pulls.ensure(this.snap.config))
     store.on('change', (next) => this.apply(next))
     this.health.on('change', ({ backend, from, to }) => {
       this.stats.metrics.setBackendHealth(backend.record.name, to === 'up')

@@ -6,6 +6,7 @@ import { normalizeBackendUrl } from '../backends/manage.js'
 import { CliError, findServer, type CliContext } from './context.js'
 import { str, type Flags } from './keys.js'
 import { envOverlay } from './env.js'
+import { pullProgressPrinter } from './progress.js'
 
 export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void> {
   if (await findServer(ctx.dataDir)) {
@@ -56,6 +57,7 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
     sharing: true,
     discovery: mdns ? createDiscovery({ browse: true, logger: ctx.logger }) : undefined,
   })
+  running.corral.pulls.on('progress', pullProgressPrinter())
   const urls = running.sharing.urls()
   if (ctx.json) {
     ctx.out(JSON.stringify({ gateway: urls, control: running.controlUrl, ui: running.uiUrl, dataDir: ctx.dataDir }))
