@@ -6,6 +6,9 @@ import { normalizeModel, type BackendPool, type BackendState, type HealthState }
 import type { Logger } from '../util/logger.js'
 import { silentLogger } from '../util/logger.js'
 
+/** Failed checks in a row before a backend that still accepts connections is taken out. */
+const FAILED_CHECKS_TO_DOWN = 2
+
 export interface HealthSettings {
   intervalMs: number
   timeoutMs: number
@@ -21,6 +24,7 @@ export interface HealthChange {
 export class HealthChecker extends EventEmitter<{ change: [HealthChange]; checked: [] }> {
   private timer: NodeJS.Timeout | null = null
   private running: Promise<void> | null = null
+  private queued: Promise<void> | null = null
   private settings: HealthSettings
 
   constructor(
@@ -55,9 +59,20 @@ export class HealthChecker extends EventEmitter<{ change: [HealthChange]; checke
     this.timer = null
   }
 
-  /** Check every backend once; concurrent callers share the same round. */
+  /**
+   * Check every backend now. A caller always gets a round that started after
+   * its call (a round already under way may predate what it wants to see);
+   * callers that arrive while one is queued share it.
+   */
   checkNow(): Promise<void> {
-    this.running ??= Promise.all(this.pool.list().map((b) => this.checkOne(b)))
+    if (this.running) {
+      this.queued ??= this.running.then(() => {
+        this.queued = null
+        return this.checkNow()
+      })
+      return this.queued
+    }
+    this.running = Promise.all(this.pool.list().map((b) => this.checkOne(b)))
       .then(() => {
         this.emit('checked')
       })
@@ -76,12 +91,18 @@ export class HealthChecker extends EventEmitter<{ change: [HealthChange]; checke
       b.latencyMs = this.now() - started
       b.version = typeof version?.version === 'string' ? version.version : b.version
       await this.refreshInventory(b)
+      b.failedChecks = 0
       this.pool.markSuccess(b)
     } catch (err) {
-      b.state = 'down'
-      b.openUntil = 0
       b.lastError = (err as Error).message
       b.latencyMs = null
+      b.failedChecks += 1
+      // Nothing listening is certain at once; a slow answer may be load, so it takes two in a row.
+      const code = (err as { code?: string }).code
+      if (code === 'ECONNREFUSED' || b.failedChecks >= FAILED_CHECKS_TO_DOWN) {
+        b.state = 'down'
+        b.openUntil = 0
+      }
     }
     b.lastCheckedAt = this.now()
     if (from !== b.state) {

@@ -27,6 +27,8 @@ export interface BackendState {
   /** Requests sent to it and not finished. */
   inFlight: number
   consecutiveFailures: number
+  /** Active health checks failed in a row. */
+  failedChecks: number
   /** While the circuit is open, no traffic until this time (then one probe). */
   openUntil: number
   /** Ollama's version, from the health check. */
@@ -97,10 +99,17 @@ export class BackendPool {
   ): BackendState[] {
     const now = this.now()
     const want = model === null ? null : normalizeModel(model)
-    const usable = this.list().filter(
-      (b) => this.isUsable(b, now) && (want === null || b.models === null || b.models.has(want)),
-    )
-    if (usable.length <= 1) return usable
+    const hasModel = (b: BackendState) => want === null || b.models === null || b.models.has(want)
+    const usable = this.list().filter((b) => this.isUsable(b, now) && hasModel(b))
+    if (usable.length === 0) {
+      // Every backend with the model looks down: trying one beats refusing (a check may have
+      // failed under load). A refused connection costs a millisecond.
+      return this.list()
+        .filter((b) => b.record.enabled && hasModel(b))
+        .sort((x, y) => x.consecutiveFailures - y.consecutiveFailures)
+        .slice(0, 1)
+    }
+    if (usable.length === 1) return usable
     const start = this.rr++ % usable.length
     const rotated = [...usable.slice(start), ...usable.slice(0, start)]
     if (strategy === 'round-robin') return rotated
@@ -158,6 +167,7 @@ function freshState(record: BackendRecord, origin: string): BackendState {
     loaded: new Set(),
     inFlight: 0,
     consecutiveFailures: 0,
+    failedChecks: 0,
     openUntil: 0,
     version: null,
   }

@@ -9,7 +9,8 @@ export function finishRecord(corral: Corral, request: FastifyRequest, status: nu
   const state = request.corral
   if (state.recorded) return
   state.recorded = true
-  corral.stats.record(buildRecord(corral, request, status), state.route?.path ?? 'other')
+  const endpoint = state.route?.path ?? request.routeOptions.url ?? 'other'
+  corral.stats.record(buildRecord(corral, request, status), endpoint)
 }
 
 /** Replies Fastify sent itself: refusals, limits, merged model lists. */
