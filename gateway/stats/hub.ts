@@ -1,0 +1,126 @@
+// Where a finished request goes: the SQLite store (batched, off the request
+// path), the live feed, the Prometheus metrics and the access log. A store
+// that cannot be opened costs the history, never the gateway.
+import type { Config } from '../config/schema.js'
+import type { dataFiles } from '../config/paths.js'
+import type { Logger } from '../util/logger.js'
+import type { RequestRecord } from './record.js'
+import { StatsStore, type KeyUsage } from './store.js'
+import { LiveStats } from './live.js'
+import { GatewayMetrics } from './metrics.js'
+import { createAccessLog, type AccessLog } from './access-log.js'
+
+const UNRECORDED_ENDPOINTS = new Set(['/metrics', '/connect'])
+
+/** The store logs pino-style (object, message); ours takes (message, object). */
+function statsLogger(logger: Logger) {
+  return {
+    info: (obj: object, msg: string) => logger.info(msg, obj as Record<string, unknown>),
+    warn: (obj: object, msg: string) => logger.warn(msg, obj as Record<string, unknown>),
+    error: (obj: object, msg: string) => logger.error(msg, obj as Record<string, unknown>),
+  }
+}
+
+export class StatsHub {
+  readonly live: LiveStats
+  readonly metrics: GatewayMetrics
+  private accessLog: AccessLog
+  private config: Config
+
+  private constructor(
+    private readonly files: ReturnType<typeof dataFiles>,
+    readonly store: StatsStore | null,
+    config: Config,
+    private readonly logger: Logger,
+    now: () => number,
+  ) {
+    this.config = config
+    this.live = new LiveStats({ now })
+    this.metrics = new GatewayMetrics({ namespace: config.metrics.namespace })
+    this.accessLog = this.openAccessLog(config)
+  }
+
+  static open(
+    files: ReturnType<typeof dataFiles>,
+    config: Config,
+    logger: Logger,
+    now: () => number,
+  ): StatsHub {
+    let store: StatsStore | null = null
+    try {
+      // Given the retention settings, the store prunes on open and hourly by itself.
+      store = StatsStore.openOrRecover(files.db, {
+        now,
+        logger: statsLogger(logger),
+        retentionDays: config.stats.retentionDays,
+        rollupRetentionDays: config.stats.rollupRetentionDays,
+      })
+    } catch (err) {
+      logger.error(`Request stats are off: ${files.db} cannot be used (${(err as Error).message})`)
+    }
+    return new StatsHub(files, store, config, logger, now)
+  }
+
+  /** Whether responses are parsed for token counts. */
+  get enabled(): boolean {
+    return this.config.stats.enabled
+  }
+
+  configure(config: Config): void {
+    const prev = this.config
+    this.config = config
+    if (prev.metrics.namespace !== config.metrics.namespace) {
+      this.metrics.setNamespace(config.metrics.namespace)
+    }
+    if (JSON.stringify(prev.stats) !== JSON.stringify(config.stats)) this.prune()
+    if (JSON.stringify(prev.logging) !== JSON.stringify(config.logging)) {
+      const old = this.accessLog
+      this.accessLog = this.openAccessLog(config)
+      void old.close()
+    }
+  }
+
+  requestStarted(): void {
+    this.live.onRequestStart()
+  }
+
+  /** Called once per request when it ended, however it ended. O(1), no I/O here. */
+  record(record: RequestRecord, endpoint: string): void {
+    this.metrics.observe(record, endpoint)
+    // Scrapes and onboarding page views are not usage: Prometheus counts them, the history does not.
+    if (UNRECORDED_ENDPOINTS.has(endpoint)) return this.live.onRequestEnd(record, false)
+    this.accessLog.write(record)
+    this.live.onRequestEnd(record)
+    if (this.config.stats.enabled) this.store?.record(record)
+  }
+
+  usageByKey(since: number): Map<string, KeyUsage> {
+    return this.store?.usageByKey(since) ?? new Map()
+  }
+
+  private prune(): void {
+    try {
+      this.store?.prune(this.config.stats)
+    } catch (err) {
+      this.logger.warn(`Pruning old stats failed: ${(err as Error).message}`)
+    }
+  }
+
+  private openAccessLog(config: Config): AccessLog {
+    return createAccessLog({
+      dir: this.files.logs,
+      enabled: config.logging.enabled,
+      maxSizeBytes: config.logging.maxSizeBytes,
+      maxFiles: config.logging.maxFiles,
+    })
+  }
+
+  async close(): Promise<void> {
+    try {
+      this.store?.close()
+    } catch (err) {
+      this.logger.warn(`Closing the stats store failed: ${(err as Error).message}`)
+    }
+    await this.accessLog.close()
+  }
+}

@@ -1,0 +1,150 @@
+// Byte-level helpers for the usage tap: a buffer that keeps only the head and tail of
+// what it is given (so a huge line or body costs bounded memory), and a splitter that
+// cuts a byte stream into lines without copying the lines that fit inside one chunk.
+
+/** Bytes kept from the start of an overlong line or body. */
+export const HEAD_BYTES = 4 * 1024
+/** Bytes kept from the end of an overlong line or body. */
+export const TAIL_BYTES = 32 * 1024
+/** Joins head and tail of a truncated line; never valid inside JSON text. */
+const GAP = Buffer.from([0])
+
+export interface TakenBytes {
+  bytes: Buffer
+  /** The middle was dropped: `bytes` is head + NUL + tail and is not valid JSON. */
+  truncated: boolean
+}
+
+/**
+ * Collects bytes, keeping at most HEAD_BYTES + 2 × TAIL_BYTES at any moment: once that
+ * is exceeded, only the first HEAD_BYTES and the last TAIL_BYTES are kept.
+ */
+export class BoundedBuffer {
+  private head: Buffer | null = null
+  private parts: Buffer[] = []
+  private length = 0
+
+  /** Bytes held now (at most 2 × HEAD_BYTES + 2 × TAIL_BYTES after any append). */
+  get heldBytes(): number {
+    return (this.head?.length ?? 0) + this.length
+  }
+
+  get isEmpty(): boolean {
+    return this.length === 0 && this.head === null
+  }
+
+  /** Appends a copy of `piece` (the caller's buffer may be reused after this returns). */
+  append(piece: Buffer): void {
+    if (piece.length === 0) return
+    this.parts.push(Buffer.from(piece))
+    this.length += piece.length
+    if (this.length > HEAD_BYTES + 2 * TAIL_BYTES) this.compact()
+  }
+
+  /** Returns what was collected and empties the buffer. */
+  take(): TakenBytes {
+    const head = this.head
+    const body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.length)
+    this.head = null
+    this.parts = []
+    this.length = 0
+    if (head === null) return { bytes: body, truncated: false }
+    return { bytes: Buffer.concat([head, GAP, body]), truncated: true }
+  }
+
+  private compact(): void {
+    const all = Buffer.concat(this.parts, this.length)
+    if (this.head === null) this.head = Buffer.from(all.subarray(0, HEAD_BYTES))
+    const tail = Buffer.from(all.subarray(all.length - TAIL_BYTES))
+    this.parts = [tail]
+    this.length = tail.length
+  }
+}
+
+/**
+ * Receives one line, decoded as latin1 (one char per byte, so ASCII probes work and the
+ * bytes can be recovered with `Buffer.from(line, 'latin1')`). Valid during the call; a
+ * consumer that keeps data must copy it before the current `push` returns.
+ */
+export type LineHandler = (line: string, truncated: boolean) => void
+
+/**
+ * Splits a byte stream on `\n` (dropping a trailing `\r`). Each chunk is decoded once;
+ * a line that spans chunks is carried as bytes in a BoundedBuffer.
+ */
+export class LineSplitter {
+  private readonly carry = new BoundedBuffer()
+
+  constructor(private readonly onLine: LineHandler) {}
+
+  push(chunk: Buffer): void {
+    const text = chunk.toString('latin1')
+    let start = 0
+    let newline = text.indexOf('\n')
+    while (newline !== -1) {
+      if (this.carry.isEmpty) {
+        this.emit(text.slice(start, newline), false)
+      } else {
+        this.carry.append(chunk.subarray(start, newline))
+        const { bytes, truncated } = this.carry.take()
+        this.emit(bytes.toString('latin1'), truncated)
+      }
+      start = newline + 1
+      newline = text.indexOf('\n', start)
+    }
+    if (start < chunk.length) this.carry.append(chunk.subarray(start))
+  }
+
+  /** Hands over the last line when the stream did not end with a newline. */
+  end(): void {
+    if (this.carry.isEmpty) return
+    const { bytes, truncated } = this.carry.take()
+    this.emit(bytes.toString('latin1'), truncated)
+  }
+
+  private emit(line: string, truncated: boolean): void {
+    this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line, truncated)
+  }
+}
+
+/** A fresh flat copy, so a kept string does not pin the chunk it was sliced from. */
+const detached = (text: string): string => Buffer.from(text, 'latin1').toString('latin1')
+
+/**
+ * Latin1 text bounded like BoundedBuffer. It may hold slices of a chunk's text during a
+ * `push`; `detach()` (called before the `push` returns) replaces them with copies.
+ */
+export class BoundedText {
+  private head: string | null = null
+  private parts: string[] = []
+  private length = 0
+
+  append(text: string): void {
+    if (text.length === 0) return
+    this.parts.push(text)
+    this.length += text.length
+    if (this.length > HEAD_BYTES + 2 * TAIL_BYTES) this.compact()
+  }
+
+  detach(): void {
+    if (this.parts.length > 0) this.parts = [detached(this.parts.join(''))]
+  }
+
+  take(): { text: string; truncated: boolean } {
+    const body = this.parts.length === 1 ? this.parts[0]! : this.parts.join('')
+    const head = this.head
+    this.head = null
+    this.parts = []
+    this.length = 0
+    return head === null
+      ? { text: body, truncated: false }
+      : { text: `${head}\u0000${body}`, truncated: true }
+  }
+
+  private compact(): void {
+    const all = this.parts.join('')
+    this.head ??= detached(all.slice(0, HEAD_BYTES))
+    this.parts = [detached(all.slice(-TAIL_BYTES))]
+    this.length = TAIL_BYTES
+  }
+}

@@ -1,0 +1,251 @@
+// Token usage read off a response as its bytes pass through, without slowing it down.
+// Each chunk is decoded once as latin1 and frames are classified by cheap probes on that
+// text (json-scan.ts); JSON.parse runs only on the one frame that carries the usage
+// (Ollama's `"done":true` frame, an SSE event with a `"usage":{…}` object, an error) or
+// once on a non-streaming body. Memory is bounded: a line or body longer than
+// HEAD_BYTES + 2 × TAIL_BYTES keeps only its head and tail, where the fields we need
+// sit, and those are then read by regular expressions.
+import { BoundedBuffer, BoundedText, LineSplitter } from './line-splitter.js'
+import {
+  carriesContent,
+  hasValue,
+  isBlank,
+  isNonEmptyArray,
+  isObject,
+  isRecord,
+  isStringOrObject,
+  isTrue,
+  jsonKey,
+  utf8Of,
+} from './json-scan.js'
+import { readCounts, UsageState, type Dialect, type Usage, type UsageTap } from './usage-counts.js'
+
+export type { Dialect, Usage, UsageTap } from './usage-counts.js'
+
+const DONE = jsonKey('done')
+const ERROR = jsonKey('error')
+const USAGE = jsonKey('usage')
+const TOOL_CALLS = jsonKey('tool_calls')
+const STATUS_SUCCESS = '"status":"success"'
+const NOT_DONE_SUFFIX = '"done":false}'
+const OLLAMA_TEXT = ['content', 'response', 'thinking'].map(jsonKey)
+/** Where chat-completion and completion chunks carry generated text. */
+const CHUNK_TEXT = ['content', 'text', 'reasoning', 'reasoning_content', 'arguments'].map(jsonKey)
+const OPENAI_TEXT = [
+  'content',
+  'text',
+  'delta',
+  'reasoning',
+  'reasoning_content',
+  'thinking',
+  'arguments',
+  'partial_json',
+  'refusal',
+].map(jsonKey)
+const SSE_DATA = 'data:'
+const SSE_DONE = '[DONE]'
+const TYPE_PREFIX = '{"type":"'
+const TERMINAL_TYPES = new Set(['response.completed', 'message_stop'])
+/** The `type` of a Responses or Anthropic-style event (`{"type":"…",…}`), or null. */
+function eventType(data: string): string | null {
+  if (!data.startsWith(TYPE_PREFIX)) return null
+  const end = data.indexOf('"', TYPE_PREFIX.length)
+  return data.slice(TYPE_PREFIX.length, end === -1 ? undefined : end)
+}
+
+/** `response.output_text.delta`, `content_block_delta`…; not `message_delta` (usage). */
+const isDeltaType = (type: string): boolean =>
+  type !== 'message_delta' && (type.endsWith('.delta') || type.endsWith('_delta'))
+
+/**
+ * A tap for one response. `streaming` must describe the response as sent (NDJSON or SSE,
+ * from its Content-Type), not the request's `stream` flag: an error answer to a
+ * streaming request is a plain JSON body.
+ */
+export function createUsageTap(dialect: Dialect, opts: { streaming: boolean }): UsageTap {
+  if (!opts.streaming) return guard(new WholeBody(dialect))
+  return guard(dialect === 'ollama' ? new OllamaStream() : new SseStream())
+}
+
+/** `/v1/...` speaks OpenAI; everything else Ollama. */
+export function dialectForPath(path: string): Dialect {
+  return path.startsWith('/v1/') || path === '/v1' ? 'openai' : 'ollama'
+}
+
+/** Whether a response's Content-Type is a stream the tap parses frame by frame. */
+export function isStreamingContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false
+  const type = contentType.toLowerCase()
+  return type.includes('ndjson') || type.includes('text/event-stream')
+}
+
+interface Parser {
+  push(chunk: Buffer): void
+  end(): Usage
+}
+
+/** Ollama NDJSON: one JSON object per line; the last has `"done":true` and the counts. */
+class OllamaStream implements Parser {
+  private readonly state = new UsageState()
+  private readonly lines = new LineSplitter((line, truncated) => this.onLine(line, truncated))
+
+  push(chunk: Buffer): void {
+    this.lines.push(chunk)
+  }
+
+  end(): Usage {
+    this.lines.end()
+    return this.state.result('ollama', true)
+  }
+
+  private onLine(line: string, truncated: boolean): void {
+    // Fast path: Go's encoder puts `done` last in every frame but the final one.
+    if (line.endsWith(NOT_DONE_SUFFIX)) {
+      this.state.contentChunks++
+      return
+    }
+    if (line.length === 0 || isBlank(line)) return
+    if (hasValue(line, DONE, isTrue)) {
+      readCounts(this.state, utf8Of(line), truncated, 'ollama')
+      this.state.done = this.state.error === null
+    } else if (hasValue(line, ERROR, isStringOrObject)) {
+      readCounts(this.state, utf8Of(line), truncated, 'ollama')
+    } else if (line.includes(STATUS_SUCCESS)) {
+      this.state.done = true // the end of a pull, push or create stream
+    } else if (carriesContent(line, OLLAMA_TEXT) || hasValue(line, TOOL_CALLS, isNonEmptyArray)) {
+      this.state.contentChunks++
+    }
+  }
+}
+
+/** OpenAI-style Server-Sent Events: `data:` lines, events ended by a blank line. */
+class SseStream implements Parser {
+  private readonly state = new UsageState()
+  private readonly lines = new LineSplitter((line, truncated) => this.onLine(line, truncated))
+  private readonly data = new BoundedText()
+  private hasData = false
+  private truncated = false
+
+  push(chunk: Buffer): void {
+    this.lines.push(chunk)
+    this.data.detach() // an event still open keeps copies, not slices of this chunk
+  }
+
+  end(): Usage {
+    this.lines.end()
+    this.dispatch()
+    return this.state.result('openai', true)
+  }
+
+  private onLine(line: string, truncated: boolean): void {
+    if (line.length === 0) return this.dispatch()
+    let value: string
+    if (line.startsWith(SSE_DATA)) {
+      value = line.slice(
+        line.charCodeAt(SSE_DATA.length) === 0x20 ? SSE_DATA.length + 1 : SSE_DATA.length,
+      )
+    } else if (line.charCodeAt(0) === 0x7b) {
+      value = line // a plain JSON body (an error answer) where events were expected
+    } else {
+      return // event:, id:, retry:, comments
+    }
+    if (this.hasData) this.data.append('\n')
+    this.data.append(value)
+    this.hasData = true
+    this.truncated ||= truncated
+  }
+
+  private dispatch(): void {
+    if (!this.hasData) return
+    const { text, truncated } = this.data.take()
+    const wasTruncated = truncated || this.truncated
+    this.hasData = false
+    this.truncated = false
+    this.onEvent(text, wasTruncated)
+  }
+
+  private onEvent(data: string, truncated: boolean): void {
+    if (data === SSE_DONE) {
+      this.state.done = true
+      return
+    }
+    const type = eventType(data)
+    if (type === null ? carriesContent(data, CHUNK_TEXT) : isDeltaType(type)) {
+      // Fast path: a chunk or delta that carries text never carries the usage object.
+      if (type === null || carriesContent(data, OPENAI_TEXT)) this.state.contentChunks++
+      return
+    }
+    if (hasValue(data, USAGE, isObject)) {
+      readCounts(this.state, utf8Of(data), truncated, 'openai') // the usage chunk is not content
+    } else if (hasValue(data, ERROR, isStringOrObject)) {
+      readCounts(this.state, utf8Of(data), truncated, 'openai')
+    } else if (carriesContent(data, OPENAI_TEXT)) {
+      this.state.contentChunks++
+    }
+    if (type !== null && TERMINAL_TYPES.has(type)) this.state.done = true
+  }
+}
+
+/** A non-streaming response: one JSON document, read once at the end. */
+class WholeBody implements Parser {
+  private readonly state = new UsageState()
+  private readonly body = new BoundedBuffer()
+
+  constructor(private readonly dialect: Dialect) {}
+
+  push(chunk: Buffer): void {
+    this.body.append(chunk)
+  }
+
+  end(): Usage {
+    const { bytes, truncated } = this.body.take()
+    if (bytes.length > 0) {
+      const text = bytes.toString('utf8')
+      const value = readCounts(this.state, text, truncated, this.dialect)
+      const complete =
+        value !== undefined
+          ? !(isRecord(value) && value.done === false)
+          : truncated && /[}\]]\s*$/.test(text.slice(-16))
+      this.state.done = complete && this.state.error === null
+    }
+    return this.state.result(this.dialect, false)
+  }
+}
+
+const EMPTY_USAGE: Usage = {
+  promptTokens: null,
+  completionTokens: null,
+  contentChunks: 0,
+  done: false,
+  error: null,
+  estimated: false,
+}
+
+/** The tap sits on the response path: a bug in it must cost the stats, never the stream. */
+function guard(parser: Parser): UsageTap {
+  let failed = false
+  let result: Usage | null = null
+  return {
+    push(chunk) {
+      if (failed || result !== null) return
+      try {
+        parser.push(
+          Buffer.isBuffer(chunk)
+            ? chunk
+            : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length),
+        )
+      } catch {
+        failed = true
+      }
+    },
+    end() {
+      if (result !== null) return result
+      try {
+        result = parser.end()
+      } catch {
+        result = { ...EMPTY_USAGE }
+      }
+      return result
+    },
+  }
+}
