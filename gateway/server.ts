@@ -64,7 +64,12 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
   const startLan = async () => {
     if (gateway) return
     const app = await buildGateway(corral, { uiDir })
-    await app.listen({ host, port: lanPort })
+    try {
+      await app.listen({ host, port: lanPort })
+    } catch (err) {
+      await app.close().catch(() => {})
+      throw err
+    }
     lanPort = (app.server.address() as AddressInfo).port
     gateway = app
     if (corral.config.discovery.mdns) {
@@ -86,7 +91,8 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
   const sharing: Sharing = {
     isOn: () => gateway !== null,
     set: (on) => {
-      switching = switching.then(async () => {
+      // A failed switch (port taken) must not poison every later one.
+      switching = switching.catch(() => {}).then(async () => {
         if (on) await startLan()
         else await stopLan()
         if (corral.config.server.sharing !== on) {
@@ -122,13 +128,21 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       gatewayUrls: sharing.urls(),
       startedAt: new Date().toISOString(),
     }
-    writeFileAtomic(files.control, JSON.stringify(info, null, 2) + '\n', 0o600)
+    try {
+      writeFileAtomic(files.control, JSON.stringify(info, null, 2) + '\n', 0o600)
+    } catch (err) {
+      // A full or read-only data dir must not stop the gateway; only the CLI loses track of it.
+      corral.logger.warn(
+        `Could not write ${files.control} (${(err as Error).message}); the corral command will not find this server.`,
+      )
+    }
   }
 
   try {
     if (opts.sharing ?? cfg.sharing) await startLan()
     writeControlInfo()
   } catch (err) {
+    await stopLan().catch(() => {})
     await control.close()
     await corral.close()
     throw err
@@ -159,12 +173,19 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
 async function closeGracefully(app: FastifyInstance, graceMs: number): Promise<void> {
   const timer = setTimeout(() => app.server.closeAllConnections(), graceMs)
   timer.unref()
+  // A keep-alive connection whose stream ends during the grace period goes idle: close it
+  // then, instead of waiting for the whole grace period.
+  const sweep = setInterval(() => app.server.closeIdleConnections(), IDLE_SWEEP_MS)
+  sweep.unref()
   try {
     await app.close()
   } finally {
     clearTimeout(timer)
+    clearInterval(sweep)
   }
 }
+
+const IDLE_SWEEP_MS = 100
 
 /** Only remove control.json if it is still ours (another instance may have replaced it). */
 function removeControlInfo(file: string, token: string): void {

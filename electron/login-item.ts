@@ -1,0 +1,139 @@
+// "Start at login": the setting is `desktop.startAtLogin` in config.json (so the UI and
+// the CLI can change it too); this keeps the OS in line with it. macOS and Windows use
+// Electron's login items; Linux gets an XDG autostart entry. Launched at login, the app
+// starts in the tray without opening its window (`--hidden`).
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { app } from 'electron'
+import type { Corral } from '../gateway/core.js'
+import type { Logger } from '../gateway/util/logger.js'
+
+export const HIDDEN_FLAG = '--hidden'
+
+export interface LoginItemOptions {
+  corral: Corral | null
+  logger: Logger
+  platform?: NodeJS.Platform
+  env?: NodeJS.ProcessEnv
+  /** Called after the OS setting changed (the tray redraws). */
+  onChange?: () => void
+}
+
+export interface LoginItem {
+  isOn(): boolean
+  set(on: boolean): Promise<void>
+  dispose(): void
+}
+
+export function setupLoginItem(opts: LoginItemOptions): LoginItem {
+  const platform = opts.platform ?? process.platform
+  const env = opts.env ?? process.env
+  const os_ = platform === 'linux' ? linuxAutostart(env) : electronLoginItem(platform)
+  const apply = (on: boolean) => {
+    if (os_.isOn() === on) return
+    try {
+      os_.set(on)
+    } catch (err) {
+      opts.logger.warn(`Could not change "start at login": ${(err as Error).message}`)
+    }
+    opts.onChange?.()
+  }
+  const corral = opts.corral
+  const onConfig = () => corral && apply(corral.config.desktop.startAtLogin)
+  if (corral) {
+    apply(corral.config.desktop.startAtLogin)
+    corral.store.on('change', onConfig)
+  }
+  return {
+    isOn: () => os_.isOn(),
+    async set(on) {
+      if (corral) {
+        await corral.update((c) => {
+          c.desktop.startAtLogin = on
+        })
+      }
+      apply(on)
+    },
+    dispose: () => void corral?.store.off('change', onConfig),
+  }
+}
+
+/** Whether this launch came from the login item (start in the tray, no window). */
+export function launchedAtLogin(
+  argv: readonly string[] = process.argv,
+  platform: NodeJS.Platform = process.platform,
+): boolean {
+  if (argv.includes(HIDDEN_FLAG)) return true
+  return platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin === true
+}
+
+interface OsLoginItem {
+  isOn(): boolean
+  set(on: boolean): void
+}
+
+function electronLoginItem(platform: NodeJS.Platform): OsLoginItem {
+  return {
+    isOn: () => app.getLoginItemSettings().openAtLogin,
+    set: (on) =>
+      app.setLoginItemSettings({
+        openAtLogin: on,
+        ...(platform === 'win32' ? { args: [HIDDEN_FLAG] } : {}),
+      }),
+  }
+}
+
+/** `~/.config/autostart/corral.desktop` (freedesktop.org autostart spec). */
+export function autostartFile(env: NodeJS.ProcessEnv = process.env): string {
+  const config = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config')
+  return path.join(config, 'autostart', 'corral.desktop')
+}
+
+function linuxAutostart(env: NodeJS.ProcessEnv): OsLoginItem {
+  const file = autostartFile(env)
+  return {
+    isOn: () => fs.existsSync(file),
+    set(on) {
+      if (!on) {
+        fs.rmSync(file, { force: true })
+        return
+      }
+      fs.mkdirSync(path.dirname(file), { recursive: true })
+      fs.writeFileSync(file, desktopEntry(launchCommand(env)))
+    },
+  }
+}
+
+/** The command that starts this app: the AppImage, the installed binary, or `electron <app>`. */
+export function launchCommand(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.APPIMAGE) return [env.APPIMAGE, HIDDEN_FLAG]
+  if (app.isPackaged) return [process.execPath, HIDDEN_FLAG]
+  return [process.execPath, app.getAppPath(), HIDDEN_FLAG]
+}
+
+export function desktopEntry(command: string[]): string {
+  return [
+    '[Desktop Entry]',
+    'Type=Application',
+    'Name=Corral',
+    'Comment=Share your local Ollama on the LAN',
+    `Exec=${command.map(quoteExecArg).join(' ')}`,
+    'Icon=corral',
+    'Terminal=false',
+    'X-GNOME-Autostart-enabled=true',
+    '',
+  ].join('\n')
+}
+
+/**
+ * One Exec= argument (Desktop Entry spec): quoted when needed, with `"`, `` ` ``, `$` and `\`
+ * escaped inside quotes; then the string escape (`\\` for `\`), which applies first when
+ * read; `%` doubled, as it starts a field code.
+ */
+export function quoteExecArg(arg: string): string {
+  const quoted = /^[A-Za-z0-9_@+=:,./-]+$/.test(arg)
+    ? arg
+    : `"${arg.replace(/(["`$\\])/g, '\\$1')}"`
+  return quoted.replace(/\\/g, '\\\\').replace(/%/g, '%%')
+}

@@ -1,0 +1,42 @@
+// Desktop notifications, each kind behind its setting: a key used from a new device,
+// and a backend that was up going down. A click opens the window.
+import type { EventEmitter } from 'node:events'
+import { Notification } from 'electron'
+import type { CorralEvents } from '../gateway/core.js'
+import type { Config } from '../gateway/config/schema.js'
+
+type NewDevice = CorralEvents['new-device'][0]
+type BackendHealth = CorralEvents['backend-health'][0]
+
+export interface NotificationOptions {
+  /** `corral.events`. */
+  events: Pick<EventEmitter<CorralEvents>, 'on' | 'off'>
+  /** Read at each event, so a changed setting applies at once. */
+  config: () => Config
+  onClick: () => void
+}
+
+/** Returns the function that stops notifying. */
+export function setupNotifications(opts: NotificationOptions): () => void {
+  const notify = (title: string, body: string) => {
+    if (!Notification.isSupported()) return
+    const n = new Notification({ title, body })
+    n.on('click', opts.onClick)
+    n.show()
+  }
+  const onNewDevice = (e: NewDevice) => {
+    if (!opts.config().notifications.newDevice) return
+    notify(`Key "${e.keyName}" used from a new device`, `First request from ${e.ip}.`)
+  }
+  // A backend found down at startup (never up) shows in the tray, not as a notification.
+  const onHealth = (e: BackendHealth) => {
+    if (e.to !== 'down' || e.from !== 'up' || !opts.config().notifications.backendDown) return
+    notify(`Backend down: ${e.name}`, `It stopped answering${e.error ? `: ${e.error}` : '.'}`)
+  }
+  opts.events.on('new-device', onNewDevice)
+  opts.events.on('backend-health', onHealth)
+  return () => {
+    opts.events.off('new-device', onNewDevice)
+    opts.events.off('backend-health', onHealth)
+  }
+}

@@ -1,0 +1,75 @@
+// What the tray shows, read from the running gateway in one go: a plain value, so
+// the menu is a pure function of it and tests can compare states.
+import type { RunningCorral } from '../gateway/server.js'
+
+/** The tray icon: not sharing, sharing, sharing with a backend down, something wrong. */
+export type TrayState = 'off' | 'sharing' | 'down' | 'error'
+
+export interface AppStatus {
+  state: TrayState
+  /** The gateway runs (false only when it could not start at all). */
+  running: boolean
+  sharing: boolean
+  /** LAN URLs while sharing. */
+  urls: string[]
+  inFlight: number
+  activeKeys: number
+  /** Names of enabled backends that fail their health checks. */
+  backendsDown: string[]
+  /** The local Ollama answers the LAN directly, without Corral. */
+  exposureWarning: string | null
+  error: string | null
+  startAtLogin: boolean
+}
+
+export function readStatus(
+  running: RunningCorral | null,
+  extra: { error: string | null; startAtLogin: boolean },
+): AppStatus {
+  if (!running) {
+    return {
+      state: 'error',
+      running: false,
+      sharing: false,
+      urls: [],
+      inFlight: 0,
+      activeKeys: 0,
+      backendsDown: [],
+      exposureWarning: null,
+      error: extra.error ?? 'Corral is not running',
+      startAtLogin: extra.startAtLogin,
+    }
+  }
+  const corral = running.corral
+  const sharing = running.sharing.isOn()
+  const backendsDown = corral.pool
+    .list()
+    .filter((b) => b.record.enabled && b.state === 'down')
+    .map((b) => b.record.name)
+  const state: TrayState = extra.error
+    ? 'error'
+    : !sharing
+      ? 'off'
+      : backendsDown.length > 0
+        ? 'down'
+        : 'sharing'
+  return {
+    state,
+    running: true,
+    sharing,
+    urls: sharing ? running.sharing.urls() : [],
+    inFlight: corral.stats.live.snapshot().inFlight,
+    activeKeys: corral.snapshot.keys.activeCount(corral.now()),
+    backendsDown,
+    exposureWarning: corral.localExposure(),
+    error: extra.error,
+    startAtLogin: extra.startAtLogin,
+  }
+}
+
+/** "2 requests in flight · 1 key active" */
+export function liveLine(s: Pick<AppStatus, 'inFlight' | 'activeKeys'>): string {
+  const req = s.inFlight === 1 ? 'request' : 'requests'
+  const keys = s.activeKeys === 1 ? 'key' : 'keys'
+  return `${s.inFlight} ${req} in flight · ${s.activeKeys} ${keys} active`
+}

@@ -1,0 +1,76 @@
+// The tray menu as a pure function of the app's status: the same status gives the
+// same items, which is what the tests check for each state.
+import type { MenuItemConstructorOptions } from 'electron'
+import { liveLine, type AppStatus } from './status.js'
+
+export interface TrayActions {
+  setSharing(on: boolean): void
+  copyUrl(url: string): void
+  addDevice(): void
+  openWindow(): void
+  setStartAtLogin(on: boolean): void
+  quit(): void
+}
+
+const HEADLINES: Record<AppStatus['state'], string> = {
+  off: 'Corral: not sharing',
+  sharing: 'Corral: sharing on the LAN',
+  down: 'Corral: sharing, a backend is down',
+  error: 'Corral: something is wrong',
+}
+
+export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstructorOptions[] {
+  const info = (label: string): MenuItemConstructorOptions => ({ label, enabled: false })
+  const items: MenuItemConstructorOptions[] = [info(HEADLINES[s.state])]
+  if (s.error) items.push(info(s.error))
+  items.push(
+    { type: 'separator' },
+    {
+      id: 'sharing',
+      label: 'Share on LAN',
+      type: 'checkbox',
+      checked: s.sharing,
+      enabled: s.running,
+      click: () => a.setSharing(!s.sharing),
+    },
+  )
+  if (s.urls.length === 0) {
+    items.push({ id: 'url', label: 'No LAN address while not sharing', enabled: false })
+  }
+  for (const [i, url] of s.urls.entries()) {
+    items.push({
+      id: i === 0 ? 'url' : `url-${i + 1}`,
+      label: url,
+      toolTip: 'Click to copy',
+      click: () => a.copyUrl(url),
+    })
+  }
+  items.push(
+    { id: 'add-device', label: 'Add a device…', enabled: s.running, click: () => a.addDevice() },
+    { type: 'separator' },
+    { id: 'live', ...info(liveLine(s)) },
+    ...s.backendsDown.map((name) => info(`Backend down: ${name}`)),
+    ...(s.exposureWarning ? [info('Ollama itself is open to the LAN (no keys)')] : []),
+    { type: 'separator' },
+    { id: 'open', label: 'Open Corral', enabled: s.running, click: () => a.openWindow() },
+    {
+      id: 'start-at-login',
+      label: 'Start at login',
+      type: 'checkbox',
+      checked: s.startAtLogin,
+      click: () => a.setStartAtLogin(!s.startAtLogin),
+    },
+    { type: 'separator' },
+    { id: 'quit', label: 'Quit', click: () => a.quit() },
+  )
+  return items
+}
+
+export function trayTooltip(s: AppStatus): string {
+  if (s.error) return `Corral: ${s.error}`
+  if (!s.sharing) return 'Corral: not sharing'
+  const url = s.urls[0] ?? ''
+  return s.backendsDown.length > 0
+    ? `Corral: sharing on ${url}, a backend is down`
+    : `Corral: sharing on ${url}`
+}

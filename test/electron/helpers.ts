@@ -1,0 +1,156 @@
+// What the desktop suites share: a temp data folder with a config that keeps every
+// socket on 127.0.0.1 (ports 0, no mDNS), a running desktop app on the Electron fake,
+// and cleanup that quits it and resets the fake.
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach } from 'vitest'
+import { resetElectronFake, Tray, type Menu, type MenuItem } from '../mocks/electron.js'
+import { startDesktop, type Desktop, type DesktopOptions } from '../../electron/desktop.js'
+import { createNoopDiscovery } from '../../gateway/discovery/mdns.js'
+import { silentLogger } from '../../gateway/util/logger.js'
+import { createKey } from '../../gateway/auth/manage.js'
+import type { BackendRecord } from '../../gateway/config/schema.js'
+
+const cleanups: (() => Promise<void> | void)[] = []
+
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn()
+  resetElectronFake()
+})
+
+/** Runs after the current test, last registered first. */
+export function onCleanup(fn: () => Promise<void> | void): void {
+  cleanups.push(fn)
+}
+
+export function tempDir(prefix = 'corral-app-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export function backend(url: string, name = 'Test Ollama'): Partial<BackendRecord> {
+  return { id: name.toLowerCase().replace(/\W+/g, '-'), name, url, source: 'manual' }
+}
+
+/** config.json with loopback-only listeners on free ports and no mDNS, plus `extra`. */
+export function writeConfig(
+  dataDir: string,
+  opts: {
+    sharing?: boolean
+    backends?: Partial<BackendRecord>[]
+    port?: number
+    extra?: object
+  } = {},
+): void {
+  const config = {
+    server: {
+      host: '127.0.0.1',
+      port: opts.port ?? 0,
+      controlPort: 0,
+      sharing: opts.sharing ?? true,
+    },
+    discovery: { mdns: false },
+    backends: opts.backends ?? [],
+    balancer: { healthIntervalMs: 60_000 },
+    logging: { enabled: false },
+    ...opts.extra,
+  }
+  fs.mkdirSync(dataDir, { recursive: true })
+  fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify(config, null, 2))
+}
+
+/** Desktop options that keep everything local: no mDNS, no config watching, quiet. */
+export function testDesktopOptions(
+  dataDir: string,
+  extra: Partial<DesktopOptions> = {},
+): DesktopOptions {
+  return {
+    dataDir,
+    logger: silentLogger,
+    platform: 'linux',
+    env: { XDG_CONFIG_HOME: path.join(dataDir, 'xdg') },
+    showWindow: false,
+    ...extra,
+    gateway: { discovery: () => createNoopDiscovery(), watchConfig: false, ...extra.gateway },
+  }
+}
+
+/** Starts the desktop app on the fake; it is quit after the test. */
+export async function launch(
+  dataDir: string,
+  extra: Partial<DesktopOptions> = {},
+): Promise<Desktop> {
+  const desktop = await startDesktop(testDesktopOptions(dataDir, extra))
+  onCleanup(async () => {
+    await desktop.quit()
+  })
+  return desktop
+}
+
+export function theTray(): Tray {
+  const tray = Tray.all[0]
+  if (!tray) throw new Error('no tray')
+  return tray
+}
+
+export function trayMenu(): Menu {
+  const menu = theTray().getMenu()
+  if (!menu) throw new Error('the tray has no menu')
+  return menu
+}
+
+export function menuItem(id: string): MenuItem {
+  const item = trayMenu().getMenuItemById(id)
+  if (!item) throw new Error(`no menu item ${id}: ${labels().join(' | ')}`)
+  return item
+}
+
+/** The labels of the visible items, separators as '---'. */
+export function labels(menu: Menu = trayMenu()): string[] {
+  return menu.items.filter((i) => i.visible).map((i) => (i.type === 'separator' ? '---' : i.label))
+}
+
+/** The basename of the tray's current icon file. */
+export function trayIconName(): string {
+  const img = theTray().getImage()
+  const p = typeof img === 'string' ? img : img.path
+  return p ? path.relative(path.join(process.cwd(), 'build', 'icons'), p) : ''
+}
+
+export async function createTestKey(desktop: Desktop, name = 'alice'): Promise<string> {
+  const corral = desktop.running!.corral
+  const { key } = await createKey((m) => corral.update(m), { name })
+  return key
+}
+
+/** Resolves with 'connected' or the connect error's code (ECONNREFUSED...). */
+export function tryConnect(port: number, host = '127.0.0.1'): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve('connected')
+    })
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
+  })
+}
+
+/** A port that was free a moment ago (listen on 0, close). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+/** Holds a port on 127.0.0.1 until the test ends. */
+export async function occupyPort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  return (server.address() as net.AddressInfo).port
+}
