@@ -1,0 +1,27 @@
+// Prometheus metrics on the gateway: for keys with the `metrics` scope, or
+// from this machine without a key (a local Prometheus scraping the owner's box).
+import type { FastifyInstance } from 'fastify'
+import type { Corral } from '../core.js'
+import { authenticate } from '../auth/hook.js'
+import { isLoopback } from '../util/net.js'
+import { CorralError } from '../errors.js'
+
+export function registerMetricsRoute(app: FastifyInstance, corral: Corral): void {
+  app.route({
+    method: 'GET',
+    url: '/metrics',
+    handler: async (request, reply) => {
+      const snapshot = request.corral.snapshot
+      if (!snapshot.config.metrics.enabled) throw new CorralError('CORRAL_ERR_NOT_FOUND')
+      // The client as the gateway works it out (a trusted proxy's X-Forwarded-For), not the socket.
+      if (!isLoopback(request.corral.clientIp)) {
+        const denied = authenticate(request, snapshot, 'metrics', corral.now())
+        if (denied) throw new CorralError(denied)
+      }
+      request.corral.outcome = 'done'
+      const text = await corral.stats.metrics.render()
+      return reply.type(corral.stats.metrics.contentType).send(text)
+    },
+  })
+}
+

@@ -1,0 +1,104 @@
+// The control listener: 127.0.0.1 only, every API call needs the control
+// token in the Authorization header (never a cookie, never the URL), and the
+// Host header must name this listener (a DNS-rebinding guard). It serves the
+// UI's static files and the control API the UI, the CLI and the app use.
+import crypto from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import type { Corral } from '../core.js'
+import { KeyInputError } from '../auth/manage.js'
+import { ConfigError } from '../config/load.js'
+import { AccessRuleError } from '../access/ip-filter.js'
+import { registerControlRoutes } from './routes.js'
+import { registerStatsRoutes } from './stats-routes.js'
+import { registerAccessRoutes } from './access-routes.js'
+import { registerSettingsRoutes } from './settings-routes.js'
+import { registerOpenApi } from './openapi.js'
+import { registerStaticUi } from './static-ui.js'
+import { registerPullRoutes } from './pull-routes.js'
+import type { Sharing } from './sharing.js'
+import { CONTROL_PREFIX, ControlError } from './common.js'
+
+export { CONTROL_PREFIX, ControlError }
+
+export interface ControlOptions {
+  token: string
+  /** The port it will listen on, for the Host check (set after listen when 0). */
+  port: () => number
+  uiDir: string | null
+  sharing: Sharing
+  /** This machine's subnets for the "this subnet" preset; default: its interfaces. */
+  subnets?: () => string[]
+}
+
+export async function buildControl(corral: Corral, opts: ControlOptions): Promise<FastifyInstance> {
+  // forceCloseConnections: an open UI's live feed (SSE) must not hold up shutdown.
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true })
+  const token = Buffer.from(opts.token)
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!hostAllowed(request.headers.host, opts.port())) {
+      return reply
+        .code(403)
+        .send({ error: 'this control listener only answers to 127.0.0.1 and localhost' })
+    }
+    if (!request.url.startsWith(CONTROL_PREFIX + '/')) return
+    if (!tokenMatches(request, token)) {
+      return reply.code(401).send({ error: 'missing or wrong control token' })
+    }
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('cache-control', 'no-store')
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('x-frame-options', 'DENY')
+    reply.header('referrer-policy', 'no-referrer')
+    return payload
+  })
+  app.setErrorHandler(
+    (err: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+      const status = statusOf(err)
+      if (status >= 500)
+        corral.logger.error(`Control API ${request.method} ${request.url} failed`, { err })
+      return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message })
+    },
+  )
+  // First: the OpenAPI document is built from the routes registered after it.
+  await registerOpenApi(app)
+  await registerControlRoutes(app, corral, opts)
+  registerStatsRoutes(app, corral)
+  registerAccessRoutes(app, corral, { subnets: opts.subnets })
+  registerSettingsRoutes(app, corral, opts)
+  registerPullRoutes(app, corral)
+
+  await registerStaticUi(app, opts.uiDir)
+  return app
+}
+
+function statusOf(err: Error & { statusCode?: number; validation?: unknown }): number {
+  if (err instanceof ControlError) return err.status
+  if (
+    err instanceof KeyInputError ||
+    err instanceof AccessRuleError ||
+    err instanceof ConfigError
+  ) {
+    return 400
+  }
+  if (err.validation || (err.statusCode && err.statusCode < 500)) return err.statusCode ?? 400
+  return 500
+}
+
+/** Host must be this listener by loopback address or localhost: a rebinding page's Host is not. */
+export function hostAllowed(host: string | undefined, port: number): boolean {
+  if (!host) return false
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}` || host === `[::1]:${port}`
+}
+
+function tokenMatches(request: FastifyRequest, token: Buffer): boolean {
+  const auth = request.headers.authorization
+  if (typeof auth !== 'string' || !auth.startsWith('Bearer ')) return false
+  const presented = Buffer.from(auth.slice(7).trim())
+  return presented.length === token.length && crypto.timingSafeEqual(presented, token)
+}
+
+export function newControlToken(): string {
+  return crypto.randomBytes(24).toString('base64url')
+}

@@ -1,0 +1,26 @@
+import type { Corral } from '../core.js'
+import type { Sharing } from './sharing.js'
+import { backendView } from '../backends/manage.js'
+
+/** What `corral status` and the UI's Share view show. */
+export function statusView(corral: Corral, sharing: Sharing, version: string) {
+  const now = corral.now()
+  const backends = corral.pool.list().map(backendView)
+  const warnings: string[] = []
+  const exposed = corral.localExposure()
+  if (exposed) warnings.push(exposed)
+  for (const b of backends) {
+    if (b.enabled && b.state === 'down') warnings.push(`Backend ${b.name} is down: ${b.lastError ?? 'no answer'}`)
+  }
+  return {
+    version,
+    dataDir: corral.dataDir,
+    sharing: sharing.isOn(),
+    urls: sharing.urls(),
+    keys: { total: corral.config.keys.length, active: corral.snapshot.keys.activeCount(now) },
+    backends,
+    live: corral.stats.live.snapshot(),
+    localOllamaExposed: exposed !== null,
+    warnings,
+  }
+}

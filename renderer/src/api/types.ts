@@ -1,0 +1,230 @@
+// The control API's payloads as the UI reads them. They mirror the TypeBox
+// schemas in gateway/control/schemas.ts (the OpenAPI document at
+// /control/openapi.json); the renderer cannot import gateway code.
+
+export type Scope = 'inference' | 'models' | 'metrics' | 'admin'
+export const SCOPES: readonly Scope[] = ['inference', 'models', 'metrics', 'admin']
+
+export interface Limits {
+  requests: number | null
+  windowSeconds: number
+  tokensPerMinute: number | null
+  concurrency: number | null
+  maxOutputTokens: number | null
+}
+
+export interface LiveSnapshot {
+  inFlight: number
+  rps: number
+  tps: number
+  eps: number
+  queueDepth: number
+  ts: number
+}
+
+export type BackendState = 'unknown' | 'up' | 'down' | 'disabled'
+
+export interface Backend {
+  id: string
+  name: string
+  url: string
+  source: 'local' | 'manual' | 'mdns'
+  enabled: boolean
+  weight: number
+  capacity: number
+  hasKey: boolean
+  state: BackendState
+  latencyMs: number | null
+  lastError: string | null
+  lastCheckedAt: number | null
+  version: string | null
+  models: string[]
+  loaded: string[]
+  inFlight: number
+}
+
+export interface Candidate {
+  name: string
+  host: string
+  addresses: string[]
+  port: number
+  url: string
+  needsKey: boolean
+  app: string | null
+  version: string | null
+  apis: string[]
+  lastSeen: number
+}
+
+export interface BackendsView {
+  backends: Backend[]
+  candidates: Candidate[]
+}
+
+export interface Status {
+  version: string
+  dataDir: string
+  sharing: boolean
+  urls: string[]
+  keys: { total: number; active: number }
+  backends: Backend[]
+  live: LiveSnapshot
+  localOllamaExposed: boolean
+  warnings: string[]
+}
+
+export interface PublicKey {
+  id: string
+  name: string
+  prefix: string
+  scopes: Scope[]
+  models: string[]
+  limits: Partial<Limits>
+  createdAt: string
+  expiresAt: string | null
+  revokedAt: string | null
+  source: 'created' | 'imported' | 'env'
+}
+
+export interface KeyView extends PublicKey {
+  lastUsedAt: number | null
+  usageToday: { requests: number; tokens: number }
+  active: boolean
+}
+
+export interface CreatedKey extends PublicKey {
+  key: string
+  connectUrls: string[]
+}
+
+export interface KeyInput {
+  name: string
+  scopes?: Scope[]
+  models?: string[]
+  limits?: Partial<Limits>
+  expires?: string | null
+}
+
+export interface BackendInput {
+  url?: string
+  candidate?: string
+  name?: string
+  key?: string | null
+  enabled?: boolean
+}
+
+export type AccessListName = 'allow' | 'deny' | 'trustedProxies'
+
+export interface AccessLists {
+  allow: string[]
+  deny: string[]
+  trustedProxies: string[]
+}
+
+export interface AccessPreset {
+  id: 'lan' | 'thisSubnet' | 'thisMachine'
+  label: string
+  description: string
+  entries: string[]
+}
+
+export interface Settings {
+  server: { host: string; port: number; controlPort: number; basePath: string }
+  discovery: { mdns: boolean; name: string }
+  stats: { enabled: boolean; retentionDays: number; rollupRetentionDays: number }
+  limits: { enabled: boolean; defaults: Limits }
+  queue: { maxQueuedPerKey: number; maxWaitMs: number; localPriority: boolean }
+  desktop: { startAtLogin: boolean }
+  running: { version: string; controlPort: number; sharing: boolean; gatewayUrls: string[] }
+  addresses: Array<{ name: string; address: string; family: string }>
+  restartRequired: string[]
+  overridden: string[]
+}
+
+type Editable = Omit<Settings, 'running' | 'addresses' | 'restartRequired' | 'overridden'>
+export type SettingsPatch = {
+  [K in keyof Editable]?: K extends 'limits'
+    ? { enabled?: boolean; defaults?: Partial<Limits> }
+    : Partial<Editable[K]>
+}
+
+export type Outcome = 'done' | 'client_aborted' | 'backend_error' | 'limited' | 'refused'
+
+export interface RequestRecord {
+  id?: number
+  ts: number
+  keyId: string | null
+  keyName: string | null
+  clientIp: string
+  backend: string | null
+  model: string | null
+  method: string
+  path: string
+  status: number
+  durationMs: number
+  ttfbMs: number | null
+  promptTokens: number | null
+  completionTokens: number | null
+  tokensPerSecond: number | null
+  queued: boolean
+  queueMs: number
+  outcome: Outcome
+}
+
+export interface Aggregate {
+  requests: number
+  errors: number
+  promptTokens: number
+  completionTokens: number
+  avgDurationMs: number | null
+  avgTtfbMs: number | null
+  avgTokensPerSecond: number | null
+  queued: number
+  avgQueueMs: number | null
+  p50DurationMs?: number
+  p95DurationMs?: number
+}
+
+export type BreakdownBy = 'key' | 'model' | 'backend'
+
+export interface StatsSummary {
+  range: { since: number; until: number }
+  totals: Aggregate & { since: number; until: number; outcomes: Record<string, number> }
+  breakdown: Array<Aggregate & { group: string; label: string; lastTs: number }>
+}
+
+export interface SeriesPoint {
+  ts: number
+  requests: number
+  errors: number
+  promptTokens: number
+  completionTokens: number
+  avgDurationMs: number | null
+}
+
+export interface StatsSeries {
+  range: { since: number; until: number }
+  bucketMs: number
+  points: SeriesPoint[]
+}
+
+/** A model pull as `GET /control/pulls` lists it (newest first). */
+export interface Pull {
+  id: string
+  model: string
+  backendId: string
+  /** The backend's name. */
+  backend: string
+  /** Ollama's last status line, e.g. "pulling 6a0746a1ec1a", "success". */
+  status: string
+  /** Bytes; 0 until Ollama reports sizes. */
+  completed: number
+  total: number
+  error: string | null
+  done: boolean
+  startedAt: number
+  finishedAt: number | null
+}
+
+export type LiveEvent =
+  { type: 'tick'; snapshot: LiveSnapshot } | { type: 'request'; record: RequestRecord }

@@ -1,0 +1,108 @@
+// One backend: health, latency, load, models (loaded ones marked), on/off and remove.
+import { useApi } from '../api/context.js'
+import type { Backend } from '../api/types.js'
+import { useAction } from '../hooks/use-resource.js'
+import { ErrorText, StatusDot, Switch } from '../components/controls.js'
+import { formatAgo, formatDuration } from '../format.js'
+
+const STATE_TEXT: Record<Backend['state'], string> = {
+  up: 'Healthy',
+  down: 'Not answering',
+  unknown: 'Checking…',
+  disabled: 'Turned off',
+}
+
+export function BackendCard({
+  b,
+  onChanged,
+  onRemove,
+}: {
+  b: Backend
+  onChanged: () => void
+  onRemove: () => void
+}) {
+  const api = useApi()
+  const toggle = useAction(async (on: boolean) => {
+    await api.updateBackend(b.id, { enabled: on })
+    onChanged()
+  })
+  const loaded = new Set(b.loaded)
+  return (
+    <li className="card backend" aria-label={b.name}>
+      <div className="backend-head">
+        <StatusDot state={b.state} />
+        <div className="backend-title">
+          <strong>{b.name}</strong>
+          <span className="muted small mono">{b.url}</span>
+        </div>
+        <dl className="backend-facts">
+          <div>
+            <dt>State</dt>
+            <dd className={`state-${b.state}`}>{STATE_TEXT[b.state]}</dd>
+          </div>
+          <div>
+            <dt>Latency</dt>
+            <dd className="num">{b.state === 'up' ? formatDuration(b.latencyMs) : '–'}</dd>
+          </div>
+          <div>
+            <dt>In flight</dt>
+            <dd className="num">
+              {b.inFlight}/{b.capacity}
+            </dd>
+          </div>
+        </dl>
+      </div>
+      {b.state === 'down' && b.lastError ? (
+        <p className="backend-error">
+          {b.lastError} <span className="muted">· checked {formatAgo(b.lastCheckedAt)}</span>
+        </p>
+      ) : null}
+      <div className="backend-models">
+        {b.models.length === 0 ? (
+          <span className="muted small">
+            {b.state === 'up' ? 'No models installed.' : 'Models are listed once it answers.'}
+          </span>
+        ) : (
+          <ul className="chip-list" aria-label={`Models on ${b.name}`}>
+            {b.models.map((m) => (
+              <li key={m} className={`chip mono ${loaded.has(m) ? 'chip-loaded' : ''}`}>
+                {m}
+                {loaded.has(m) ? <span className="visually-hidden"> (loaded)</span> : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      <div className="backend-foot">
+        <span className="muted small">
+          {b.version ? `Ollama ${b.version}` : ''}
+          {b.source === 'local'
+            ? ' · this computer'
+            : b.source === 'mdns'
+              ? ' · found on the LAN'
+              : ''}
+        </span>
+        <div className="row">
+          <div className="compact-switch">
+            <Switch
+              checked={b.enabled}
+              busy={toggle.busy}
+              onChange={(on) => void toggle.run(on)}
+              label="Enabled"
+              ariaLabel={`Send requests to ${b.name}`}
+            />
+          </div>
+          <button
+            type="button"
+            className="btn btn-danger-ghost btn-sm"
+            onClick={onRemove}
+            aria-label={`Remove ${b.name}`}
+          >
+            Remove
+          </button>
+        </div>
+      </div>
+      <ErrorText error={toggle.error} />
+    </li>
+  )
+}

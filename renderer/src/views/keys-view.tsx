@@ -1,0 +1,183 @@
+// Keys: who may use the gateway, with last use, today's usage and limits; create and revoke.
+import { useState } from 'react'
+import { useApi } from '../api/context.js'
+import type { KeyView, Limits } from '../api/types.js'
+import { useAction, useResource } from '../hooks/use-resource.js'
+import { useStatus } from '../live/status-context.js'
+import { Banner, Card, Empty, PageHeader } from '../components/controls.js'
+import { Confirm } from '../components/dialog.js'
+import { KeyDialog } from './key-dialog.js'
+import { formatAgo, formatCount, formatDate } from '../format.js'
+
+const KEYS_REFRESH_MS = 5000
+
+export function KeysView() {
+  const api = useApi()
+  const status = useStatus()
+  const keys = useResource(() => api.keys(), [api], KEYS_REFRESH_MS)
+  const [creating, setCreating] = useState(false)
+  const [revoking, setRevoking] = useState<KeyView | null>(null)
+  const [showRevoked, setShowRevoked] = useState(false)
+  const revoke = useAction(async (id: string) => {
+    await api.revokeKey(id)
+    await keys.reload()
+    void status.reload()
+  })
+
+  const list = keys.data ?? []
+  const inactive = list.filter((k) => !k.active).length
+  const shown = showRevoked ? list : list.filter((k) => k.active)
+  return (
+    <>
+      <PageHeader
+        title="Keys"
+        description="Each person or app gets its own key. A key is shown once, when it is created."
+        actions={
+          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+            New key
+          </button>
+        }
+      />
+      {keys.error ? <Banner tone="error">{keys.error}</Banner> : null}
+      <Card>
+        {keys.loading && !keys.data ? (
+          <div className="skeleton-table" aria-busy="true" />
+        ) : shown.length === 0 ? (
+          <Empty title={list.length === 0 ? 'No keys yet' : 'No active keys'}>
+            Create one with <strong>New key</strong>, or use <strong>Add a device</strong> in Share
+            for a QR code.
+          </Empty>
+        ) : (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">May use</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col" className="num">
+                    Today
+                  </th>
+                  <th scope="col">Limits</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {shown.map((k) => (
+                  <KeyRow key={k.id} k={k} onRevoke={() => setRevoking(k)} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {inactive > 0 ? (
+          <div className="card-footer">
+            <label className="check inline">
+              <input
+                type="checkbox"
+                checked={showRevoked}
+                onChange={(e) => setShowRevoked(e.target.checked)}
+              />
+              <span>Show revoked and expired keys ({inactive})</span>
+            </label>
+          </div>
+        ) : null}
+      </Card>
+
+      {creating ? (
+        <KeyDialog
+          title="New key"
+          sharing={status.data?.sharing ?? false}
+          onClose={() => setCreating(false)}
+          onCreated={() => {
+            void keys.reload()
+            void status.reload()
+          }}
+        />
+      ) : null}
+      {revoking ? (
+        <Confirm
+          title={`Revoke “${revoking.name}”?`}
+          confirmLabel="Revoke key"
+          danger
+          busy={revoke.busy}
+          error={revoke.error}
+          onCancel={() => {
+            revoke.clear()
+            setRevoking(null)
+          }}
+          onConfirm={async () => {
+            if (await revoke.run(revoking.id)) setRevoking(null)
+          }}
+        >
+          <p>
+            Apps using this key stop working with their next request. This cannot be undone: to let
+            them back in, create a new key.
+          </p>
+        </Confirm>
+      ) : null}
+    </>
+  )
+}
+
+function KeyRow({ k, onRevoke }: { k: KeyView; onRevoke: () => void }) {
+  const state = k.revokedAt ? 'Revoked' : !k.active ? 'Expired' : null
+  return (
+    <tr className={k.active ? '' : 'row-inactive'}>
+      <td>
+        <div className="cell-main">{k.name}</div>
+        <div className="cell-sub mono">
+          {k.prefix}…{state ? <span className="badge badge-muted">{state}</span> : null}
+          {k.active && k.expiresAt ? (
+            <span className="badge">expires {formatDate(k.expiresAt)}</span>
+          ) : null}
+        </div>
+      </td>
+      <td>
+        <div className="badges">
+          {k.scopes.map((s) => (
+            <span key={s} className="badge">
+              {s}
+            </span>
+          ))}
+        </div>
+        <div className="cell-sub">{k.models.length > 0 ? k.models.join(', ') : 'every model'}</div>
+      </td>
+      <td className="nowrap">{formatAgo(k.lastUsedAt)}</td>
+      <td className="num nowrap">
+        <div className="cell-main">{formatCount(k.usageToday.requests)} req</div>
+        <div className="cell-sub">{formatCount(k.usageToday.tokens)} tokens</div>
+      </td>
+      <td className="small">{limitsText(k.limits)}</td>
+      <td className="actions">
+        {k.revokedAt ? null : (
+          <button
+            type="button"
+            className="btn btn-danger-ghost btn-sm"
+            onClick={onRevoke}
+            aria-label={`Revoke ${k.name}`}
+          >
+            Revoke
+          </button>
+        )}
+      </td>
+    </tr>
+  )
+}
+
+const WINDOW_TEXT: Record<number, string> = { 1: 's', 60: 'min', 3600: 'h', 86_400: 'day' }
+
+/** "60/min · 4 at once · 10k tokens/min", or "Defaults". */
+export function limitsText(l: Partial<Limits>): string {
+  const parts: string[] = []
+  if (l.requests) {
+    const w = l.windowSeconds ?? 60
+    parts.push(`${formatCount(l.requests)}/${WINDOW_TEXT[w] ?? `${w} s`}`)
+  }
+  if (l.tokensPerMinute) parts.push(`${formatCount(l.tokensPerMinute)} tokens/min`)
+  if (l.concurrency) parts.push(`${l.concurrency} at once`)
+  if (l.maxOutputTokens) parts.push(`answers ≤ ${formatCount(l.maxOutputTokens)} tokens`)
+  return parts.length > 0 ? parts.join(' · ') : 'Defaults'
+}
