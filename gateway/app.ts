@@ -17,6 +17,19 @@ import './proxy/context.js'
 /** Fastify's own ceiling; the configured limit (hot-reloadable) is enforced per request. */
 const HARD_BODY_LIMIT_BYTES = 1024 * 1024 * 1024
 
+/**
+ * How often Node looks for connections past the header or request timeout. Its
+ * default (30 s) let a slowloris client hold a connection for 30 s past a 1 s
+ * timeout; a quarter of the shorter timeout, within [250 ms, 1 s], keeps the cut
+ * close to the configured time for the cost of one pass over the open sockets.
+ */
+export function connectionCheckIntervalMs(
+  headersTimeoutMs: number,
+  requestTimeoutMs: number,
+): number {
+  return Math.min(1000, Math.max(250, Math.floor(Math.min(headersTimeoutMs, requestTimeoutMs) / 4)))
+}
+
 export interface GatewayOptions {
   /** Where the built UI lives (for the connect page); null when not built. */
   uiDir?: string | null
@@ -34,10 +47,21 @@ export async function buildGateway(
     requestTimeout: server.requestTimeoutMs,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    http: {
+      connectionsCheckingInterval: connectionCheckIntervalMs(
+        server.headersTimeoutMs,
+        server.requestTimeoutMs,
+      ),
+    },
     // A path means exactly what it says: no trailing-slash or case folding, so
     // the scope check and the forwarded path can never disagree.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 300 },
     rewriteUrl: (req) => rewrite(req.url ?? '/', corral.snapshot.config),
+    // A malformed percent-encoding (`/api/%`) or an overlong parameter is the
+    // client's mistake: a 400 in its dialect, not Fastify's own error body.
+    frameworkErrors: (_err, _request, reply) => {
+      sendError(reply, 'CORRAL_ERR_BAD_REQUEST', 'malformed request path')
+    },
   })
   app.server.headersTimeout = server.headersTimeoutMs
 
@@ -111,6 +135,14 @@ export async function buildGateway(
       return sendError(reply, 'CORRAL_ERR_TOO_LARGE')
     }
     if (status >= 400 && status < 500) return sendError(reply, 'CORRAL_ERR_BAD_REQUEST', err.message)
+    if (
+      request.raw.socket.destroyed &&
+      (err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE')
+    ) {
+      // The client left (or a timeout cut it) while its body was being read: not
+      // the gateway's fault, nobody to answer, and no error line per hostile client.
+      return sendError(reply, 'CORRAL_ERR_BAD_REQUEST', 'the request was aborted')
+    }
     corral.logger.error(`Unhandled error on ${request.method} ${pathOnly(request.url)}`, { err })
     return sendError(reply, 'CORRAL_ERR_INTERNAL')
   })
@@ -136,12 +168,25 @@ export function sendError(
 
 /** Apply the base path and a custom metrics path before routing. */
 function rewrite(url: string, config: Config): string {
-  const u = stripBasePath(url, config.server.basePath)
+  const u = stripBasePath(originForm(url), config.server.basePath)
   const metricsPath = config.metrics.path
   if (metricsPath !== '/metrics' && pathOnly(u) === metricsPath) {
     return '/metrics' + u.slice(metricsPath.length)
   }
   return u
+}
+
+/**
+ * `GET http://host/path` (absolute form, RFC 9112 §3.2.2) means `/path`. The
+ * router already strips the origin; doing it here too makes the base path, the
+ * error dialect and the stats read the same path the router matched.
+ */
+export function originForm(url: string): string {
+  if (url.startsWith('/')) return url
+  const origin = /^https?:\/\/[^/?#]*/i.exec(url)
+  if (!origin) return url
+  const rest = url.slice(origin[0].length)
+  return rest.startsWith('/') ? rest : '/' + rest
 }
 
 /** Serve every path under an optional base path too (e.g. `/ollama/api/chat`). */

@@ -119,8 +119,16 @@ export function dialectOf(path: string): Dialect {
   return path.startsWith('/v1/') || path === '/v1' ? 'openai' : 'ollama'
 }
 
-/** The JSON body of an error in the client's dialect. */
-export function errorBody(dialect: Dialect, code: ErrorCode, message: string): unknown {
+/** Anything shaped like a Corral key (a key pasted into a URL or a model name). */
+const KEY_LIKE = /crl_[A-Za-z0-9_-]{8,}/g
+
+/**
+ * The JSON body of an error in the client's dialect. Messages that echo what the
+ * client sent (a path, a model name) have anything key-shaped masked: an error
+ * is logged by clients and proxies, and a key must not end up there.
+ */
+export function errorBody(dialect: Dialect, code: ErrorCode, text: string): unknown {
+  const message = text.includes('crl_') ? text.replace(KEY_LIKE, 'crl_[redacted]') : text
   if (dialect === 'openai') {
     return { error: { message, type: ERRORS[code].type, param: null, code: code.toLowerCase() } }
   }

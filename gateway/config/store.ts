@@ -73,8 +73,15 @@ export class ConfigStore extends EventEmitter<{ change: [Config, Config] }> {
         config = check(text, files.config)
       } catch (err) {
         const aside = `${files.config}.broken-${Date.now()}`
-        fs.copyFileSync(files.config, aside)
-        logger.warn(`${(err as Error).message}. Kept a copy at ${aside}.`)
+        try {
+          fs.copyFileSync(files.config, aside)
+          logger.warn(`${(err as Error).message}. Kept a copy at ${aside}.`)
+        } catch (copyErr) {
+          // A full or read-only disk must not keep the last good config from loading.
+          logger.warn(
+            `${(err as Error).message}. Could not keep a copy (${(copyErr as Error).message}).`,
+          )
+        }
       }
     }
     if (!config) {
@@ -96,8 +103,14 @@ export class ConfigStore extends EventEmitter<{ change: [Config, Config] }> {
       needsWrite = true
     }
     const store = new ConfigStore(dataDir, config, opts)
-    if (needsWrite) store.writeNow(config)
-    else store.writeLastGood(text ?? serializeConfig(config))
+    if (needsWrite) {
+      try {
+        store.writeNow(config)
+      } catch (err) {
+        // Serve what was loaded; the next change that can be saved writes it.
+        logger.warn(`Could not save ${files.config}: ${(err as Error).message}`)
+      }
+    } else store.writeLastGood(text ?? serializeConfig(config))
     if (opts.watch) store.startWatching()
     return store
   }

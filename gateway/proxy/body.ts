@@ -55,13 +55,63 @@ export function parseJsonBody(buf: Buffer): JsonBody {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new CorralError('CORRAL_ERR_BAD_JSON', { message: 'request body must be a JSON object' })
   }
+  checkFieldNames(parsed as JsonBody)
   return parsed as JsonBody
+}
+
+/** Top-level fields the gateway reads to route a request and to apply a key's limits. */
+const READ_FIELDS = new Set([
+  'model',
+  'name',
+  'source',
+  'destination',
+  'from',
+  'stream',
+  'options',
+  'max_tokens',
+  'max_completion_tokens',
+  'max_output_tokens',
+])
+
+/**
+ * Ollama decodes bodies with Go's encoding/json, which matches a field name ignoring
+ * case (Unicode-folded: `ſ` is `s`, the Kelvin sign is `k`) and lets the last match
+ * win. Names that fold alike, or a folded spelling of a field read here (`Model`),
+ * would be read one way by the model check and another way by the backend: refused.
+ */
+function checkFieldNames(body: JsonBody): void {
+  const seen = new Set<string>()
+  for (const key of Object.keys(body)) {
+    const folded = /^[a-z0-9_]*$/.test(key) ? key : foldName(key)
+    if (seen.has(folded) || (folded !== key && READ_FIELDS.has(folded))) {
+      throw new CorralError('CORRAL_ERR_BAD_JSON', {
+        message: `field "${key.slice(0, 40)}" clashes with another spelling of the same name; send each field once, in lower case`,
+      })
+    }
+    seen.add(folded)
+  }
+}
+
+function foldName(name: string): string {
+  let out = ''
+  for (const ch of name) {
+    const upper = ch.toUpperCase()
+    out += (upper.length === 1 ? upper : ch).toLowerCase()
+  }
+  return out
 }
 
 /** The model a request names: `model`, or Ollama's older `name` (pull, show, delete). */
 export function modelOf(path: string, body: JsonBody): string | null {
   if (path === '/api/copy') return str(body.source)
   return str(body.model) ?? str(body.name)
+}
+
+/** The other models a request touches: a copy's destination, the model a create starts from. */
+export function otherModelsOf(path: string, body: JsonBody): string[] {
+  const other =
+    path === '/api/copy' ? str(body.destination) : path === '/api/create' ? str(body.from) : null
+  return other === null ? [] : [other]
 }
 
 /** Whether this request asks for a stream (Ollama streams unless told not to). */

@@ -101,6 +101,7 @@ async function forward(
           path: plan.path,
           headers: request.headers,
           stripHeaders: state.snapshot.keyHeaders,
+          forwardedFor: state.clientIp,
           body: plan.body,
           signal,
           headersTimeoutMs: config.server.upstreamHeadersTimeoutMs,
@@ -149,7 +150,7 @@ async function relay(
   const contentType = String(upstream.headers['content-type'] ?? '')
   const streaming = contentType.includes('ndjson') || contentType.includes('event-stream')
   const tap =
-    upstream.statusCode < 400 && corral.stats.enabled
+    upstream.statusCode < 400 && corral.stats.enabled && state.route?.usage === true
       ? createUsageTap(state.dialect, { streaming })
       : null
   const outcome = await relayResponse(res, upstream, {

@@ -23,6 +23,9 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ])
 
+/** Forwarding headers a client may forge; replaced by the address the gateway saw. */
+const CLIENT_FORWARDING = ['x-forwarded-for', 'forwarded', 'x-real-ip']
+
 export interface UpstreamTarget {
   /** `http://host:port` of the backend. */
   origin: string
@@ -37,6 +40,8 @@ export interface UpstreamRequest {
   headers: IncomingHttpHeaders
   /** Header names that carried the client's key: never forwarded. */
   stripHeaders: readonly string[]
+  /** The client address the gateway believes; sent as X-Forwarded-For instead of the client's own. */
+  forwardedFor?: string
   body: Buffer | Readable | null
   signal: AbortSignal
   headersTimeoutMs: number
@@ -54,27 +59,51 @@ export function createUpstreamAgent(): Agent {
   })
 }
 
+/** HOP_BY_HOP plus one snapshot's key headers, built once per list (a snapshot keeps its list). */
+const dropSets = new WeakMap<readonly string[], ReadonlySet<string>>()
+
+function dropSetFor(stripHeaders: readonly string[]): ReadonlySet<string> {
+  let set = dropSets.get(stripHeaders)
+  if (set === undefined) {
+    set = new Set([...HOP_BY_HOP, ...stripHeaders])
+    dropSets.set(stripHeaders, set)
+  }
+  return set
+}
+
+/** Header names the Connection header lists (hop-by-hop too) that `drop` does not have yet. */
+function connectionNamed(
+  value: string | string[] | undefined,
+  drop: ReadonlySet<string>,
+): Set<string> | null {
+  if (typeof value !== 'string') return null
+  let named: Set<string> | null = null
+  for (const n of value.split(',')) {
+    const name = n.trim().toLowerCase()
+    if (name && !drop.has(name)) (named ??= new Set()).add(name)
+  }
+  return named
+}
+
 /** Build the headers a backend sees: the client's, minus hop-by-hop, minus keys. */
 export function upstreamHeaders(
   req: UpstreamRequest,
   target: UpstreamTarget,
   bodyLength: number | null,
 ): Record<string, string | string[]> {
-  const drop = new Set(HOP_BY_HOP)
-  for (const h of req.stripHeaders) drop.add(h)
-  const named = req.headers.connection
-  if (typeof named === 'string') {
-    for (const n of named.split(',')) {
-      const name = n.trim().toLowerCase()
-      // The Connection header may only remove headers, never ones the gateway adds.
-      if (name) drop.add(name)
-    }
-  }
+  const drop = dropSetFor(req.stripHeaders)
+  // The Connection header may only remove headers, never ones the gateway adds.
+  const named = connectionNamed(req.headers.connection, drop)
   const out: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || drop.has(name)) continue
+  for (const name of Object.keys(req.headers)) {
+    const value = req.headers[name]
+    if (value === undefined || drop.has(name) || named?.has(name)) continue
     out[name] = value
   }
+  // What a client claims about its address never passes as is: a backend that
+  // trusts this gateway as a proxy (a teammate's Corral) must get our word.
+  for (const h of CLIENT_FORWARDING) delete out[h]
+  if (req.forwardedFor) out['x-forwarded-for'] = req.forwardedFor
   if (bodyLength !== null) out['content-length'] = String(bodyLength)
   if (target.key) out.authorization = `Bearer ${target.key}`
   return out
@@ -147,8 +176,9 @@ export function relayResponse(
   if (opts.streaming) headers['x-accel-buffering'] = 'no'
   Object.assign(headers, opts.extraHeaders)
   res.writeHead(upstream.statusCode, headers)
-  // Headers go out at once: a client waiting on a slow first token sees the stream open.
-  res.flushHeaders()
+  // A stream's headers go out at once: a client waiting on a slow first token sees it open.
+  // Any other answer sends its headers with the first body bytes: one write, not two.
+  if (opts.streaming) res.flushHeaders()
 
   const body = upstream.body
   return new Promise<RelayOutcome>((resolve) => {
@@ -187,6 +217,7 @@ export function relayResponse(
         res.end(errorFrame(opts.dialect, e))
       } else {
         // A fixed-length body cut short cannot be repaired: let the client see the cut.
+        if (!res.headersSent) res.flushHeaders()
         res.destroy()
       }
       finish('backend_error')

@@ -6,7 +6,15 @@ import type { Readable } from 'node:stream'
 import type { Corral } from '../core.js'
 import { CorralError } from '../errors.js'
 import { capOutputTokens } from '../limits/output-cap.js'
-import { checkContentEncoding, modelOf, parseJsonBody, readBody, wantsStream, type JsonBody } from './body.js'
+import {
+  checkContentEncoding,
+  modelOf,
+  otherModelsOf,
+  parseJsonBody,
+  readBody,
+  wantsStream,
+  type JsonBody,
+} from './body.js'
 import { upstreamPath, type RouteDef } from './routes.js'
 import { serveMerged } from './merge.js'
 import { dispatch } from './dispatch.js'
@@ -33,8 +41,10 @@ export function createProxyHandler(corral: Corral) {
       throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: 'model is required' })
     }
     state.model = model
-    if (model && !state.snapshot.modelAllowed(key, model)) {
-      throw new CorralError('CORRAL_ERR_MODEL', { message: `this key may not use model "${model}"` })
+    for (const m of [model, ...(json ? otherModelsOf(route.path, json) : [])]) {
+      if (m && !state.snapshot.modelAllowed(key, m)) {
+        throw new CorralError('CORRAL_ERR_MODEL', { message: `this key may not use model "${m}"` })
+      }
     }
 
     const limits = state.snapshot.limitsFor(key)

@@ -2,7 +2,10 @@
 import type { FastifyRequest } from 'fastify'
 import type { Corral } from '../core.js'
 import type { RequestRecord } from '../stats/record.js'
-import { computeTokensPerSecond } from '../stats/record.js'
+import { computeTokensPerSecond, redactPath } from '../stats/record.js'
+
+/** Anything shaped like a Corral key, as the stats' path redaction finds it. */
+const KEY_LIKE = /crl_[A-Za-z0-9_-]{8,}/g
 
 /** Requests that were hijacked by the proxy: the relay knows how they ended. */
 export function finishRecord(corral: Corral, request: FastifyRequest, status: number): void {
@@ -33,9 +36,13 @@ function buildRecord(corral: Corral, request: FastifyRequest, status: number): R
     keyName: state.key?.record.name ?? null,
     clientIp: state.clientIp,
     backend: state.backend,
-    model: state.model,
+    // `GET /v1/models/:model` takes the model from the path: masked like the path.
+    model: state.model?.includes('crl_')
+      ? state.model.replace(KEY_LIKE, 'crl_[redacted]')
+      : state.model,
     method: request.method,
-    path: (q === -1 ? request.url : request.url.slice(0, q)).slice(0, 200),
+    // Redacted here, not only in the store: the live feed and the metrics see this record too.
+    path: redactPath((q === -1 ? request.url : request.url.slice(0, q)).slice(0, 200)),
     status,
     durationMs,
     ttfbMs: state.ttfbMs,

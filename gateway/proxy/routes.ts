@@ -33,10 +33,13 @@ export interface RouteDef {
   streams?: boolean
   /** Stream by default (Ollama) or only when asked (OpenAI). */
   streamDefault?: boolean
+  /** The answer may report token usage: the stats read it. Other answers are not parsed. */
+  usage?: boolean
 }
 
 const OLLAMA_STREAMING = { streams: true, streamDefault: true }
 const OPENAI_STREAMING = { streams: true, streamDefault: false }
+const USAGE = { usage: true }
 
 export const ROUTES: readonly RouteDef[] = [
   { methods: ['GET', 'HEAD'], path: '/', scope: 'inference', kind: 'any' },
@@ -44,21 +47,21 @@ export const ROUTES: readonly RouteDef[] = [
   { methods: ['GET', 'HEAD'], path: '/api/tags', scope: 'inference', kind: 'merge-tags' },
   { methods: ['GET', 'HEAD'], path: '/api/ps', scope: 'inference', kind: 'merge-ps' },
   { methods: ['POST'], path: '/api/show', scope: 'inference', kind: 'model' },
-  { methods: ['POST'], path: '/api/generate', scope: 'inference', kind: 'model', ...OLLAMA_STREAMING },
-  { methods: ['POST'], path: '/api/chat', scope: 'inference', kind: 'model', ...OLLAMA_STREAMING },
-  { methods: ['POST'], path: '/api/embed', scope: 'inference', kind: 'model' },
-  { methods: ['POST'], path: '/api/embeddings', scope: 'inference', kind: 'model' },
+  { methods: ['POST'], path: '/api/generate', scope: 'inference', kind: 'model', ...OLLAMA_STREAMING, ...USAGE },
+  { methods: ['POST'], path: '/api/chat', scope: 'inference', kind: 'model', ...OLLAMA_STREAMING, ...USAGE },
+  { methods: ['POST'], path: '/api/embed', scope: 'inference', kind: 'model', ...USAGE },
+  { methods: ['POST'], path: '/api/embeddings', scope: 'inference', kind: 'model', ...USAGE },
   { methods: ['POST'], path: '/api/pull', scope: 'models', kind: 'manage', ...OLLAMA_STREAMING },
   { methods: ['POST'], path: '/api/push', scope: 'models', kind: 'manage', ...OLLAMA_STREAMING },
   { methods: ['POST'], path: '/api/create', scope: 'models', kind: 'manage', ...OLLAMA_STREAMING },
   { methods: ['POST'], path: '/api/copy', scope: 'models', kind: 'manage' },
   { methods: ['DELETE'], path: '/api/delete', scope: 'models', kind: 'manage' },
   { methods: ['HEAD', 'POST'], path: '/api/blobs/:digest', scope: 'models', kind: 'blob' },
-  { methods: ['POST'], path: '/v1/chat/completions', scope: 'inference', kind: 'model', ...OPENAI_STREAMING },
-  { methods: ['POST'], path: '/v1/completions', scope: 'inference', kind: 'model', ...OPENAI_STREAMING },
-  { methods: ['POST'], path: '/v1/responses', scope: 'inference', kind: 'model', ...OPENAI_STREAMING },
-  { methods: ['POST'], path: '/v1/messages', scope: 'inference', kind: 'model', ...OPENAI_STREAMING },
-  { methods: ['POST'], path: '/v1/embeddings', scope: 'inference', kind: 'model' },
+  { methods: ['POST'], path: '/v1/chat/completions', scope: 'inference', kind: 'model', ...OPENAI_STREAMING, ...USAGE },
+  { methods: ['POST'], path: '/v1/completions', scope: 'inference', kind: 'model', ...OPENAI_STREAMING, ...USAGE },
+  { methods: ['POST'], path: '/v1/responses', scope: 'inference', kind: 'model', ...OPENAI_STREAMING, ...USAGE },
+  { methods: ['POST'], path: '/v1/messages', scope: 'inference', kind: 'model', ...OPENAI_STREAMING, ...USAGE },
+  { methods: ['POST'], path: '/v1/embeddings', scope: 'inference', kind: 'model', ...USAGE },
   { methods: ['GET'], path: '/v1/models', scope: 'inference', kind: 'merge-models' },
   { methods: ['GET'], path: '/v1/models/:model', scope: 'inference', kind: 'model-param' },
 ]

@@ -11,14 +11,17 @@ export function writeFileAtomic(file: string, data: string, mode = 0o600): void 
   const tmp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`)
   const fd = fs.openSync(tmp, 'w', mode)
   try {
-    fs.writeSync(fd, data)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  try {
+    try {
+      // writeFileSync loops until every byte is written: a bare writeSync returns a
+      // short count on a nearly full disk, and a truncated file was renamed into place.
+      fs.writeFileSync(fd, data)
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
+    }
     fs.renameSync(tmp, file)
   } catch (err) {
+    // A half-written temp file on a full disk would keep it full: never leave one.
     fs.rmSync(tmp, { force: true })
     throw err
   }
