@@ -18,7 +18,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
@@ -26,7 +29,14 @@ export default tseslint.config(
     // gateway/ runs headless: it must never reach for Electron.
     files: ['gateway/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'gateway/ is pure Node; Electron lives in electron/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'gateway/ is pure Node; Electron lives in electron/.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -38,7 +48,9 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'renderer/ talks only to the control API.' }],
-          patterns: [{ group: ['node:*'], message: 'renderer/ runs in a browser: no Node built-ins.' }],
+          patterns: [
+            { group: ['node:*'], message: 'renderer/ runs in a browser: no Node built-ins.' },
+          ],
         },
       ],
     },

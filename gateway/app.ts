@@ -126,7 +126,11 @@ export async function buildGateway(
   registerConnectPage(app, opts.uiDir ?? null)
 
   app.setNotFoundHandler((request, reply) => {
-    sendError(reply, 'CORRAL_ERR_NOT_FOUND', `${request.method} ${pathOnly(request.url)} is not served`)
+    sendError(
+      reply,
+      'CORRAL_ERR_NOT_FOUND',
+      `${request.method} ${pathOnly(request.url)} is not served`,
+    )
   })
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (err instanceof CorralError) return sendError(reply, err.code, err.message, err.headers)
@@ -134,7 +138,8 @@ export async function buildGateway(
     if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(reply, 'CORRAL_ERR_TOO_LARGE')
     }
-    if (status >= 400 && status < 500) return sendError(reply, 'CORRAL_ERR_BAD_REQUEST', err.message)
+    if (status >= 400 && status < 500)
+      return sendError(reply, 'CORRAL_ERR_BAD_REQUEST', err.message)
     if (
       request.raw.socket.destroyed &&
       (err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE')

@@ -76,7 +76,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n')
     return command || flags.help ? 0 : 2
   }
-  const dataDir = path.resolve(typeof flags['data-dir'] === 'string' ? flags['data-dir'] : defaultDataDir())
+  const dataDir = path.resolve(
+    typeof flags['data-dir'] === 'string' ? flags['data-dir'] : defaultDataDir(),
+  )
   const ctx = makeContext(dataDir, flags.json === true)
   try {
     await run(ctx, command, sub, rest, flags)
@@ -91,7 +93,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function run(ctx: CliContext, command: string, sub: string | undefined, rest: string[], flags: Flags) {
+async function run(
+  ctx: CliContext,
+  command: string,
+  sub: string | undefined,
+  rest: string[],
+  flags: Flags,
+) {
   switch (command) {
     case 'serve':
       return (await import('./cli/serve.js')).serveCommand(ctx, flags)
@@ -128,7 +136,9 @@ async function statusCommand(ctx: CliContext): Promise<void> {
     `Control UI: ${server.info.url} (token in ${path.join(ctx.dataDir, 'control.json')})`,
     `Keys: ${s.keys.active} active of ${s.keys.total}. In flight: ${s.live.inFlight}.`,
     'Backends:',
-    ...s.backends.map((b) => `  ${b.name} ${b.url}: ${b.state}${b.latencyMs != null ? ` (${b.latencyMs} ms)` : ''}`),
+    ...s.backends.map(
+      (b) => `  ${b.name} ${b.url}: ${b.state}${b.latencyMs != null ? ` (${b.latencyMs} ms)` : ''}`,
+    ),
   ]
   for (const w of s.warnings) lines.push(`WARNING: ${w}`)
   ctx.out(lines.join('\n'))

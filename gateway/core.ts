@@ -40,7 +40,9 @@ export interface CorralOptions {
 
 export interface CorralEvents {
   /** A backend's health changed (the tray and notifications listen). */
-  'backend-health': [{ id: string; name: string; from: HealthState; to: HealthState; error: string | null }]
+  'backend-health': [
+    { id: string; name: string; from: HealthState; to: HealthState; error: string | null },
+  ]
   /** A key was used from an address it had not been used from before. */
   'new-device': [{ keyId: string; keyName: string; ip: string }]
 }
@@ -93,7 +95,13 @@ export class Corral {
     store.on('change', (next) => this.apply(next))
     this.health.on('change', ({ backend, from, to }) => {
       this.stats.metrics.setBackendHealth(backend.record.name, to === 'up')
-      this.events.emit('backend-health', { id: backend.id, name: backend.record.name, from, to, error: backend.lastError })
+      this.events.emit('backend-health', {
+        id: backend.id,
+        name: backend.record.name,
+        from,
+        to,
+        error: backend.lastError,
+      })
     })
   }
 

@@ -92,16 +92,18 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
     isOn: () => gateway !== null,
     set: (on) => {
       // A failed switch (port taken) must not poison every later one.
-      switching = switching.catch(() => {}).then(async () => {
-        if (on) await startLan()
-        else await stopLan()
-        if (corral.config.server.sharing !== on) {
-          await corral.update((c) => {
-            c.server.sharing = on
-          })
-        }
-        writeControlInfo()
-      })
+      switching = switching
+        .catch(() => {})
+        .then(async () => {
+          if (on) await startLan()
+          else await stopLan()
+          if (corral.config.server.sharing !== on) {
+            await corral.update((c) => {
+              c.server.sharing = on
+            })
+          }
+          writeControlInfo()
+        })
       return switching
     },
     urls: () => (gateway ? lanUrls(host, lanPort) : []),

@@ -22,7 +22,11 @@ export class DeviceTracker {
     try {
       const raw = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, unknown>
       for (const [keyId, ips] of Object.entries(raw)) {
-        if (Array.isArray(ips)) this.seen.set(keyId, ips.filter((x): x is string => typeof x === 'string'))
+        if (Array.isArray(ips))
+          this.seen.set(
+            keyId,
+            ips.filter((x): x is string => typeof x === 'string'),
+          )
       }
     } catch {
       // No file yet, or unreadable: every device is new once more. Nothing else depends on it.

@@ -7,8 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 export const KEY_HEADERS = ['authorization', 'x-api-key'] as const
 
 export type KeyFromHeaders =
-  | { ok: true; key: string }
-  | { ok: false; reason: 'missing' | 'ambiguous' | 'malformed' }
+  { ok: true; key: string } | { ok: false; reason: 'missing' | 'ambiguous' | 'malformed' }
 
 /**
  * Read the key from a request's headers. Two different keys in two places is

@@ -18,7 +18,8 @@ export function authenticate(
 ): ErrorCode | null {
   if (countHeader(request.raw.rawHeaders, 'authorization') > 1) return 'CORRAL_ERR_BAD_KEY'
   const presented = keyFromHeaders(request.headers, snapshot.config.auth.headerName)
-  if (!presented.ok) return presented.reason === 'missing' ? 'CORRAL_ERR_NO_KEY' : 'CORRAL_ERR_BAD_KEY'
+  if (!presented.ok)
+    return presented.reason === 'missing' ? 'CORRAL_ERR_NO_KEY' : 'CORRAL_ERR_BAD_KEY'
   const checked = snapshot.keys.check(presented.key, now)
   if (!checked.ok) return 'CORRAL_ERR_BAD_KEY'
   request.corral.key = checked.key

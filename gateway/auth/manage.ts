@@ -106,7 +106,8 @@ function cleanName(name: string): string {
 }
 
 function expiryOf(expires: string | null | undefined, now: Date): string | null {
-  if (expires === undefined || expires === null || expires === '' || expires === 'never') return null
+  if (expires === undefined || expires === null || expires === '' || expires === 'never')
+    return null
   try {
     return parseExpiry(expires, now).toISOString()
   } catch (err) {

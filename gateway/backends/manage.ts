@@ -50,7 +50,8 @@ export async function addBackend(
   let source: BackendRecord['source'] = 'manual'
   if (!url && input.candidate) {
     const c = candidates.find((x) => x.name === input.candidate || x.url === input.candidate)
-    if (!c) throw new BackendInputError(`no service named "${input.candidate}" was found on the LAN`)
+    if (!c)
+      throw new BackendInputError(`no service named "${input.candidate}" was found on the LAN`)
     url = c.url
     name ??= c.name
     source = 'mdns'
@@ -95,7 +96,10 @@ export async function updateBackend(
   return result!
 }
 
-export async function removeBackend(update: UpdateConfig, idOrName: string): Promise<BackendRecord> {
+export async function removeBackend(
+  update: UpdateConfig,
+  idOrName: string,
+): Promise<BackendRecord> {
   let removed: BackendRecord | null = null
   await update((c) => {
     const b = findBackend(c.backends, idOrName)

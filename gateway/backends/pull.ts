@@ -52,12 +52,14 @@ export class PullManager extends EventEmitter<{ progress: [PullJob] }> {
   /** Start pulling `model` on one backend (by id or name; default: the first usable one). */
   start(model: string, backendRef?: string): PullJob {
     const m = model.trim()
-    if (!/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,254}$/.test(m)) throw new PullError(`"${model}" is not a model name`)
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,254}$/.test(m))
+      throw new PullError(`"${model}" is not a model name`)
     const usable = this.pool.list().filter((b) => this.pool.isUsable(b))
     const backend = backendRef
       ? this.pool.list().find((b) => b.id === backendRef || b.record.name === backendRef)
       : usable[0]
-    if (!backend) throw new PullError(backendRef ? `no backend "${backendRef}"` : 'no backend is up')
+    if (!backend)
+      throw new PullError(backendRef ? `no backend "${backendRef}"` : 'no backend is up')
     const running = this.list().find((j) => !j.done && j.backendId === backend.id && j.model === m)
     if (running) return running
     const job: PullJob = {
@@ -86,7 +88,9 @@ export class PullManager extends EventEmitter<{ progress: [PullJob] }> {
       const want = normalizeModel(entry.model)
       const targets = this.pool
         .list()
-        .filter((b) => b.record.enabled && (entry.backends.length === 0 || entry.backends.includes(b.id)))
+        .filter(
+          (b) => b.record.enabled && (entry.backends.length === 0 || entry.backends.includes(b.id)),
+        )
       for (const b of targets) {
         if (b.state !== 'up' || b.models === null || b.models.has(want)) continue
         if (this.recentlyTried(entry.model, b.id)) continue
@@ -143,8 +147,18 @@ export class PullManager extends EventEmitter<{ progress: [PullJob] }> {
     this.emit('progress', job)
   }
 
-  private onFrame(job: PullJob, layers: Map<string, { total: number; completed: number }>, line: string): void {
-    let frame: { status?: unknown; digest?: unknown; total?: unknown; completed?: unknown; error?: unknown }
+  private onFrame(
+    job: PullJob,
+    layers: Map<string, { total: number; completed: number }>,
+    line: string,
+  ): void {
+    let frame: {
+      status?: unknown
+      digest?: unknown
+      total?: unknown
+      completed?: unknown
+      error?: unknown
+    }
     try {
       frame = JSON.parse(line) as typeof frame
     } catch {

@@ -21,7 +21,12 @@ interface CandidateRow {
   app: string | null
 }
 
-export async function backendsCommand(ctx: CliContext, sub: string | undefined, args: string[], flags: Flags) {
+export async function backendsCommand(
+  ctx: CliContext,
+  sub: string | undefined,
+  args: string[],
+  flags: Flags,
+) {
   const server = await findServer(ctx.dataDir)
   switch (sub) {
     case 'list':
@@ -30,7 +35,10 @@ export async function backendsCommand(ctx: CliContext, sub: string | undefined, 
       if (server) data = await server.get('/control/backends')
       else {
         const store = openStore(ctx)
-        data = { backends: store.current.backends.map((b) => ({ ...b, key: undefined })), candidates: [] }
+        data = {
+          backends: store.current.backends.map((b) => ({ ...b, key: undefined })),
+          candidates: [],
+        }
         store.close()
       }
       if (ctx.json) return ctx.out(JSON.stringify(data))
@@ -52,7 +60,12 @@ export async function backendsCommand(ctx: CliContext, sub: string | undefined, 
         lines.push(
           table(
             ['NAME', 'URL', 'NEEDS KEY', 'KIND'],
-            data.candidates.map((c) => [c.name, c.url, c.needsKey ? 'yes' : 'no', c.app ?? 'ollama']),
+            data.candidates.map((c) => [
+              c.name,
+              c.url,
+              c.needsKey ? 'yes' : 'no',
+              c.app ?? 'ollama',
+            ]),
           ),
         )
       }
@@ -70,7 +83,9 @@ export async function backendsCommand(ctx: CliContext, sub: string | undefined, 
       const added = server
         ? await server.call<BackendRow>('POST', '/control/backends', input)
         : await withStore(ctx, (update) => addBackend(update, input))
-      return ctx.out(ctx.json ? JSON.stringify(added) : `Backend "${added.name}" added (${added.url}).`)
+      return ctx.out(
+        ctx.json ? JSON.stringify(added) : `Backend "${added.name}" added (${added.url}).`,
+      )
     }
     case 'remove': {
       const id = need(args[0], 'backends remove ID|NAME')
@@ -87,7 +102,12 @@ export async function backendsCommand(ctx: CliContext, sub: string | undefined, 
 type AccessLists = { allow: string[]; deny: string[]; trustedProxies: string[] }
 const LISTS = ['allow', 'deny', 'trustedProxies'] as const
 
-export async function accessCommand(ctx: CliContext, sub: string | undefined, args: string[], flags: Flags) {
+export async function accessCommand(
+  ctx: CliContext,
+  sub: string | undefined,
+  args: string[],
+  flags: Flags,
+) {
   const server = await findServer(ctx.dataDir)
   const show = (a: AccessLists) =>
     ctx.out(
@@ -105,11 +125,17 @@ export async function accessCommand(ctx: CliContext, sub: string | undefined, ar
     const problem = validateAccessEntry(entry)
     if (problem) throw new CliError(problem, 2)
     if (server) return show(await server.call('POST', `/control/access/${list}`, { entry }))
-    return withStore(ctx, async (update) => show((await update((c) => void (c.access[list].includes(entry) || c.access[list].push(entry)))).access))
+    return withStore(ctx, async (update) =>
+      show(
+        (await update((c) => void (c.access[list].includes(entry) || c.access[list].push(entry))))
+          .access,
+      ),
+    )
   }
   if (sub === 'remove') {
     const from = (str(flags.list) ?? null) as (typeof LISTS)[number] | null
-    if (from && !LISTS.includes(from)) throw new CliError(`--list must be one of ${LISTS.join(', ')}`, 2)
+    if (from && !LISTS.includes(from))
+      throw new CliError(`--list must be one of ${LISTS.join(', ')}`, 2)
     return withStore(ctx, async (update, current) => {
       const lists = from ? [from] : LISTS.filter((l) => current().access[l].includes(entry))
       if (lists.length === 0) throw new CliError(`${entry} is in no access list`)
@@ -117,7 +143,8 @@ export async function accessCommand(ctx: CliContext, sub: string | undefined, ar
       for (const l of lists) {
         result = server
           ? await server.call('DELETE', `/control/access/${l}?entry=${encodeURIComponent(entry)}`)
-          : (await update((c) => void (c.access[l] = c.access[l].filter((e) => e !== entry)))).access
+          : (await update((c) => void (c.access[l] = c.access[l].filter((e) => e !== entry))))
+              .access
       }
       show(result)
     })
@@ -132,7 +159,10 @@ async function withStore<T>(
 ): Promise<T> {
   const store = openStore(ctx)
   try {
-    return await fn((m) => store.update(m), () => store.current)
+    return await fn(
+      (m) => store.update(m),
+      () => store.current,
+    )
   } finally {
     store.close()
   }

@@ -24,9 +24,14 @@ export function envOverlay(env: NodeJS.ProcessEnv, logger: Logger): EnvOverlay {
     apply(config) {
       let n = 0
       const base = replaceBackends ? { ...config, backends: [] } : config
-      const { config: next } = applyPlan(base, plan, { now: () => startedAt, newId: () => `env-${++n}` })
+      const { config: next } = applyPlan(base, plan, {
+        now: () => startedAt,
+        newId: () => `env-${++n}`,
+      })
       // Keys from the environment are accepted as they are and live only as long as the process.
-      next.keys = next.keys.map((k) => (k.id.startsWith('env-') ? { ...k, source: 'env' as const } : k))
+      next.keys = next.keys.map((k) =>
+        k.id.startsWith('env-') ? { ...k, source: 'env' as const } : k,
+      )
       return next
     },
   }

@@ -2,7 +2,13 @@
 // from the nginx, OpenResty, Go and Docker gateways. Applied by the running
 // server when there is one, else to the data dir; importing twice adds nothing.
 import fs from 'node:fs'
-import { applyPlan, mergePlans, parseImportFile, type ApplyReport, type ImportPlan } from '../import/index.js'
+import {
+  applyPlan,
+  mergePlans,
+  parseImportFile,
+  type ApplyReport,
+  type ImportPlan,
+} from '../import/index.js'
 import { newId } from '../util/ids.js'
 import { CliError, findServer, openStore, type CliContext } from './context.js'
 import type { Flags } from './keys.js'
@@ -53,10 +59,16 @@ export function describe(r: ApplyReport, dryRun: boolean): string {
     `${verb} ${r.keysAdded} key(s) (${r.keysSkipped} already present or refused), ` +
       `${r.backendsAdded} backend(s) (${r.backendsSkipped} already present).`,
   ]
-  for (const k of r.addedKeys) lines.push(`  key ${k.name} (${k.prefix}…) from ${k.file}${k.line ? `:${k.line}` : ''}`)
-  for (const b of r.addedBackends) lines.push(`  backend ${b.name} ${b.url}${b.enabled ? '' : ' (disabled)'}`)
-  for (const c of r.settingChanges) lines.push(`  ${c.path}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`)
-  for (const n of r.notes) lines.push(`${n.level === 'warn' ? 'warning' : 'note'}: ${n.file}${n.line ? `:${n.line}` : ''}: ${n.message}`)
+  for (const k of r.addedKeys)
+    lines.push(`  key ${k.name} (${k.prefix}…) from ${k.file}${k.line ? `:${k.line}` : ''}`)
+  for (const b of r.addedBackends)
+    lines.push(`  backend ${b.name} ${b.url}${b.enabled ? '' : ' (disabled)'}`)
+  for (const c of r.settingChanges)
+    lines.push(`  ${c.path}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`)
+  for (const n of r.notes)
+    lines.push(
+      `${n.level === 'warn' ? 'warning' : 'note'}: ${n.file}${n.line ? `:${n.line}` : ''}: ${n.message}`,
+    )
   if (dryRun) lines.push('Dry run: nothing was written.')
   return lines.join('\n')
 }

@@ -1,6 +1,13 @@
 // `corral keys create|list|update|revoke`
 import QRCode from 'qrcode'
-import { createKey, publicKey, revokeKey, updateKey, type KeyInput, type KeyPatch } from '../auth/manage.js'
+import {
+  createKey,
+  publicKey,
+  revokeKey,
+  updateKey,
+  type KeyInput,
+  type KeyPatch,
+} from '../auth/manage.js'
 import { SCOPES, type KeyLimits, type Scope } from '../config/schema.js'
 import { lanUrls } from '../util/lan.js'
 import { CliError, findServer, openStore, type CliContext } from './context.js'
@@ -8,7 +15,12 @@ import { table } from './format.js'
 
 export type Flags = Record<string, string | boolean | string[] | undefined>
 
-export async function keysCommand(ctx: CliContext, sub: string | undefined, args: string[], flags: Flags) {
+export async function keysCommand(
+  ctx: CliContext,
+  sub: string | undefined,
+  args: string[],
+  flags: Flags,
+) {
   switch (sub) {
     case 'create':
       return createCmd(ctx, flags)
@@ -25,7 +37,10 @@ export async function keysCommand(ctx: CliContext, sub: string | undefined, args
 }
 
 async function createCmd(ctx: CliContext, flags: Flags): Promise<void> {
-  const input: KeyInput = { name: need(str(flags.name), 'keys create --name NAME'), ...keyOptions(flags) }
+  const input: KeyInput = {
+    name: need(str(flags.name), 'keys create --name NAME'),
+    ...keyOptions(flags),
+  }
   const server = await findServer(ctx.dataDir)
   let result: { id: string; name: string; key: string; connectUrls: string[] }
   if (server) {
@@ -36,7 +51,11 @@ async function createCmd(ctx: CliContext, flags: Flags): Promise<void> {
       const { record, key } = await createKey((m) => store.update(m), input)
       const c = store.current
       const urls = lanUrls(c.server.host, c.server.port)
-      result = { ...record, key, connectUrls: urls.map((u) => `${u}/connect#key=${encodeURIComponent(key)}`) }
+      result = {
+        ...record,
+        key,
+        connectUrls: urls.map((u) => `${u}/connect#key=${encodeURIComponent(key)}`),
+      }
     } finally {
       store.close()
     }
@@ -78,7 +97,11 @@ async function listCmd(ctx: CliContext): Promise<void> {
         String(k.name),
         `${String(k.prefix)}…`,
         (k.scopes as string[]).join(','),
-        k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(String(k.expiresAt)) <= Date.now() ? 'expired' : 'active',
+        k.revokedAt
+          ? 'revoked'
+          : k.expiresAt && Date.parse(String(k.expiresAt)) <= Date.now()
+            ? 'expired'
+            : 'active',
         k.lastUsedAt ? new Date(Number(k.lastUsedAt)).toLocaleString() : '-',
       ]),
     ),
@@ -123,7 +146,8 @@ export function keyOptions(flags: Flags): Omit<KeyInput, 'name'> {
   const scopes = list(flags.scopes)
   if (scopes) {
     const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s))
-    if (bad.length) throw new CliError(`unknown scope ${bad.join(', ')} (use ${SCOPES.join(', ')})`, 2)
+    if (bad.length)
+      throw new CliError(`unknown scope ${bad.join(', ')} (use ${SCOPES.join(', ')})`, 2)
     out.scopes = scopes as Scope[]
   }
   const models = list(flags.models)
@@ -137,7 +161,8 @@ export function keyOptions(flags: Flags): Omit<KeyInput, 'name'> {
   if (flags.window !== undefined) limits.windowSeconds = int(flags.window, '--window') ?? 60
   if (flags.tpm !== undefined) limits.tokensPerMinute = int(flags.tpm, '--tpm')
   if (flags.concurrency !== undefined) limits.concurrency = int(flags.concurrency, '--concurrency')
-  if (flags['max-tokens'] !== undefined) limits.maxOutputTokens = int(flags['max-tokens'], '--max-tokens')
+  if (flags['max-tokens'] !== undefined)
+    limits.maxOutputTokens = int(flags['max-tokens'], '--max-tokens')
   if (Object.keys(limits).length > 0) out.limits = limits
   if (str(flags.expires)) out.expires = str(flags.expires)
   return out
@@ -146,13 +171,17 @@ export function keyOptions(flags: Flags): Omit<KeyInput, 'name'> {
 function int(v: unknown, flag: string): number | null {
   if (v === 'none' || v === 'off') return null
   const n = Number(v)
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} needs a whole number of at least 1 (or "none")`, 2)
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`${flag} needs a whole number of at least 1 (or "none")`, 2)
   return n
 }
 
 function list(v: unknown): string[] | undefined {
   if (typeof v !== 'string') return undefined
-  return v.split(',').map((s) => s.trim()).filter(Boolean)
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 export function str(v: unknown): string | undefined {

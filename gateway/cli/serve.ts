@@ -14,7 +14,9 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
   }
   const port = optionalPort(flags.port, '--port')
   const controlPort = optionalPort(flags['control-port'], '--control-port')
-  const flagBackends = ((flags.backend as string[] | undefined) ?? []).map((u) => normalizeBackendUrl(u))
+  const flagBackends = ((flags.backend as string[] | undefined) ?? []).map((u) =>
+    normalizeBackendUrl(u),
+  )
   const pulls = (flags.pull as string[] | undefined) ?? []
   const mdns = flags.mdns !== false
   const env = envOverlay(process.env, ctx.logger)
@@ -39,7 +41,10 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
       const known = new Set(next.ensureModels.map((m) => m.model))
       next = {
         ...next,
-        ensureModels: [...next.ensureModels, ...pulls.filter((m) => !known.has(m)).map((model) => ({ model, backends: [] }))],
+        ensureModels: [
+          ...next.ensureModels,
+          ...pulls.filter((m) => !known.has(m)).map((model) => ({ model, backends: [] })),
+        ],
       }
     }
     if (!mdns) next = { ...next, discovery: { ...next.discovery, mdns: false } }
@@ -60,7 +65,14 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
   running.corral.pulls.on('progress', pullProgressPrinter())
   const urls = running.sharing.urls()
   if (ctx.json) {
-    ctx.out(JSON.stringify({ gateway: urls, control: running.controlUrl, ui: running.uiUrl, dataDir: ctx.dataDir }))
+    ctx.out(
+      JSON.stringify({
+        gateway: urls,
+        control: running.controlUrl,
+        ui: running.uiUrl,
+        dataDir: ctx.dataDir,
+      }),
+    )
   } else {
     const keys = running.corral.config.keys.length
     ctx.out(
@@ -100,6 +112,7 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
 function optionalPort(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new CliError(`${flag} must be a port number`, 2)
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new CliError(`${flag} must be a port number`, 2)
   return n
 }

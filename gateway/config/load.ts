@@ -59,9 +59,18 @@ export function normalizeConfig(raw: unknown): Config {
     throw new ConfigError(`invalid config: ${problems.join('; ')}`)
   }
   const config = withDefaults as Config
-  checkUnique(config.keys.map((k) => k.id), 'key id')
-  checkUnique(config.keys.map((k) => k.hash), 'key')
-  checkUnique(config.backends.map((b) => b.id), 'backend id')
+  checkUnique(
+    config.keys.map((k) => k.id),
+    'key id',
+  )
+  checkUnique(
+    config.keys.map((k) => k.hash),
+    'key',
+  )
+  checkUnique(
+    config.backends.map((b) => b.id),
+    'backend id',
+  )
   return config
 }
 

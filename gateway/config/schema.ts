@@ -33,7 +33,8 @@ export type Limits = Static<typeof LimitsSchema>
  * `null` means "no limit of this kind for this key". No defaults inside, or
  * every key would silently override the defaults with "unlimited".
  */
-const NullableInt = (min: number) => Type.Optional(Type.Union([Type.Integer({ minimum: min }), Type.Null()]))
+const NullableInt = (min: number) =>
+  Type.Optional(Type.Union([Type.Integer({ minimum: min }), Type.Null()]))
 export const KeyLimitsSchema = Type.Object(
   {
     requests: NullableInt(1),

@@ -24,7 +24,9 @@ export function registerConnectPage(app: FastifyInstance, uiDir: string | null):
     handler: async (request, reply) => {
       const page = load()
       if (page === null) {
-        throw new CorralError('CORRAL_ERR_NOT_FOUND', { message: 'the connect page is not built (npm run build)' })
+        throw new CorralError('CORRAL_ERR_NOT_FOUND', {
+          message: 'the connect page is not built (npm run build)',
+        })
       }
       request.corral.outcome = 'done'
       return reply

@@ -6,8 +6,18 @@ import { createKey } from '../auth/manage.js'
 import type { RouteDef } from '../proxy/routes.js'
 import { CorralError } from '../errors.js'
 
-const RELOAD: RouteDef = { methods: ['GET', 'POST'], path: '/config/reload', scope: 'admin', kind: 'any' }
-const NEW_KEY: RouteDef = { methods: ['GET', 'POST'], path: '/config/new-key', scope: 'admin', kind: 'any' }
+const RELOAD: RouteDef = {
+  methods: ['GET', 'POST'],
+  path: '/config/reload',
+  scope: 'admin',
+  kind: 'any',
+}
+const NEW_KEY: RouteDef = {
+  methods: ['GET', 'POST'],
+  path: '/config/new-key',
+  scope: 'admin',
+  kind: 'any',
+}
 
 export function registerAdminRoutes(app: FastifyInstance, corral: Corral): void {
   app.route({
@@ -18,7 +28,9 @@ export function registerAdminRoutes(app: FastifyInstance, corral: Corral): void 
       request.corral.outcome = 'done'
       const result = corral.store.reload()
       if (!result.ok) {
-        throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: `config not reloaded: ${result.error}` })
+        throw new CorralError('CORRAL_ERR_BAD_REQUEST', {
+          message: `config not reloaded: ${result.error}`,
+        })
       }
       return reply.send({ status: 'reloaded', changed: result.changed })
     },

@@ -24,4 +24,3 @@ export function registerMetricsRoute(app: FastifyInstance, corral: Corral): void
     },
   })
 }
-

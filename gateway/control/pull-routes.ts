@@ -23,7 +23,9 @@ export function registerPullRoutes(app: FastifyInstance, corral: Corral): void {
       }
     },
   )
-  app.get(`${CONTROL_PREFIX}/pulls`, { schema: { summary: 'Pulls in progress and recently finished', tags: ['backends'] } }, async () =>
-    corral.pulls.list(),
+  app.get(
+    `${CONTROL_PREFIX}/pulls`,
+    { schema: { summary: 'Pulls in progress and recently finished', tags: ['backends'] } },
+    async () => corral.pulls.list(),
   )
 }

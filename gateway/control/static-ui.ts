@@ -24,7 +24,9 @@ export async function registerStaticUi(app: FastifyInstance, uiDir: string | nul
     app.get('/', async (_req, reply) =>
       reply
         .type('text/plain; charset=utf-8')
-        .send('The Corral UI is not built. Run `npm run build`; the control API is under /control/.'),
+        .send(
+          'The Corral UI is not built. Run `npm run build`; the control API is under /control/.',
+        ),
     )
     return
   }

@@ -10,7 +10,8 @@ export function statusView(corral: Corral, sharing: Sharing, version: string) {
   const exposed = corral.localExposure()
   if (exposed) warnings.push(exposed)
   for (const b of backends) {
-    if (b.enabled && b.state === 'down') warnings.push(`Backend ${b.name} is down: ${b.lastError ?? 'no answer'}`)
+    if (b.enabled && b.state === 'down')
+      warnings.push(`Backend ${b.name} is down: ${b.lastError ?? 'no answer'}`)
   }
   return {
     version,

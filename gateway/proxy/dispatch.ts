@@ -114,12 +114,17 @@ async function forward(
       if (signal.aborted) return 'client_aborted'
       const { retryable } = classifyUpstreamError(err)
       const code = (err as { code?: string }).code
-      corral.pool.markFailure(backend, (err as Error).message, code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT')
+      corral.pool.markFailure(
+        backend,
+        (err as Error).message,
+        code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT',
+      )
       if (retryable && attempt + 1 < attempts) continue
       throw err
     }
     try {
-      if (upstream.statusCode >= 500) corral.pool.markFailure(backend, `answered ${upstream.statusCode}`)
+      if (upstream.statusCode >= 500)
+        corral.pool.markFailure(backend, `answered ${upstream.statusCode}`)
       else corral.pool.markSuccess(backend)
       return await relay(corral, request, reply, res, upstream)
     } finally {
@@ -171,7 +176,11 @@ async function relay(
   return outcome
 }
 
-function chooseBackends(corral: Corral, request: FastifyRequest, plan: DispatchPlan): BackendState[] {
+function chooseBackends(
+  corral: Corral,
+  request: FastifyRequest,
+  plan: DispatchPlan,
+): BackendState[] {
   const config = request.corral.snapshot.config
   const pool = corral.pool
   if (PINNED_KINDS.has(plan.route.kind)) {
@@ -222,4 +231,3 @@ function writeError(res: ServerResponse, dialect: Dialect, err: CorralError): vo
   })
   res.end(body)
 }
-

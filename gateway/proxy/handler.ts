@@ -26,7 +26,8 @@ export function createProxyHandler(corral: Corral) {
     const key = state.key!
     const params = (request.params ?? {}) as Record<string, string>
     const path = upstreamPath(route, params)
-    if (path === null) throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: 'malformed name in path' })
+    if (path === null)
+      throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: 'malformed name in path' })
     const query = queryOf(request.url)
 
     if (route.kind === 'merge-tags' || route.kind === 'merge-ps' || route.kind === 'merge-models') {
@@ -49,7 +50,11 @@ export function createProxyHandler(corral: Corral) {
 
     const limits = state.snapshot.limitsFor(key)
     let outBody: Buffer | Readable | null = body
-    if (json && limits.maxOutputTokens !== null && capOutputTokens(route.path, json, limits.maxOutputTokens)) {
+    if (
+      json &&
+      limits.maxOutputTokens !== null &&
+      capOutputTokens(route.path, json, limits.maxOutputTokens)
+    ) {
       outBody = Buffer.from(JSON.stringify(json))
     }
 

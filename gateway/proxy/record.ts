@@ -21,7 +21,8 @@ export function recordReply(corral: Corral, request: FastifyRequest, status: num
   const state = request.corral
   // A hijacked request is recorded by the proxy once its relay ended (tokens known).
   if (!state || state.recorded || state.hijacked) return
-  if (state.outcome === 'refused') state.outcome = status === 429 || status === 503 ? 'limited' : 'refused'
+  if (state.outcome === 'refused')
+    state.outcome = status === 429 || status === 503 ? 'limited' : 'refused'
   finishRecord(corral, request, status)
 }
 

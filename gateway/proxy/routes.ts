@@ -15,14 +15,7 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'DELETE'
  * - `blob`: blob upload/check; body streamed, not parsed.
  */
 export type RouteKind =
-  | 'model'
-  | 'any'
-  | 'merge-tags'
-  | 'merge-ps'
-  | 'merge-models'
-  | 'model-param'
-  | 'manage'
-  | 'blob'
+  'model' | 'any' | 'merge-tags' | 'merge-ps' | 'merge-models' | 'model-param' | 'manage' | 'blob'
 
 export interface RouteDef {
   methods: HttpMethod[]
@@ -47,8 +40,22 @@ export const ROUTES: readonly RouteDef[] = [
   { methods: ['GET', 'HEAD'], path: '/api/tags', scope: 'inference', kind: 'merge-tags' },
   { methods: ['GET', 'HEAD'], path: '/api/ps', scope: 'inference', kind: 'merge-ps' },
   { methods: ['POST'], path: '/api/show', scope: 'inference', kind: 'model' },
-  { methods: ['POST'], path: '/api/generate', scope: 'inference', kind: 'model', ...OLLAMA_STREAMING, ...USAGE },
-  { methods: ['POST'], path: '/api/chat', scope: 'inference', kind: 'model', ...OLLAMA_STREAMING, ...USAGE },
+  {
+    methods: ['POST'],
+    path: '/api/generate',
+    scope: 'inference',
+    kind: 'model',
+    ...OLLAMA_STREAMING,
+    ...USAGE,
+  },
+  {
+    methods: ['POST'],
+    path: '/api/chat',
+    scope: 'inference',
+    kind: 'model',
+    ...OLLAMA_STREAMING,
+    ...USAGE,
+  },
   { methods: ['POST'], path: '/api/embed', scope: 'inference', kind: 'model', ...USAGE },
   { methods: ['POST'], path: '/api/embeddings', scope: 'inference', kind: 'model', ...USAGE },
   { methods: ['POST'], path: '/api/pull', scope: 'models', kind: 'manage', ...OLLAMA_STREAMING },
@@ -57,10 +64,38 @@ export const ROUTES: readonly RouteDef[] = [
   { methods: ['POST'], path: '/api/copy', scope: 'models', kind: 'manage' },
   { methods: ['DELETE'], path: '/api/delete', scope: 'models', kind: 'manage' },
   { methods: ['HEAD', 'POST'], path: '/api/blobs/:digest', scope: 'models', kind: 'blob' },
-  { methods: ['POST'], path: '/v1/chat/completions', scope: 'inference', kind: 'model', ...OPENAI_STREAMING, ...USAGE },
-  { methods: ['POST'], path: '/v1/completions', scope: 'inference', kind: 'model', ...OPENAI_STREAMING, ...USAGE },
-  { methods: ['POST'], path: '/v1/responses', scope: 'inference', kind: 'model', ...OPENAI_STREAMING, ...USAGE },
-  { methods: ['POST'], path: '/v1/messages', scope: 'inference', kind: 'model', ...OPENAI_STREAMING, ...USAGE },
+  {
+    methods: ['POST'],
+    path: '/v1/chat/completions',
+    scope: 'inference',
+    kind: 'model',
+    ...OPENAI_STREAMING,
+    ...USAGE,
+  },
+  {
+    methods: ['POST'],
+    path: '/v1/completions',
+    scope: 'inference',
+    kind: 'model',
+    ...OPENAI_STREAMING,
+    ...USAGE,
+  },
+  {
+    methods: ['POST'],
+    path: '/v1/responses',
+    scope: 'inference',
+    kind: 'model',
+    ...OPENAI_STREAMING,
+    ...USAGE,
+  },
+  {
+    methods: ['POST'],
+    path: '/v1/messages',
+    scope: 'inference',
+    kind: 'model',
+    ...OPENAI_STREAMING,
+    ...USAGE,
+  },
   { methods: ['POST'], path: '/v1/embeddings', scope: 'inference', kind: 'model', ...USAGE },
   { methods: ['GET'], path: '/v1/models', scope: 'inference', kind: 'merge-models' },
   { methods: ['GET'], path: '/v1/models/:model', scope: 'inference', kind: 'model-param' },

@@ -17,7 +17,11 @@ export function createLogger(
   const min = LEVELS[opts.level ?? (process.env.CORRAL_LOG_LEVEL as LogLevel) ?? 'info'] ?? 20
   const write = opts.write ?? ((line: string) => process.stderr.write(line))
   const name = opts.name ?? 'corral'
-  const emit = (level: Exclude<LogLevel, 'silent'>, msg: string, extra?: Record<string, unknown>) => {
+  const emit = (
+    level: Exclude<LogLevel, 'silent'>,
+    msg: string,
+    extra?: Record<string, unknown>,
+  ) => {
     if (LEVELS[level] < min) return
     let line = `${name}: ${level === 'info' ? '' : level + ': '}${msg}`
     if (extra && Object.keys(extra).length > 0) line += ' ' + safeJson(extra)
@@ -34,7 +38,9 @@ export function createLogger(
 function safeJson(v: unknown): string {
   try {
     return JSON.stringify(v, (_k, val: unknown) =>
-      val instanceof Error ? { message: val.message, code: (val as NodeJS.ErrnoException).code } : val,
+      val instanceof Error
+        ? { message: val.message, code: (val as NodeJS.ErrnoException).code }
+        : val,
     )
   } catch {
     return String(v)

@@ -18,7 +18,17 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 describe('with no server running, commands edit the data dir', () => {
   test('keys create --json prints only the key record on stdout, and the key is stored hashed', async () => {
-    const r = await cli('keys', 'create', '--name', 'alice', '--rpm', '30', '--models', 'llama3.2,qwen2.5:*', '--json')
+    const r = await cli(
+      'keys',
+      'create',
+      '--name',
+      'alice',
+      '--rpm',
+      '30',
+      '--models',
+      'llama3.2,qwen2.5:*',
+      '--json',
+    )
     expect(r.code).toBe(0)
     const out = JSON.parse(r.stdout) as { id: string; name: string; key: string }
     expect(Object.keys(out)).toEqual(['id', 'name', 'key'])
@@ -26,7 +36,11 @@ describe('with no server running, commands edit the data dir', () => {
     const config = fs.readFileSync(path.join(dir, 'config.json'), 'utf8')
     expect(config).not.toContain(out.key)
     const stored = (JSON.parse(config) as { keys: Array<Record<string, unknown>> }).keys[0]!
-    expect(stored).toMatchObject({ name: 'alice', models: ['llama3.2', 'qwen2.5:*'], limits: { requests: 30, windowSeconds: 60 } })
+    expect(stored).toMatchObject({
+      name: 'alice',
+      models: ['llama3.2', 'qwen2.5:*'],
+      limits: { requests: 30, windowSeconds: 60 },
+    })
   })
 
   test('keys create without --json shows the key once and a QR code for the connect page', async () => {
@@ -38,7 +52,11 @@ describe('with no server running, commands edit the data dir', () => {
   })
 
   test('keys list and revoke', async () => {
-    const list = JSON.parse((await cli('keys', 'list', '--json')).stdout) as Array<{ id: string; name: string; revokedAt: string | null }>
+    const list = JSON.parse((await cli('keys', 'list', '--json')).stdout) as Array<{
+      id: string
+      name: string
+      revokedAt: string | null
+    }>
     expect(list.map((k) => k.name)).toEqual(['alice', 'phone'])
     expect(JSON.stringify(list)).not.toMatch(/"hash"/)
     const r = await cli('keys', 'revoke', 'phone')
@@ -53,7 +71,9 @@ describe('with no server running, commands edit the data dir', () => {
     const dup = await cli('backends', 'add', 'http://10.9.8.7:11434')
     expect(dup.code).toBe(1)
     expect(dup.stderr).toMatch(/already a backend/)
-    const list = JSON.parse((await cli('backends', 'list', '--json')).stdout) as { backends: Array<{ name: string }> }
+    const list = JSON.parse((await cli('backends', 'list', '--json')).stdout) as {
+      backends: Array<{ name: string }>
+    }
     expect(list.backends.map((b) => b.name)).toContain('gpu-box')
     expect((await cli('backends', 'remove', 'gpu-box')).code).toBe(0)
   })
@@ -88,7 +108,19 @@ describe('against a running corral serve', () => {
   beforeAll(async () => {
     fake = await startFakeOllama()
     serveDir = tempDataDir()
-    serve = await startServe(['--data-dir', serveDir, '--host', '127.0.0.1', '--port', '0', '--control-port', '0', '--backend', fake.url, '--no-mdns'])
+    serve = await startServe([
+      '--data-dir',
+      serveDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--control-port',
+      '0',
+      '--backend',
+      fake.url,
+      '--no-mdns',
+    ])
   })
   afterAll(async () => {
     serve.child.kill('SIGKILL')
@@ -104,14 +136,20 @@ describe('against a running corral serve', () => {
   test('a key created by the CLI works on the very next request', async () => {
     const r = await runCli(['keys', 'create', '--name', 'bob', '--json', '--data-dir', serveDir])
     const { key } = JSON.parse(r.stdout) as { key: string }
-    const res = await request(`${serve.info.gateway[0]}/api/tags`, { headers: { authorization: `Bearer ${key}` } })
+    const res = await request(`${serve.info.gateway[0]}/api/tags`, {
+      headers: { authorization: `Bearer ${key}` },
+    })
     expect(res.statusCode).toBe(200)
     await res.body.dump()
   })
 
   test('status reports the running server and its backend', async () => {
     const r = await runCli(['status', '--json', '--data-dir', serveDir])
-    const s = JSON.parse(r.stdout) as { running: boolean; sharing: boolean; backends: Array<{ url: string }> }
+    const s = JSON.parse(r.stdout) as {
+      running: boolean
+      sharing: boolean
+      backends: Array<{ url: string }>
+    }
     expect(s.running).toBe(true)
     expect(s.sharing).toBe(true)
     expect(s.backends[0]!.url).toBe(fake.url)

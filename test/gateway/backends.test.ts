@@ -28,15 +28,23 @@ test('traffic spreads across backends that have the model', async () => {
 })
 
 test('the round-robin strategy (the Go gateway’s) takes turns exactly', async () => {
-  gw = await startTestGateway({ backends: 2, config: (c) => void (c.balancer.strategy = 'round-robin') })
+  gw = await startTestGateway({
+    backends: 2,
+    config: (c) => void (c.balancer.strategy = 'round-robin'),
+  })
   await gw.running.corral.health.checkNow()
   for (let i = 0; i < 10; i++) await (await generate(gw)).body.dump()
-  expect(gw.fakes.map((f) => f.requests.filter((r) => r.path === '/api/generate').length)).toEqual([5, 5])
+  expect(gw.fakes.map((f) => f.requests.filter((r) => r.path === '/api/generate').length)).toEqual([
+    5, 5,
+  ])
 })
 
 test('a model present on one backend only is always routed there', async () => {
   gw = await startTestGateway({
-    backends: [{ models: [{ name: 'llama3.2:latest' }] }, { models: [{ name: 'llama3.2:latest' }, { name: 'mistral:7b' }] }],
+    backends: [
+      { models: [{ name: 'llama3.2:latest' }] },
+      { models: [{ name: 'llama3.2:latest' }, { name: 'mistral:7b' }] },
+    ],
   })
   await gw.running.corral.health.checkNow()
   for (let i = 0; i < 8; i++) {
@@ -48,7 +56,9 @@ test('a model present on one backend only is always routed there', async () => {
   expect(gw.fakes[1]!.requests.filter((r) => r.path === '/api/generate')).toHaveLength(8)
   const missing = await generate(gw, 'phi3')
   expect(missing.statusCode).toBe(404)
-  expect(await missing.body.json()).toEqual({ error: 'model "phi3" not found, try pulling it first' })
+  expect(await missing.body.json()).toEqual({
+    error: 'model "phi3" not found, try pulling it first',
+  })
 })
 
 test('a backend with the model loaded is preferred', async () => {
@@ -76,7 +86,10 @@ test('merged /api/tags is the deduplicated union of the healthy backends', async
 })
 
 test('a killed backend stops getting requests within one health interval; requests meanwhile succeed by retry', async () => {
-  gw = await startTestGateway({ backends: 2, config: (c) => void (c.balancer.healthIntervalMs = 500) })
+  gw = await startTestGateway({
+    backends: 2,
+    config: (c) => void (c.balancer.healthIntervalMs = 500),
+  })
   await gw.running.corral.health.checkNow()
   await gw.fakes[0]!.kill()
   const started = Date.now()
@@ -90,12 +103,18 @@ test('a killed backend stops getting requests within one health interval; reques
   expect(statuses.filter((s) => s !== 200)).toEqual([])
   const dead = gw.running.corral.pool.get('b0')!
   expect(dead.state).toBe('down')
-  const status = await gw.control<{ backends: Array<{ id: string; state: string }> }>('GET', '/control/status')
+  const status = await gw.control<{ backends: Array<{ id: string; state: string }> }>(
+    'GET',
+    '/control/status',
+  )
   expect(status.body.backends.find((b) => b.id === 'b0')!.state).toBe('down')
 })
 
 test('a backend that comes back gets traffic again once its checks pass', async () => {
-  gw = await startTestGateway({ backends: 2, config: (c) => void (c.balancer.healthIntervalMs = 500) })
+  gw = await startTestGateway({
+    backends: 2,
+    config: (c) => void (c.balancer.healthIntervalMs = 500),
+  })
   const port = gw.fakes[0]!.port
   await gw.fakes[0]!.kill()
   await gw.running.corral.health.checkNow()
@@ -123,7 +142,16 @@ test('pulling a model through the control API reports progress until success', a
   const started = await gw.control<{ id: string }>('POST', '/control/pull', { model: 'tinyllama' })
   expect(started.status).toBe(202)
   const job = await eventually(async () => {
-    const list = await gw!.control<Array<{ id: string; done: boolean; status: string; total: number; completed: number; error: string | null }>>('GET', '/control/pulls')
+    const list = await gw!.control<
+      Array<{
+        id: string
+        done: boolean
+        status: string
+        total: number
+        completed: number
+        error: string | null
+      }>
+    >('GET', '/control/pulls')
     const j = list.body.find((x) => x.id === started.body.id)!
     expect(j.done).toBe(true)
     return j
@@ -131,14 +159,21 @@ test('pulling a model through the control API reports progress until success', a
   expect(job).toMatchObject({ status: 'success', error: null })
   expect(job.total).toBeGreaterThan(0)
   expect(job.completed).toBe(job.total)
-  const tags = await (await request(`${gw.url}/api/tags`, { headers: { authorization: gw.key } })).body.json()
+  const tags = await (
+    await request(`${gw.url}/api/tags`, { headers: { authorization: gw.key } })
+  ).body.json()
   expect(JSON.stringify(tags)).toContain('tinyllama')
 })
 
 test('ensureModels pulls what a backend is missing, once', async () => {
-  gw = await startTestGateway({ backends: [{ frameIntervalMs: 5 }], config: (c) => void (c.ensureModels = [{ model: 'phi3:mini', backends: [] }]) })
+  gw = await startTestGateway({
+    backends: [{ frameIntervalMs: 5 }],
+    config: (c) => void (c.ensureModels = [{ model: 'phi3:mini', backends: [] }]),
+  })
   await gw.running.corral.health.checkNow()
-  await eventually(() => expect(gw!.running.corral.pulls.list().find((j) => j.model === 'phi3:mini')?.done).toBe(true))
+  await eventually(() =>
+    expect(gw!.running.corral.pulls.list().find((j) => j.model === 'phi3:mini')?.done).toBe(true),
+  )
   await gw.running.corral.health.checkNow()
   expect(gw.fakes[0]!.requests.filter((r) => r.path === '/api/pull')).toHaveLength(1)
 })

@@ -45,7 +45,11 @@ describe('the ollama client', () => {
   })
 
   test('generates with stream:false in one answer', async () => {
-    const res = await ollama.generate({ model: 'qwen2.5:0.5b', prompt: 'hello there', stream: false })
+    const res = await ollama.generate({
+      model: 'qwen2.5:0.5b',
+      prompt: 'hello there',
+      stream: false,
+    })
     expect(res.response).toBe('b0-tok0 b0-tok1 b0-tok2 b0-tok3 ')
     expect(res.done).toBe(true)
   })
@@ -64,7 +68,9 @@ describe('the ollama client', () => {
   })
 
   test('gets an Ollama-style error for a model nobody has', async () => {
-    await expect(ollama.chat({ model: 'nope:1b', messages: [] })).rejects.toThrow(/model "nope:1b" not found/)
+    await expect(ollama.chat({ model: 'nope:1b', messages: [] })).rejects.toThrow(
+      /model "nope:1b" not found/,
+    )
   })
 })
 

@@ -15,7 +15,10 @@ const configFile = () => path.join(gw.dataDir, 'config.json')
 const readConfig = () => JSON.parse(fs.readFileSync(configFile(), 'utf8')) as Config
 
 beforeAll(async () => {
-  gw = await startTestGateway({ backends: [{ frames: 3, frameIntervalMs: 5 }], start: { watchConfig: true } })
+  gw = await startTestGateway({
+    backends: [{ frames: 3, frameIntervalMs: 5 }],
+    start: { watchConfig: true },
+  })
 })
 afterAll(() => gw.close())
 

@@ -30,7 +30,9 @@ describe('a body over the limit gets 413 in the dialect of the path', () => {
   test('OpenAI path', async () => {
     const res = await post('/v1/completions', big)
     expect(res.status).toBe(413)
-    expect(res.body).toMatchObject({ error: { type: 'invalid_request_error', code: 'corral_err_too_large' } })
+    expect(res.body).toMatchObject({
+      error: { type: 'invalid_request_error', code: 'corral_err_too_large' },
+    })
   })
   test('a chunked body without a length is cut at the limit too', async () => {
     const res = await request(`${gw.url}/api/generate`, {
@@ -62,19 +64,27 @@ test.each([
 })
 
 test('a compressed request body is refused, not passed around the model check', async () => {
-  const res = await post('/api/chat', Buffer.from([0x1f, 0x8b, 0x08]), { 'content-encoding': 'gzip' })
+  const res = await post('/api/chat', Buffer.from([0x1f, 0x8b, 0x08]), {
+    'content-encoding': 'gzip',
+  })
   expect(res.status).toBe(415)
 })
 
 test('a backend error reaches the client as the backend said it', async () => {
-  gw.fakes[0]!.fault({ kind: 'status', status: 500, body: { error: 'out of memory' } }, { times: 1 })
+  gw.fakes[0]!.fault(
+    { kind: 'status', status: 500, body: { error: 'out of memory' } },
+    { times: 1 },
+  )
   const res = await post('/api/chat', JSON.stringify({ model: 'llama3.2', messages: [] }))
   expect(res).toEqual({ status: 500, body: { error: 'out of memory' } })
 })
 
 test('a backend that answers garbage is a 502 in the dialect of the path', async () => {
   gw.fakes[0]!.fault({ kind: 'garbage' }, { times: 2 })
-  const res = await post('/v1/chat/completions', JSON.stringify({ model: 'llama3.2', messages: [] }))
+  const res = await post(
+    '/v1/chat/completions',
+    JSON.stringify({ model: 'llama3.2', messages: [] }),
+  )
   expect(res.status).toBe(502)
   expect(res.body).toMatchObject({ error: { type: 'server_error' } })
 })

@@ -13,11 +13,22 @@ afterEach(async () => {
   gw = null
 })
 
-const chat = (url: string, key: string, content = 'hi', extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+const chat = (
+  url: string,
+  key: string,
+  content = 'hi',
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) =>
   request(`${url}/api/chat`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, ...headers },
-    body: JSON.stringify({ model: 'llama3.2', messages: [{ role: 'user', content }], stream: false, ...extra }),
+    body: JSON.stringify({
+      model: 'llama3.2',
+      messages: [{ role: 'user', content }],
+      stream: false,
+      ...extra,
+    }),
   })
 
 describe('requests per window', () => {
@@ -36,7 +47,9 @@ describe('requests per window', () => {
     expect(limited!.headers['ratelimit-limit']).toBe('3')
     expect(limited!.headers['ratelimit-remaining']).toBe('0')
     expect(Number(limited!.headers['ratelimit-reset'])).toBeGreaterThanOrEqual(0)
-    expect(limited!.body).toEqual({ error: expect.stringMatching(/rate limit exceeded: 3 requests per 1s/) })
+    expect(limited!.body).toEqual({
+      error: expect.stringMatching(/rate limit exceeded: 3 requests per 1s/),
+    })
     await new Promise((r) => setTimeout(r, 1100))
     const again = await chat(gw.url, gw.key)
     expect(again.statusCode).toBe(200)
@@ -54,7 +67,10 @@ describe('requests per window', () => {
   })
 
   test('keys without limits of their own get the defaults', async () => {
-    gw = await startTestGateway({ config: (c) => void (c.limits.defaults = { ...c.limits.defaults, requests: 2, windowSeconds: 60 }) })
+    gw = await startTestGateway({
+      config: (c) =>
+        void (c.limits.defaults = { ...c.limits.defaults, requests: 2, windowSeconds: 60 }),
+    })
     const codes = []
     for (let i = 0; i < 3; i++) {
       const r = await chat(gw.url, gw.key)
@@ -67,11 +83,16 @@ describe('requests per window', () => {
 
 test('the token limit trips once the tokens of the last minute are spent', async () => {
   // Each chat: 1 prompt word + 5 completion frames = 6 tokens.
-  gw = await startTestGateway({ backends: [{ frames: 5, frameIntervalMs: 1 }], key: { limits: { tokensPerMinute: 12 } } })
+  gw = await startTestGateway({
+    backends: [{ frames: 5, frameIntervalMs: 1 }],
+    key: { limits: { tokensPerMinute: 12 } },
+  })
   const ollama = new Ollama({ host: gw.url, headers: { authorization: gw.key } })
   await ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'one' }] })
   await ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'two' }] })
-  const err = await ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'three' }] }).catch((e: unknown) => e)
+  const err = await ollama
+    .chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'three' }] })
+    .catch((e: unknown) => e)
   expect(String(err)).toMatch(/token limit exceeded/)
   const res = await chat(gw.url, gw.key)
   expect(res.statusCode).toBe(429)
@@ -80,7 +101,10 @@ test('the token limit trips once the tokens of the last minute are spent', async
 })
 
 test('the concurrency cap holds under 50 parallel requests', async () => {
-  gw = await startTestGateway({ backends: [{ frames: 3, frameIntervalMs: 30 }], key: { limits: { concurrency: 5 } } })
+  gw = await startTestGateway({
+    backends: [{ frames: 3, frameIntervalMs: 30 }],
+    key: { limits: { concurrency: 5 } },
+  })
   const results = await Promise.all(
     Array.from({ length: 50 }, async () => {
       const r = await chat(gw!.url, gw!.key, 'x', { stream: true })
@@ -92,7 +116,9 @@ test('the concurrency cap holds under 50 parallel requests', async () => {
   expect(ok).toBeGreaterThanOrEqual(5)
   expect(results.filter((s) => s !== 200 && s !== 429)).toEqual([])
   // The backend never saw more than 5 at once from this key.
-  expect(maxOverlap(gw.fakes[0]!.requests.filter((r) => r.path === '/api/chat'))).toBeLessThanOrEqual(5)
+  expect(
+    maxOverlap(gw.fakes[0]!.requests.filter((r) => r.path === '/api/chat')),
+  ).toBeLessThanOrEqual(5)
 })
 
 test('the fair queue: a key flooding the backend delays another key by at most one slot', async () => {
@@ -102,7 +128,9 @@ test('the fair queue: a key flooding the backend delays another key by at most o
   })
   const fake = gw.fakes[0]!
   const other = await gw.newKey({ name: 'bob' })
-  const flood = Array.from({ length: 12 }, (_, i) => chat(gw!.url, gw!.key, `alice-${i}`).then((r) => r.body.dump()))
+  const flood = Array.from({ length: 12 }, (_, i) =>
+    chat(gw!.url, gw!.key, `alice-${i}`).then((r) => r.body.dump()),
+  )
   await fake.waitFor((r) => r.path === '/api/chat')
   await eventually(() => expect(gw!.running.corral.limiters.queueDepth()).toBeGreaterThanOrEqual(8))
   // Requests the backend already has when bob arrives; bob must be the very next one.
@@ -115,7 +143,9 @@ test('the fair queue: a key flooding the backend delays another key by at most o
     .map((r) => (r.body as { messages: Array<{ content: string }> }).messages[0]!.content)
   expect(order.indexOf('bob-0')).toBe(startedBeforeBob)
   // Every one of alice's requests was served too (their arrival order is the client's business).
-  expect(order.filter((c) => c !== 'bob-0').sort()).toEqual(Array.from({ length: 12 }, (_, i) => `alice-${i}`).sort())
+  expect(order.filter((c) => c !== 'bob-0').sort()).toEqual(
+    Array.from({ length: 12 }, (_, i) => `alice-${i}`).sort(),
+  )
 })
 
 test('a full queue answers 503 with Retry-After, and a client that leaves is dropped from the queue', async () => {
@@ -140,7 +170,9 @@ test('a full queue answers 503 with Retry-After, and a client that leaves is dro
   const full = await chat(gw.url, gw.key, 'third')
   expect(full.statusCode).toBe(503)
   expect(Number(full.headers['retry-after'])).toBeGreaterThanOrEqual(1)
-  expect(await full.body.json()).toMatchObject({ error: expect.stringMatching(/too many requests waiting/) })
+  expect(await full.body.json()).toMatchObject({
+    error: expect.stringMatching(/too many requests waiting/),
+  })
   ac.abort()
   await leaving
   await eventually(() => expect(gw!.running.corral.limiters.queueDepth()).toBe(1))
@@ -186,25 +218,47 @@ describe('model allowlists', () => {
   test('a disallowed model is refused and hidden from /api/tags and /v1/models', async () => {
     gw = await startTestGateway({ key: { models: ['qwen2.5:*', 'nomic-embed-text'] } })
     const ollama = new Ollama({ host: gw.url, headers: { authorization: gw.key } })
-    expect((await ollama.list()).models.map((m) => m.name)).toEqual(['qwen2.5:0.5b', 'nomic-embed-text:latest'])
-    await expect(ollama.chat({ model: 'llama3.2', messages: [] })).rejects.toThrow(/may not use model "llama3.2"/)
+    expect((await ollama.list()).models.map((m) => m.name)).toEqual([
+      'qwen2.5:0.5b',
+      'nomic-embed-text:latest',
+    ])
+    await expect(ollama.chat({ model: 'llama3.2', messages: [] })).rejects.toThrow(
+      /may not use model "llama3.2"/,
+    )
     await expect(ollama.chat({ model: 'qwen2.5:0.5b', messages: [] })).resolves.toBeTruthy()
     const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 })
-    expect((await openai.models.list()).data.map((m) => m.id)).toEqual(['qwen2.5:0.5b', 'nomic-embed-text:latest'])
-    const err = await openai.chat.completions.create({ model: 'llama3.2', messages: [] }).catch((e: unknown) => e)
+    expect((await openai.models.list()).data.map((m) => m.id)).toEqual([
+      'qwen2.5:0.5b',
+      'nomic-embed-text:latest',
+    ])
+    const err = await openai.chat.completions
+      .create({ model: 'llama3.2', messages: [] })
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError)
   })
 })
 
 test('the output cap rewrites num_predict and max_tokens before the backend sees them', async () => {
-  gw = await startTestGateway({ backends: [{ frames: 20, frameIntervalMs: 1 }], key: { limits: { maxOutputTokens: 3 } } })
+  gw = await startTestGateway({
+    backends: [{ frames: 20, frameIntervalMs: 1 }],
+    key: { limits: { maxOutputTokens: 3 } },
+  })
   const ollama = new Ollama({ host: gw.url, headers: { authorization: gw.key } })
-  const res = await ollama.generate({ model: 'llama3.2', prompt: 'tell me everything', options: { num_predict: 1000 } })
+  const res = await ollama.generate({
+    model: 'llama3.2',
+    prompt: 'tell me everything',
+    options: { num_predict: 1000 },
+  })
   expect(res.eval_count).toBe(3)
   const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 })
-  const c = await openai.chat.completions.create({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }] })
+  const c = await openai.chat.completions.create({
+    model: 'llama3.2',
+    messages: [{ role: 'user', content: 'x' }],
+  })
   expect(c.usage?.completion_tokens).toBe(3)
-  const seen = gw.fakes[0]!.requests.find((r) => r.path === '/v1/chat/completions')!.body as { max_tokens: number }
+  const seen = gw.fakes[0]!.requests.find((r) => r.path === '/v1/chat/completions')!.body as {
+    max_tokens: number
+  }
   expect(seen.max_tokens).toBe(3)
 })
 

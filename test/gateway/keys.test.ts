@@ -23,7 +23,10 @@ describe('a key is accepted from', () => {
     ['Authorization: K (the Go gateway style)', (k: string) => ({ authorization: k })],
     ['X-API-Key: K (the OpenResty proxy style)', (k: string) => ({ 'x-api-key': k })],
     ['the configured header name', (k: string) => ({ 'x-team-token': k })],
-    ['Basic auth with the key as password', (k: string) => ({ authorization: `Basic ${Buffer.from(`me:${k}`).toString('base64')}` })],
+    [
+      'Basic auth with the key as password',
+      (k: string) => ({ authorization: `Basic ${Buffer.from(`me:${k}`).toString('base64')}` }),
+    ],
     ['lower-case bearer', (k: string) => ({ authorization: `bearer ${k}` })],
   ])('%s', async (_name, headers) => {
     const res = await tags(headers(gw.key))
@@ -38,7 +41,10 @@ describe('requests without a good key get 401', () => {
   })
 
   test('a wrong key', async () => {
-    expect(await tags({ authorization: 'Bearer crl_notakey' })).toEqual({ status: 401, body: { error: 'invalid API key' } })
+    expect(await tags({ authorization: 'Bearer crl_notakey' })).toEqual({
+      status: 401,
+      body: { error: 'invalid API key' },
+    })
   })
 
   test('two different keys in two headers', async () => {
@@ -50,13 +56,18 @@ describe('requests without a good key get 401', () => {
     const { key, id } = await gw.newKey({ name: 'to-revoke' })
     expect((await tags({ authorization: `Bearer ${key}` })).status).toBe(200)
     await revokeKey((m) => gw.running.corral.update(m), id)
-    expect(await tags({ authorization: `Bearer ${key}` })).toEqual({ status: 401, body: { error: 'invalid API key' } })
+    expect(await tags({ authorization: `Bearer ${key}` })).toEqual({
+      status: 401,
+      body: { error: 'invalid API key' },
+    })
   })
 
   test('an expired key', async () => {
     const { key, id } = await gw.newKey({ name: 'short-lived', expires: '1h' })
     expect((await tags({ authorization: `Bearer ${key}` })).status).toBe(200)
-    await updateKey((m) => gw.running.corral.update(m), id, { expires: new Date(Date.now() - 1000).toISOString() })
+    await updateKey((m) => gw.running.corral.update(m), id, {
+      expires: new Date(Date.now() - 1000).toISOString(),
+    })
     expect((await tags({ authorization: `Bearer ${key}` })).status).toBe(401)
   })
 
@@ -64,7 +75,12 @@ describe('requests without a good key get 401', () => {
     const res = await request(`${gw.url}/v1/models`)
     expect(res.statusCode).toBe(401)
     expect(await res.body.json()).toEqual({
-      error: { message: 'missing API key', type: 'invalid_request_error', param: null, code: 'corral_err_no_key' },
+      error: {
+        message: 'missing API key',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'corral_err_no_key',
+      },
     })
   })
 })
@@ -95,17 +111,24 @@ describe('scopes', () => {
       body: JSON.stringify({ model: 'tinyllama' }),
     })
     expect(res.statusCode).toBe(200)
-    const lines = (await res.body.text()).trim().split('\n').map((l) => JSON.parse(l) as { status: string })
+    const lines = (await res.body.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { status: string })
     expect(lines.at(-1)).toEqual({ status: 'success' })
   })
 
   test('a path outside the route table is refused, not forwarded', async () => {
     for (const path of ['/api/unknown', '/v1/files', '/debug/pprof', '/api/tags/']) {
-      const res = await request(`${gw.url}${path}`, { headers: { authorization: `Bearer ${gw.key}` } })
+      const res = await request(`${gw.url}${path}`, {
+        headers: { authorization: `Bearer ${gw.key}` },
+      })
       expect(res.statusCode, path).toBe(404)
       await res.body.dump()
     }
-    expect(gw.fakes[0]!.requests.some((r) => r.path.startsWith('/debug') || r.path === '/api/unknown')).toBe(false)
+    expect(
+      gw.fakes[0]!.requests.some((r) => r.path.startsWith('/debug') || r.path === '/api/unknown'),
+    ).toBe(false)
   })
 })
 
@@ -114,7 +137,11 @@ test('the backend never sees the client key and gets its own Host', async () => 
   await request(`${gw.url}/api/chat`, {
     method: 'POST',
     headers: { 'x-api-key': gw.key, 'x-team-token': gw.key, connection: 'keep-alive' },
-    body: JSON.stringify({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }], stream: false }),
+    body: JSON.stringify({
+      model: 'llama3.2',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: false,
+    }),
   }).then((r) => r.body.dump())
   const seen = gw.fakes[0]!.requests.find((r) => r.path === '/api/chat')!
   const all = JSON.stringify(seen.headers)
@@ -134,7 +161,10 @@ test('the Go gateway admin endpoints need the admin scope', async () => {
   const { key } = (await res.body.json()) as { key: string }
   expect(key).toMatch(/^crl_[A-Za-z0-9_-]{43}$/)
   expect((await tags({ authorization: key })).status).toBe(200)
-  const reload = await request(`${gw.url}/config/reload`, { method: 'POST', headers: { authorization: admin } })
+  const reload = await request(`${gw.url}/config/reload`, {
+    method: 'POST',
+    headers: { authorization: admin },
+  })
   expect(reload.statusCode).toBe(200)
   expect(await reload.body.json()).toMatchObject({ status: 'reloaded' })
 })

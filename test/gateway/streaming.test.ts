@@ -20,7 +20,11 @@ function fake() {
 }
 
 test('NDJSON frames arrive one by one as the backend sends them, not buffered', async () => {
-  const res = await request(`${gw.url}/api/chat`, { method: 'POST', headers: { authorization: gw.key }, body: chatBody() })
+  const res = await request(`${gw.url}/api/chat`, {
+    method: 'POST',
+    headers: { authorization: gw.key },
+    body: chatBody(),
+  })
   expect(res.headers['content-type']).toContain('application/x-ndjson')
   expect(res.headers['x-accel-buffering']).toBe('no')
   const arrivals: number[] = []
@@ -38,7 +42,11 @@ test('NDJSON frames arrive one by one as the backend sends them, not buffered', 
 
 test('SSE events on /v1 arrive one by one too', async () => {
   const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 })
-  const stream = await openai.chat.completions.create({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }], stream: true })
+  const stream = await openai.chat.completions.create({
+    model: 'llama3.2',
+    messages: [{ role: 'user', content: 'x' }],
+    stream: true,
+  })
   const arrivals: number[] = []
   for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) arrivals.push(Date.now())
   expect(arrivals).toHaveLength(5)
@@ -70,11 +78,18 @@ describe('a client that goes away cancels the backend request', () => {
     fake().reset()
     fake().fault({ kind: 'hang-before-headers' }, { times: 1 })
     const ac = new AbortController()
-    const pending = request(`${gw.url}/api/chat`, { method: 'POST', headers: { authorization: gw.key }, body: chatBody(), signal: ac.signal })
+    const pending = request(`${gw.url}/api/chat`, {
+      method: 'POST',
+      headers: { authorization: gw.key },
+      body: chatBody(),
+      signal: ac.signal,
+    })
     await fake().waitFor((r) => r.path === '/api/chat')
     ac.abort()
     await expect(pending).rejects.toThrow()
-    await eventually(() => expect(fake().requests.find((x) => x.path === '/api/chat')!.aborted).toBe(true))
+    await eventually(() =>
+      expect(fake().requests.find((x) => x.path === '/api/chat')!.aborted).toBe(true),
+    )
     expect(fake().inFlight()).toBe(0)
   })
 
@@ -83,12 +98,18 @@ describe('a client that goes away cancels the backend request', () => {
     fake().options.firstByteDelayMs = 5_000
     try {
       const ac = new AbortController()
-      const ollama = new Ollama({ host: gw.url, headers: { authorization: gw.key }, fetch: (u, i) => fetch(u, { ...i, signal: ac.signal }) })
+      const ollama = new Ollama({
+        host: gw.url,
+        headers: { authorization: gw.key },
+        fetch: (u, i) => fetch(u, { ...i, signal: ac.signal }),
+      })
       const pending = ollama.generate({ model: 'llama3.2', prompt: 'long job', stream: false })
       await fake().waitFor((r) => r.path === '/api/generate')
       ac.abort()
       await expect(pending).rejects.toThrow()
-      await eventually(() => expect(fake().requests.find((x) => x.path === '/api/generate')!.aborted).toBe(true))
+      await eventually(() =>
+        expect(fake().requests.find((x) => x.path === '/api/generate')!.aborted).toBe(true),
+      )
     } finally {
       fake().options.firstByteDelayMs = 0
     }
@@ -99,7 +120,11 @@ describe('a stream that breaks midway ends with an error frame, never a silent c
   test('Ollama dialect: the ollama client raises the error', async () => {
     fake().fault({ kind: 'break-mid-stream', afterFrames: 2 }, { times: 1 })
     const ollama = new Ollama({ host: gw.url, headers: { authorization: gw.key } })
-    const stream = await ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }], stream: true })
+    const stream = await ollama.chat({
+      model: 'llama3.2',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    })
     const got: string[] = []
     await expect(
       (async () => {
@@ -112,7 +137,11 @@ describe('a stream that breaks midway ends with an error frame, never a silent c
   test('OpenAI dialect: the openai client raises the error', async () => {
     fake().fault({ kind: 'break-mid-stream', afterFrames: 2 }, { times: 1 })
     const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 })
-    const stream = await openai.chat.completions.create({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }], stream: true })
+    const stream = await openai.chat.completions.create({
+      model: 'llama3.2',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    })
     await expect(
       (async () => {
         for await (const _c of stream) void _c

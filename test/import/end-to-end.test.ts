@@ -18,7 +18,11 @@ const NGINX_KEYS = [
   '3b9f6c1e-8a2d-4f7b-9e0c-6d4a1b2c3e5f',
   'dGVhbS1sYXB0b3Atc2VjcmV0LWtleS0yMDI0Lw==',
 ]
-const KEYS_TXT = ['sk-ollama-8Jd92kLmQp3RtX7v', 'b3JhbmdlLXRlYW0tc2VjcmV0LWtleQ==', 'team-laptop-7f3a9c2e1d']
+const KEYS_TXT = [
+  'sk-ollama-8Jd92kLmQp3RtX7v',
+  'b3JhbmdlLXRlYW0tc2VjcmV0LWtleQ==',
+  'team-laptop-7f3a9c2e1d',
+]
 const GO_KEY = 'ahP7DieD7rNpTUa6No--iJpOaXY3TDK8dIjKg0cp-hI'
 
 let fakes: FakeOllama[]
@@ -40,7 +44,9 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   )
-  const go = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'go-gateway-config.json'), 'utf8')) as Record<string, unknown>
+  const go = JSON.parse(
+    fs.readFileSync(path.join(FIXTURES, 'go-gateway-config.json'), 'utf8'),
+  ) as Record<string, unknown>
   go.ollamaAddresses = [`${fakes[0]!.url}/`]
   go.gatewayAddress = '127.0.0.1:0'
   go.authHeaderName = 'X-Gateway-Key'
@@ -58,9 +64,20 @@ afterAll(async () => {
 
 describe('corral import', () => {
   test('--dry-run shows what would be taken and writes nothing', async () => {
-    const r = await runCli(['import', path.join(FIXTURES, 'upstream_ollama.conf'), '--dry-run', '--json', '--data-dir', dir])
+    const r = await runCli([
+      'import',
+      path.join(FIXTURES, 'upstream_ollama.conf'),
+      '--dry-run',
+      '--json',
+      '--data-dir',
+      dir,
+    ])
     expect(r.code).toBe(0)
-    const report = JSON.parse(r.stdout) as { dryRun: boolean; backendsAdded: number; addedBackends: Array<{ url: string }> }
+    const report = JSON.parse(r.stdout) as {
+      dryRun: boolean
+      backendsAdded: number
+      addedBackends: Array<{ url: string }>
+    }
     expect(report.dryRun).toBe(true)
     expect(report.addedBackends.map((b) => b.url)).toEqual([
       'http://192.168.1.101:11434',
@@ -68,30 +85,51 @@ describe('corral import', () => {
       'http://192.168.1.103:11434',
       'http://192.168.1.104:11434',
     ])
-    expect(fs.existsSync(path.join(dir, 'config.json')) && fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).not.toContain('192.168.1.101')
+    expect(
+      fs.existsSync(path.join(dir, 'config.json')) &&
+        fs.readFileSync(path.join(dir, 'config.json'), 'utf8'),
+    ).not.toContain('192.168.1.101')
   })
 
   test('imports the nginx key map, the keys file, an upstream list and the Go config in one go', async () => {
-    const files = [path.join(FIXTURES, 'api_keys.conf'), path.join(FIXTURES, 'keys.txt'), path.join(work, 'upstream_ollama.conf'), path.join(work, 'config.json')]
+    const files = [
+      path.join(FIXTURES, 'api_keys.conf'),
+      path.join(FIXTURES, 'keys.txt'),
+      path.join(work, 'upstream_ollama.conf'),
+      path.join(work, 'config.json'),
+    ]
     const r = await runCli(['import', ...files, '--data-dir', dir])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/Added 7 key\(s\)/)
     const again = await runCli(['import', ...files, '--json', '--data-dir', dir])
-    const report = JSON.parse(again.stdout) as { keysAdded: number; backendsAdded: number; keysSkipped: number }
+    const report = JSON.parse(again.stdout) as {
+      keysAdded: number
+      backendsAdded: number
+      keysSkipped: number
+    }
     expect(report).toMatchObject({ keysAdded: 0, backendsAdded: 0, keysSkipped: 7 })
   })
 })
 
 describe('after the import, through the real gateway', () => {
   beforeAll(async () => {
-    running = await startCorral({ dataDir: dir, host: '127.0.0.1', port: 0, controlPort: 0, uiDir: null, logger: silentLogger })
+    running = await startCorral({
+      dataDir: dir,
+      host: '127.0.0.1',
+      port: 0,
+      controlPort: 0,
+      uiDir: null,
+      logger: silentLogger,
+    })
     await running.corral.health.checkNow()
   })
   const url = () => `http://127.0.0.1:${running!.gatewayPort()}`
 
   test('every imported key works byte for byte, in the header its clients already send', async () => {
     for (const key of NGINX_KEYS) {
-      const res = await request(`${url()}/api/version`, { headers: { authorization: `Bearer ${key}` } })
+      const res = await request(`${url()}/api/version`, {
+        headers: { authorization: `Bearer ${key}` },
+      })
       expect(res.statusCode, key).toBe(200)
       await res.body.dump()
     }
@@ -104,13 +142,26 @@ describe('after the import, through the real gateway', () => {
     const ollama = new Ollama({ host: url(), headers: { 'X-Gateway-Key': GO_KEY } })
     expect((await ollama.list()).models.length).toBeGreaterThan(0)
     const names = running!.corral.config.keys.map((k) => k.name).sort()
-    expect(names).toEqual(['imported-1', 'imported-2', 'imported-3', 'imported-4', 'imported-5', 'imported-6', 'imported-7'])
+    expect(names).toEqual([
+      'imported-1',
+      'imported-2',
+      'imported-3',
+      'imported-4',
+      'imported-5',
+      'imported-6',
+      'imported-7',
+    ])
   })
 
   test('every imported backend is in the pool and answering', async () => {
     const urls = running!.corral.pool.list().map((b) => b.record.url)
     expect(urls).toEqual(expect.arrayContaining([fakes[0]!.url, fakes[1]!.url]))
-    expect(running!.corral.pool.list().filter((b) => fakes.some((f) => f.url === b.record.url)).every((b) => b.state === 'up')).toBe(true)
+    expect(
+      running!.corral.pool
+        .list()
+        .filter((b) => fakes.some((f) => f.url === b.record.url))
+        .every((b) => b.state === 'up'),
+    ).toBe(true)
     expect(running!.corral.config.backends.find((b) => b.url === fakes[1]!.url)!.weight).toBe(2)
   })
 
@@ -145,21 +196,30 @@ describe('the one-token Docker image’s way: configuration from the environment
   test('CORRAL_API_KEYS, CORRAL_BACKENDS and CORRAL_PORT configure serve without touching config.json', async () => {
     const { startServe } = await import('../support/cli.js')
     const envDir = tempDataDir()
-    const serve = await startServe(['--data-dir', envDir, '--host', '127.0.0.1', '--control-port', '0', '--no-mdns'], {
-      CORRAL_API_KEYS: 'team-token-123456,second-token-abcdef',
-      CORRAL_BACKENDS: new URL(fakes[1]!.url).host,
-      CORRAL_PORT: '0',
-    })
+    const serve = await startServe(
+      ['--data-dir', envDir, '--host', '127.0.0.1', '--control-port', '0', '--no-mdns'],
+      {
+        CORRAL_API_KEYS: 'team-token-123456,second-token-abcdef',
+        CORRAL_BACKENDS: new URL(fakes[1]!.url).host,
+        CORRAL_PORT: '0',
+      },
+    )
     try {
       const gateway = serve.info.gateway[0]!
       for (const key of ['team-token-123456', 'second-token-abcdef']) {
         const res = await request(`${gateway}/api/chat`, {
           method: 'POST',
           headers: { authorization: `Bearer ${key}` },
-          body: JSON.stringify({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }], stream: false }),
+          body: JSON.stringify({
+            model: 'llama3.2',
+            messages: [{ role: 'user', content: 'x' }],
+            stream: false,
+          }),
         })
         expect(res.statusCode, key).toBe(200)
-        expect(((await res.body.json()) as { message: { content: string } }).message.content).toContain('gpu2-tok0')
+        expect(
+          ((await res.body.json()) as { message: { content: string } }).message.content,
+        ).toContain('gpu2-tok0')
       }
       // Environment settings live for the process only: nothing was saved.
       const saved = fs.readFileSync(path.join(envDir, 'config.json'), 'utf8')

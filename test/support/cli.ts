@@ -29,7 +29,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
 export function startServe(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ child: ChildProcess; info: { gateway: string[]; control: string; ui: string }; stderr: () => string }> {
+): Promise<{
+  child: ChildProcess
+  info: { gateway: string[]; control: string; ui: string }
+  stderr: () => string
+}> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'serve', '--json', ...args], {
       env: { ...process.env, OLLAMA_HOST: '', ...env },

@@ -21,7 +21,11 @@ export interface TestGateway {
   /** Create another key through the same code path the control API uses. */
   newKey(input?: Partial<KeyInput>): Promise<{ key: string; id: string }>
   /** Call the control API with the token. */
-  control<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }>
+  control<T = unknown>(
+    method: string,
+    p: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }>
   close(): Promise<void>
 }
 
@@ -44,7 +48,10 @@ export function writeConfig(dataDir: string, edit: (c: Config) => void): void {
 }
 
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
-  const specs = typeof opts.backends === 'number' ? Array.from({ length: opts.backends }, () => ({})) : (opts.backends ?? [{}])
+  const specs =
+    typeof opts.backends === 'number'
+      ? Array.from({ length: opts.backends }, () => ({}))
+      : (opts.backends ?? [{}])
   const fakes = await Promise.all(specs.map((s, i) => startFakeOllama({ name: `b${i}`, ...s })))
   const dataDir = tempDataDir()
   writeConfig(dataDir, (c) => {
