@@ -12,7 +12,7 @@ export function generateKey(random: (n: number) => Buffer = crypto.randomBytes):
 }
 
 export function hashKey(key: string): string {
-  return crypto.createHash('sha256').update(key, 'utf8').digest('hex')
+  return crypto.hash('sha256', key, 'hex')
 }
 
 export function displayPrefix(key: string): string {
@@ -29,8 +29,7 @@ export interface CompiledKey {
 }
 
 export type KeyCheck =
-  | { ok: true; key: CompiledKey }
-  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' }
+  { ok: true; key: CompiledKey } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' }
 
 /** All keys of one config, indexed by hash; rebuilt when the config changes. */
 export class KeyIndex {
@@ -66,9 +65,12 @@ export class KeyIndex {
    * depend on how much of a secret matches; the final compare is constant-time.
    */
   check(presented: string, now: number): KeyCheck {
-    const digest = crypto.createHash('sha256').update(presented, 'utf8').digest()
-    const found = this.byHash.get(digest.toString('hex'))
-    if (!found || !crypto.timingSafeEqual(found.hash, digest)) return { ok: false, reason: 'unknown' }
+    // One-shot hashing to hex: a fraction of the cost of createHash().update().digest().
+    const hex = crypto.hash('sha256', presented, 'hex')
+    const found = this.byHash.get(hex)
+    if (!found || !crypto.timingSafeEqual(found.hash, Buffer.from(hex, 'hex'))) {
+      return { ok: false, reason: 'unknown' }
+    }
     if (found.revoked) return { ok: false, reason: 'revoked' }
     if (found.expiresAtMs !== null && found.expiresAtMs <= now) {
       return { ok: false, reason: 'expired' }

@@ -1,0 +1,183 @@
+// The processes under test, each in its own child: the Ollama stand-in, Corral (the real
+// `corral serve` command, headless) and what /proc says about them.
+import { fork, spawn, execFileSync } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+const START_TIMEOUT_MS = 30_000
+const STOP_TIMEOUT_MS = 15_000
+const CLK_TCK = readClockTicks()
+
+/** A fresh temporary directory. */
+export function tempDir(prefix) {
+  return mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+/** A Corral key and the SHA-256 that config.json stores. */
+export function newKey() {
+  const key = 'crl_' + randomBytes(32).toString('base64url')
+  return { key, hash: createHash('sha256').update(key, 'utf8').digest('hex') }
+}
+
+/** Starts the stand-in backend; resolves once it listens. */
+export function startBackend(fakeOllamaBundle, options) {
+  const child = fork(
+    path.join(HERE, 'backend-child.mjs'),
+    [fakeOllamaBundle, JSON.stringify(options)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  )
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('backend did not start')), START_TIMEOUT_MS)
+    child.once('exit', (code) => reject(new Error(`backend exited (${code}) before it listened`)))
+    child.on('message', (msg) => {
+      if (msg?.type !== 'ready') return
+      clearTimeout(timer)
+      child.removeAllListeners('exit')
+      resolve({ child, url: msg.url, pid: child.pid, stop: () => stopChild(child) })
+    })
+  })
+}
+
+/**
+ * The config.json a benchmarked Corral starts from: one key, every feature on (request,
+ * token and concurrency limits and the output cap, set high enough never to refuse; the LAN
+ * allowlist plus a deny rule; stats, metrics and the access log), one backend with room for
+ * every stream at once, no mDNS.
+ */
+export function corralConfig({ backendUrl, keyHash, stats = true }) {
+  return {
+    server: { host: '127.0.0.1', sharing: true },
+    keys: [
+      {
+        id: 'bench',
+        name: 'bench',
+        hash: keyHash,
+        prefix: 'crl_benc',
+        scopes: ['inference', 'metrics'],
+        createdAt: new Date().toISOString(),
+      },
+    ],
+    limits: {
+      enabled: true,
+      defaults: {
+        requests: 1_000_000_000,
+        windowSeconds: 60,
+        tokensPerMinute: 1_000_000_000_000,
+        concurrency: 100_000,
+        maxOutputTokens: 100_000,
+      },
+    },
+    access: { deny: ['203.0.113.0/24', '2001:db8::/32'] },
+    backends: [{ id: 'bench', name: 'bench', url: backendUrl, capacity: 1024 }],
+    discovery: { mdns: false },
+    stats: { enabled: stats },
+    metrics: { enabled: true },
+    logging: { enabled: true },
+  }
+}
+
+/**
+ * Starts `corral serve` headless in a child process with its own data dir and config.
+ * `nodeArgs` go to node (e.g. --cpu-prof). Resolves with the gateway URL once it listens.
+ */
+export function startCorral(corralBundle, { config, nodeArgs = [], label = 'corral' }) {
+  const dataDir = tempDir(`corral-bench-${label}-`)
+  writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify(config, null, 2))
+  const env = { ...process.env, CORRAL_LOG_LEVEL: 'warn' }
+  for (const name of Object.keys(env)) {
+    if (/^(CORRAL_(?!LOG_LEVEL)|OLLAMA_|AUTH_TOKEN$)/.test(name)) delete env[name]
+  }
+  const args = [
+    ...nodeArgs,
+    corralBundle,
+    'serve',
+    ...['--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--control-port', '0'],
+    '--no-mdns',
+    '--json',
+  ]
+  const child = spawn(process.execPath, args, {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dataDir,
+  })
+  const stderrFile = path.join(dataDir, 'stderr.log')
+  child.stderr.pipe(createWriteStream(stderrFile))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label} did not start`)), START_TIMEOUT_MS)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${label} exited (${code}); see ${stderrFile}`))
+    })
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      // The first JSON line is the command's answer (node flags like --trace-gc print too).
+      const line = out.split('\n').find((l, i, all) => i < all.length - 1 && l.startsWith('{'))
+      if (line === undefined) return
+      clearTimeout(timer)
+      child.removeAllListeners('exit')
+      child.stdout.removeAllListeners('data')
+      child.stdout.resume()
+      const info = JSON.parse(line)
+      resolve({
+        child,
+        pid: child.pid,
+        url: info.gateway[0],
+        dataDir,
+        stderrFile,
+        // The data dir goes with it, unless Corral had something to say on stderr.
+        stop: async () => {
+          const code = await stopChild(child)
+          if (readFileSync(stderrFile, 'utf8').trim() === '')
+            rmSync(dataDir, { recursive: true, force: true })
+          return code
+        },
+      })
+    })
+  })
+}
+
+/** SIGTERM, then SIGKILL if it has not exited in time. Resolves with the exit code. */
+export function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve(code)
+    })
+    child.kill('SIGTERM')
+  })
+}
+
+/** Resident set (now and peak) and CPU time of a process, from /proc. */
+export function procStats(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
+  // Fields after the command name (which may hold spaces, so split after its ')').
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const utime = Number(fields[11])
+  const stime = Number(fields[12])
+  return {
+    rssMb: kb('VmRSS') / 1024,
+    hwmMb: kb('VmHWM') / 1024,
+    cpuMs: ((utime + stime) * 1000) / CLK_TCK,
+    userMs: (utime * 1000) / CLK_TCK,
+    sysMs: (stime * 1000) / CLK_TCK,
+  }
+}
+
+function readClockTicks() {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  } catch {
+    return 100
+  }
+}

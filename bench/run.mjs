@@ -1,0 +1,177 @@
+// `npm run bench`: Corral against going direct to the backend and against nginx with the
+// classic key-map config, in one run, in alternating rounds. See bench/README.md.
+//
+//   node bench/run.mjs [--quick] [--only small|streams] [--skip-idle] [--cpu-prof]
+//                      [--compare <corral bundle>]
+//
+// --compare adds a target `corral-before`: another build of the gateway (node bench/build.mjs
+// <label> <source dir>) with the same config, measured in the same rounds.
+//
+// Environment: BENCH_IDLE_SECONDS (60), BENCH_ROUNDS (3), BENCH_DURATION_MS (4000),
+// BENCH_WARMUP_MS (1000), BENCH_JIT_WARMUP_MS (5000), BENCH_PACED_RPS (200), BENCH_STREAMS
+// (500), BENCH_FRAMES (100), BENCH_FRAME_INTERVAL_MS (20), BENCH_STREAM_MS (8000),
+// BENCH_RAMP_MS (1000), BENCH_NGINX (path of the nginx binary).
+import { mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { buildBundles, ROOT } from './build.mjs'
+import { clockOffset, driftFromWallClockMs } from './clock.mjs'
+import { idleCpu, requests, smallRequests, streams, warmUp } from './phases.mjs'
+import { findNginx, nginxVersion, startNginx } from './nginx.mjs'
+import { corralConfig, newKey, procStats, startBackend, startCorral } from './procs.mjs'
+import { machineInfo, printReport, summarize } from './report.mjs'
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'skip-idle': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    compare: { type: 'string' },
+  },
+})
+const quick = flags.quick
+const num = (name, full, short) => Number(process.env[name] ?? (quick ? short : full))
+const settings = {
+  quick,
+  idleSeconds: num('BENCH_IDLE_SECONDS', 60, 5),
+  rounds: num('BENCH_ROUNDS', 3, 2),
+  durationMs: num('BENCH_DURATION_MS', 4000, 800),
+  warmupMs: num('BENCH_WARMUP_MS', 1000, 300),
+  jitWarmupMs: num('BENCH_JIT_WARMUP_MS', 5000, 1000),
+  pacedRps: num('BENCH_PACED_RPS', 200, 200),
+  streams: num('BENCH_STREAMS', 500, 500),
+  frames: num('BENCH_FRAMES', 100, 25),
+  frameIntervalMs: num('BENCH_FRAME_INTERVAL_MS', 20, 20),
+  streamMs: num('BENCH_STREAM_MS', 8000, 2000),
+  rampMs: num('BENCH_RAMP_MS', 1000, 500),
+}
+const runSmall = flags.only === undefined || flags.only === 'small'
+const runStreams = flags.only === undefined || flags.only === 'streams'
+const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+const resultsDir = path.join(ROOT, 'bench', 'results')
+const log = (msg) => process.stderr.write(`bench: ${msg}\n`)
+
+const procs = []
+try {
+  await main()
+} finally {
+  await Promise.all(procs.map((p) => p.stop().catch(() => {})))
+}
+
+async function main() {
+  log('bundling the gateway and the stand-in backend')
+  const bundles = await buildBundles()
+  const { key, hash } = newKey()
+  const backend = await start(
+    startBackend(bundles.fakeOllama, {
+      stampFrames: true,
+      frames: settings.frames,
+      frameIntervalMs: settings.frameIntervalMs,
+    }),
+  )
+  const clock = await clockOffset(backend.child)
+  log(`backend clock offset ${clock.offsetMs.toFixed(3)} ms (±${(clock.rttMs / 2).toFixed(3)})`)
+
+  const profDir = path.join(os.tmpdir(), `corral-bench-profile-${stamp}`)
+  if (flags['cpu-prof']) mkdirSync(profDir, { recursive: true })
+  const cpuProf = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
+  const corral = await start(
+    startCorral(bundles.corral, {
+      config: corralConfig({ backendUrl: backend.url, keyHash: hash }),
+      nodeArgs: cpuProf,
+      label: 'corral',
+    }),
+  )
+  const noStats = await start(
+    startCorral(bundles.corral, {
+      config: corralConfig({ backendUrl: backend.url, keyHash: hash, stats: false }),
+      label: 'corral-nostats',
+    }),
+  )
+  const before = flags.compare
+    ? await start(
+        startCorral(path.resolve(flags.compare), {
+          config: corralConfig({ backendUrl: backend.url, keyHash: hash }),
+          label: 'corral-before',
+        }),
+      )
+    : null
+  const nginxBin = findNginx()
+  const nginx = nginxBin
+    ? await start(startNginx(nginxBin, { backendUrl: backend.url, key }))
+    : null
+  if (!nginx) log('nginx is not installed: its columns are skipped (apt-get install nginx-light)')
+
+  const targets = [
+    { name: 'direct', url: backend.url, pids: [] },
+    { name: 'corral', url: corral.url, pids: [corral.pid] },
+    ...(nginx ? [{ name: 'nginx', url: nginx.url, pids: [nginx.pid, ...nginx.workerPids()] }] : []),
+    { name: 'corral-nostats', url: noStats.url, pids: [noStats.pid] },
+    ...(before ? [{ name: 'corral-before', url: before.url, pids: [before.pid] }] : []),
+  ]
+  const result = {
+    settings,
+    machine: { ...machineInfo(), nginx: nginxBin ? nginxVersion(nginxBin) : null },
+    clock: { ...clock, selfDriftFromDateNowMs: driftFromWallClockMs() },
+    targets: Object.fromEntries(targets.map((t) => [t.name, t.url])),
+    memory: {},
+    idle: {},
+    small: {},
+    streams: {},
+    startedAt: new Date().toISOString(),
+  }
+
+  await sleep(2000)
+  result.memory.idleAfterStartMb = procStats(corral.pid).rssMb
+  result.memory.idleAfterStartNoStatsMb = procStats(noStats.pid).rssMb
+  // Idle first, on fresh processes: what a gateway nobody uses costs (timers, GC).
+  if (!flags['skip-idle']) {
+    const watched = [
+      ...targets.filter((t) => t.pids.length),
+      { name: 'backend', pids: [backend.pid] },
+    ]
+    result.idle = await idleCpu(
+      Object.fromEntries(watched.map((t) => [t.name, t.pids])),
+      settings.idleSeconds,
+    )
+    result.memory.idleMb = procStats(corral.pid).rssMb
+    result.memory.idleNoStatsMb = procStats(noStats.pid).rssMb
+  }
+  const reqs = requests(key)
+  await warmUp(targets, reqs, settings)
+  if (runSmall) result.small = await smallRequests(targets, reqs, settings)
+  if (runStreams) {
+    const s = await streams(targets, reqs, settings, clock.offsetMs)
+    result.streams = s.byTarget
+    result.memory.peakUnderStreamsMb = s.peakRssMb.corral
+    result.memory.peakUnderStreamsNoStatsMb = s.peakRssMb['corral-nostats']
+    result.memory.peakUnderStreamsNginxMb = s.peakRssMb.nginx
+    result.memory.peakUnderStreamsByTargetMb = s.peakRssMb
+  }
+
+  await sleep(5000)
+  const after = procStats(corral.pid)
+  result.memory.idleAfterLoadMb = after.rssMb
+  result.memory.hwmMb = after.hwmMb
+  result.machine.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2))
+  result.finishedAt = new Date().toISOString()
+  result.summary = summarize(result)
+
+  mkdirSync(resultsDir, { recursive: true })
+  const file = path.join(resultsDir, `${stamp}.json`)
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n')
+  printReport(result)
+  process.stdout.write(`\nResults: ${path.relative(process.cwd(), file)}\n`)
+  if (flags['cpu-prof'])
+    process.stdout.write(`CPU profile (written when Corral stops): ${profDir}\n`)
+}
+
+/** Starts a child and remembers it for the final clean-up. */
+async function start(promise) {
+  const p = await promise
+  procs.push(p)
+  return p
+}
