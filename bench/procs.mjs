@@ -143,6 +143,21 @@ export function startCorral(corralBundle, { config, nodeArgs = [], label = 'corr
   })
 }
 
+/** Starts bench/floor-proxy.mjs in front of the backend; resolves with its URL. */
+export function startFloorProxy(backendUrl, key) {
+  const child = spawn(process.execPath, [path.join(HERE, 'floor-proxy.mjs'), backendUrl, key], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`floor proxy exited (${code})`)))
+    child.stdout.once('data', (chunk) => {
+      child.removeAllListeners('exit')
+      child.stdout.resume()
+      resolve({ child, pid: child.pid, url: String(chunk).trim(), stop: () => stopChild(child) })
+    })
+  })
+}
+
 /** SIGTERM, then SIGKILL if it has not exited in time. Resolves with the exit code. */
 export function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode)

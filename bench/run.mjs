@@ -2,10 +2,11 @@
 // classic key-map config, in one run, in alternating rounds. See bench/README.md.
 //
 //   node bench/run.mjs [--quick] [--only small|streams] [--skip-idle] [--cpu-prof]
-//                      [--compare <corral bundle>]
+//                      [--compare <corral bundle>] [--floor]
 //
 // --compare adds a target `corral-before`: another build of the gateway (node bench/build.mjs
-// <label> <source dir>) with the same config, measured in the same rounds.
+// <label> <source dir>) with the same config, measured in the same rounds. --floor adds
+// `node-floor`, the least a Node proxy does (bench/floor-proxy.mjs), as a reference.
 //
 // Environment: BENCH_IDLE_SECONDS (60), BENCH_ROUNDS (3), BENCH_DURATION_MS (4000),
 // BENCH_WARMUP_MS (1000), BENCH_JIT_WARMUP_MS (5000), BENCH_PACED_RPS (200), BENCH_STREAMS
@@ -20,7 +21,14 @@ import { buildBundles, ROOT } from './build.mjs'
 import { clockOffset, driftFromWallClockMs } from './clock.mjs'
 import { idleCpu, requests, smallRequests, streams, warmUp } from './phases.mjs'
 import { findNginx, nginxVersion, startNginx } from './nginx.mjs'
-import { corralConfig, newKey, procStats, startBackend, startCorral } from './procs.mjs'
+import {
+  corralConfig,
+  newKey,
+  procStats,
+  startBackend,
+  startCorral,
+  startFloorProxy,
+} from './procs.mjs'
 import { machineInfo, printReport, summarize } from './report.mjs'
 
 const { values: flags } = parseArgs({
@@ -30,6 +38,7 @@ const { values: flags } = parseArgs({
     'skip-idle': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     compare: { type: 'string' },
+    floor: { type: 'boolean', default: false },
   },
 })
 const quick = flags.quick
@@ -99,6 +108,7 @@ async function main() {
         }),
       )
     : null
+  const floor = flags.floor ? await start(startFloorProxy(backend.url, key)) : null
   const nginxBin = findNginx()
   const nginx = nginxBin
     ? await start(startNginx(nginxBin, { backendUrl: backend.url, key }))
@@ -111,6 +121,7 @@ async function main() {
     ...(nginx ? [{ name: 'nginx', url: nginx.url, pids: [nginx.pid, ...nginx.workerPids()] }] : []),
     { name: 'corral-nostats', url: noStats.url, pids: [noStats.pid] },
     ...(before ? [{ name: 'corral-before', url: before.url, pids: [before.pid] }] : []),
+    ...(floor ? [{ name: 'node-floor', url: floor.url, pids: [floor.pid] }] : []),
   ]
   const result = {
     settings,
