@@ -59,13 +59,17 @@ export function createUpstreamAgent(): Agent {
   })
 }
 
-/** HOP_BY_HOP plus one snapshot's key headers, built once per list (a snapshot keeps its list). */
+/**
+ * HOP_BY_HOP, what a client claims about its address (a backend that trusts this
+ * gateway as a proxy must get our word, set below), and one snapshot's key headers;
+ * built once per list (a snapshot keeps its list).
+ */
 const dropSets = new WeakMap<readonly string[], ReadonlySet<string>>()
 
 function dropSetFor(stripHeaders: readonly string[]): ReadonlySet<string> {
   let set = dropSets.get(stripHeaders)
   if (set === undefined) {
-    set = new Set([...HOP_BY_HOP, ...stripHeaders])
+    set = new Set([...HOP_BY_HOP, ...CLIENT_FORWARDING, ...stripHeaders])
     dropSets.set(stripHeaders, set)
   }
   return set
@@ -100,9 +104,6 @@ export function upstreamHeaders(
     if (value === undefined || drop.has(name) || named?.has(name)) continue
     out[name] = value
   }
-  // What a client claims about its address never passes as is: a backend that
-  // trusts this gateway as a proxy (a teammate's Corral) must get our word.
-  for (const h of CLIENT_FORWARDING) delete out[h]
   if (req.forwardedFor) out['x-forwarded-for'] = req.forwardedFor
   if (bodyLength !== null) out['content-length'] = String(bodyLength)
   if (target.key) out.authorization = `Bearer ${target.key}`

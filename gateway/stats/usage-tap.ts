@@ -67,10 +67,8 @@ export function createUsageTap(dialect: Dialect, opts: { streaming: boolean }): 
   return guard(dialect === 'ollama' ? new OllamaStream() : new SseStream())
 }
 
-/** `/v1/...` speaks OpenAI; everything else Ollama. */
-export function dialectForPath(path: string): Dialect {
-  return path.startsWith('/v1/') || path === '/v1' ? 'openai' : 'ollama'
-}
+/** `/v1/...` speaks OpenAI; everything else Ollama (the gateway's one rule for it). */
+export { dialectOf as dialectForPath } from '../errors.js'
 
 /** Whether a response's Content-Type is a stream the tap parses frame by frame. */
 export function isStreamingContentType(contentType: string | undefined): boolean {
