@@ -1,12 +1,17 @@
 // buildGateway: the LAN-facing Fastify app. It answers the Ollama API, the
 // OpenAI-compatible API, /metrics, /connect and nothing else. It does not listen.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { createServer } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { Corral } from './core.js'
 import type { Config } from './config/schema.js'
 import { CorralError, dialectOf, errorBody, type ErrorCode } from './errors.js'
 import { ROUTES } from './proxy/routes.js'
 import { authenticate } from './auth/hook.js'
-import { createProxyHandler } from './proxy/handler.js'
+import { proxyRequest } from './proxy/handler.js'
+import { createFastPath, type FastPath } from './proxy/fast-path.js'
+import type { Exchange } from './proxy/exchange.js'
+import type { RecordedRequest } from './proxy/record.js'
 import { registerAdminRoutes } from './control/go-compat.js'
 import { registerConnectPage } from './control/connect-page.js'
 import { registerMetricsRoute } from './control/metrics-route.js'
@@ -40,18 +45,29 @@ export async function buildGateway(
   opts: GatewayOptions = {},
 ): Promise<FastifyInstance> {
   const server = corral.config.server
+  // The fixed proxy routes skip Fastify (see proxy/fast-path.ts); set once the hooks exist.
+  let fastPath: FastPath | null = null
+  let closing = false
   const app = Fastify({
     logger: false,
     bodyLimit: HARD_BODY_LIMIT_BYTES,
-    keepAliveTimeout: server.keepAliveTimeoutMs,
-    requestTimeout: server.requestTimeoutMs,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    http: {
-      connectionsCheckingInterval: connectionCheckIntervalMs(
-        server.headersTimeoutMs,
-        server.requestTimeoutMs,
-      ),
+    serverFactory: (fastifyHandler) => {
+      const http = createServer(
+        {
+          connectionsCheckingInterval: connectionCheckIntervalMs(
+            server.headersTimeoutMs,
+            server.requestTimeoutMs,
+          ),
+        },
+        (req, res) => {
+          if (fastPath === null || !fastPath(req, res)) fastifyHandler(req, res)
+        },
+      )
+      http.keepAliveTimeout = server.keepAliveTimeoutMs
+      http.requestTimeout = server.requestTimeoutMs
+      return http
     },
     // A path means exactly what it says: no trailing-slash or case folding, so
     // the scope check and the forwarded path can never disagree.
@@ -98,29 +114,35 @@ export async function buildGateway(
     if (!snapshot.access.isAllowed(clientIp)) return sendError(reply, 'CORRAL_ERR_IP')
     const route = request.corral.route
     if (!route) return done()
-    const denied = authenticate(request, snapshot, route.scope, corral.now())
+    const denied = authenticate(request.raw, request.corral, route.scope, corral.now())
     if (denied) return sendError(reply, denied)
     done()
   })
   app.addHook('onResponse', (request, reply, done) => {
-    recordReply(corral, request, reply.statusCode)
+    if (request.corral) recordReply(corral, recorded(request), reply.statusCode)
     done()
   })
   app.addHook('onRequestAbort', (request, done) => {
     const state = request.corral
     if (state && !state.hijacked) {
       state.outcome = 'client_aborted'
-      finishRecord(corral, request, 499)
+      finishRecord(corral, recorded(request), 499)
     }
     done()
   })
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
 
-  await registerKeyRateLimit(app, corral)
+  const rateCheck = await registerKeyRateLimit(app, corral)
 
-  const handler = createProxyHandler(corral)
+  const handler = (request: FastifyRequest, reply: FastifyReply) =>
+    proxyRequest(corral, exchangeOf(request, reply))
   for (const route of ROUTES) {
     app.route({ method: route.methods, url: route.path, config: { route }, handler })
   }
+  fastPath = createFastPath(corral, { rateCheck, isClosing: () => closing, stripBasePath })
   registerAdminRoutes(app, corral)
   registerMetricsRoute(app, corral)
   registerConnectPage(app, opts.uiDir ?? null)
@@ -152,6 +174,42 @@ export async function buildGateway(
     return sendError(reply, 'CORRAL_ERR_INTERNAL')
   })
   return app
+}
+
+/** A request as the stats record it (Fastify's side). */
+function recorded(request: FastifyRequest): RecordedRequest {
+  return {
+    state: request.corral,
+    method: request.method,
+    url: request.url,
+    endpoint: request.corral.route?.path ?? request.routeOptions.url ?? 'other',
+  }
+}
+
+/** A routed Fastify request as the proxy sees it. */
+function exchangeOf(request: FastifyRequest, reply: FastifyReply): Exchange {
+  const state = request.corral
+  return {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    req: request.raw,
+    res: reply.raw,
+    params: (request.params ?? {}) as Record<string, string>,
+    state,
+    body: request.body as Readable | undefined,
+    endpoint: state.route?.path ?? request.routeOptions.url ?? 'other',
+    takeOver: () => {
+      // Headers hooks set before the proxy took over (RateLimit-*) go out with its answer.
+      const extra: Record<string, string> = {}
+      for (const [k, v] of Object.entries(reply.getHeaders())) {
+        if (v !== undefined) extra[k] = String(v)
+      }
+      state.hijacked = true
+      reply.hijack()
+      return extra
+    },
+  }
 }
 
 /** Answer with an error in the client's dialect (Ollama or OpenAI). */

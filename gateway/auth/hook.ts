@@ -1,28 +1,35 @@
 // The key check every gateway route (but /connect) goes through.
-import type { FastifyRequest } from 'fastify'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { Scope } from '../config/schema.js'
 import type { ErrorCode } from '../errors.js'
-import type { Snapshot } from '../runtime.js'
+import type { RequestState } from '../proxy/context.js'
 import { keyFromHeaders } from './headers.js'
 
+/** What the key check reads of a request: Fastify's and node:http's requests both fit. */
+export interface KeyedRequest {
+  headers: IncomingHttpHeaders
+  rawHeaders: string[]
+}
+
 /**
- * Find and check the request's key; on success it is set on `request.corral`.
+ * Find and check the request's key; on success it is set on `state.key`.
  * Unknown, revoked and expired keys get the same answer, so a status code
  * tells an attacker nothing about which keys exist.
  */
 export function authenticate(
-  request: FastifyRequest,
-  snapshot: Snapshot,
+  request: KeyedRequest,
+  state: RequestState,
   scope: Scope,
   now: number,
 ): ErrorCode | null {
-  if (countHeader(request.raw.rawHeaders, 'authorization') > 1) return 'CORRAL_ERR_BAD_KEY'
+  const snapshot = state.snapshot
+  if (countHeader(request.rawHeaders, 'authorization') > 1) return 'CORRAL_ERR_BAD_KEY'
   const presented = keyFromHeaders(request.headers, snapshot.config.auth.headerName)
   if (!presented.ok)
     return presented.reason === 'missing' ? 'CORRAL_ERR_NO_KEY' : 'CORRAL_ERR_BAD_KEY'
   const checked = snapshot.keys.check(presented.key, now)
   if (!checked.ok) return 'CORRAL_ERR_BAD_KEY'
-  request.corral.key = checked.key
+  state.key = checked.key
   if (!checked.key.scopes.has(scope)) return 'CORRAL_ERR_SCOPE'
   return null
 }

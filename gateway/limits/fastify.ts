@@ -2,28 +2,46 @@
 import type { FastifyInstance } from 'fastify'
 import type { Corral } from '../core.js'
 import { errorBody } from '../errors.js'
-import { rateLimitMessage, registerRateLimit } from './rate-limit.js'
+import type { RequestState } from '../proxy/context.js'
+import {
+  rateLimitMessage,
+  registerRateLimit,
+  type RateDecision,
+  type RateLimitInfo,
+  type RateLimitPolicy,
+} from './rate-limit.js'
 
-export async function registerKeyRateLimit(app: FastifyInstance, corral: Corral): Promise<void> {
-  await registerRateLimit(
+/** Counts a request that passed the key check against its key's window. */
+export type KeyRateCheck = (state: RequestState) => Promise<RateDecision | null>
+
+function policyFor(state: RequestState | null | undefined): RateLimitPolicy | null {
+  if (!state?.key || !state.route) return null
+  const limits = state.snapshot.limitsFor(state.key)
+  return {
+    keyId: state.key.record.id,
+    requests: limits.requests,
+    windowSeconds: limits.windowSeconds,
+  }
+}
+
+/** The 429 body in the request's dialect. */
+export function rateLimitedBody(state: RequestState, info: RateLimitInfo): string {
+  return JSON.stringify(errorBody(state.dialect, 'CORRAL_ERR_RATE', rateLimitMessage(info)))
+}
+
+export async function registerKeyRateLimit(
+  app: FastifyInstance,
+  corral: Corral,
+): Promise<KeyRateCheck> {
+  const check = await registerRateLimit(
     app,
-    (req) => {
-      const state = req.corral
-      if (!state?.key || !state.route) return null
-      const limits = state.snapshot.limitsFor(state.key)
-      return {
-        keyId: state.key.record.id,
-        requests: limits.requests,
-        windowSeconds: limits.windowSeconds,
-      }
-    },
+    (req) => policyFor(req.corral),
     (req, reply, _retry, info) => {
       req.corral.outcome = 'limited'
       reply.type('application/json; charset=utf-8')
-      return JSON.stringify(
-        errorBody(req.corral.dialect, 'CORRAL_ERR_RATE', rateLimitMessage(info)),
-      )
+      return rateLimitedBody(req.corral, info)
     },
     { now: corral.now },
   )
+  return (state) => check(policyFor(state))
 }

@@ -121,6 +121,27 @@ function windowStore(now: () => number, maxKeys: number) {
   }
 }
 
+/** What the limit says of one request. */
+export interface RateDecision {
+  /** `RateLimit-*` (and, when limited, `Retry-After`) headers for the answer. */
+  headers: Record<string, string>
+  /** Set when the request is over its limit: answer 429. */
+  limited: RateLimitInfo | null
+}
+
+/**
+ * Counts one request against its policy. Null for requests that are not limited
+ * (no policy, or `requests: null`): they get no headers.
+ */
+export type RateCheck = (policy: RateLimitPolicy | null) => Promise<RateDecision | null>
+
+/** What the plugin reads of the "request" it is given: only the policy and no route groups. */
+interface PolicyProbe {
+  policy: RateLimitPolicy
+  routeOptions: { config: Record<string, never> }
+}
+const NO_ROUTE_CONFIG = Object.freeze({ config: Object.freeze({}) as Record<string, never> })
+
 /**
  * Registers per-key request rate limiting on `app`: a `preHandler` hook on `app`'s context
  * (call it before `app.ready()`; it runs after `preHandler` hooks added before it).
@@ -128,49 +149,62 @@ function windowStore(now: () => number, maxKeys: number) {
  * not limited and get no headers. Requests under the limit get `RateLimit-Limit`,
  * `RateLimit-Remaining` and `RateLimit-Reset`; the one over it also gets `Retry-After` and
  * status 429, and its body comes from `onLimited` (default: the dialect of the URL).
+ * Returns the same check, for requests served outside Fastify's routing (the fast path):
+ * both count against the same window.
  */
 export async function registerRateLimit(
   app: FastifyInstance,
   getPolicy: (req: FastifyRequest) => RateLimitPolicy | null,
   onLimited: OnRateLimited = defaultOnRateLimited,
   opts: RateLimitOptions = {},
-): Promise<void> {
-  const policies = new WeakMap<FastifyRequest, RateLimitPolicy>()
-  const policyOf = (req: FastifyRequest): RateLimitPolicy =>
-    policies.get(req) ?? { keyId: '', requests: null, windowSeconds: 60 }
+): Promise<RateCheck> {
+  const policyOf = (probe: unknown): RateLimitPolicy => (probe as PolicyProbe).policy
 
   await app.register(rateLimitPlugin, {
     global: false,
     hook: 'preHandler',
     enableDraftSpec: true,
     store: windowStore(opts.now ?? Date.now, opts.maxKeys ?? DEFAULT_MAX_KEYS),
-    keyGenerator: (req) => policyOf(req).keyId,
-    max: (req) => policyOf(req).requests ?? Number.MAX_SAFE_INTEGER,
-    timeWindow: (req) => policyOf(req).windowSeconds * MS_PER_SECOND,
+    keyGenerator: (probe) => policyOf(probe).keyId,
+    max: (probe) => policyOf(probe).requests ?? Number.MAX_SAFE_INTEGER,
+    timeWindow: (probe) => policyOf(probe).windowSeconds * MS_PER_SECOND,
   })
-  const check = app.createRateLimit()
+  const apply = app.createRateLimit()
+
+  const check: RateCheck = async (policy) => {
+    if (!policy || policy.requests === null) return null
+    const probe: PolicyProbe = { policy, routeOptions: NO_ROUTE_CONFIG }
+    const result = await apply(probe as unknown as FastifyRequest)
+    if (result.isAllowed) return null
+    const headers: Record<string, string> = {
+      [RATE_LIMIT_HEADERS.limit]: String(result.max),
+      [RATE_LIMIT_HEADERS.remaining]: String(result.remaining),
+      [RATE_LIMIT_HEADERS.reset]: String(result.ttlInSeconds),
+    }
+    if (!result.isExceeded) return { headers, limited: null }
+    const retryAfterSeconds = Math.max(1, result.ttlInSeconds)
+    headers[RATE_LIMIT_HEADERS.retryAfter] = String(retryAfterSeconds)
+    return {
+      headers,
+      limited: {
+        keyId: policy.keyId,
+        limit: result.max,
+        windowSeconds: policy.windowSeconds,
+        retryAfterSeconds,
+      },
+    }
+  }
 
   app.addHook('preHandler', async (req, reply) => {
-    const policy = getPolicy(req)
-    if (!policy || policy.requests === null) return
-    policies.set(req, policy)
-    const result = await check(req)
-    if (result.isAllowed) return
-    reply.header(RATE_LIMIT_HEADERS.limit, result.max)
-    reply.header(RATE_LIMIT_HEADERS.remaining, result.remaining)
-    reply.header(RATE_LIMIT_HEADERS.reset, result.ttlInSeconds)
-    if (!result.isExceeded) return
-    const retryAfterSeconds = Math.max(1, result.ttlInSeconds)
-    reply.header(RATE_LIMIT_HEADERS.retryAfter, retryAfterSeconds)
+    const decision = await check(getPolicy(req))
+    if (decision === null) return
+    reply.headers(decision.headers)
+    if (decision.limited === null) return
     reply.code(429)
-    const info: RateLimitInfo = {
-      keyId: policy.keyId,
-      limit: result.max,
-      windowSeconds: policy.windowSeconds,
-      retryAfterSeconds,
-    }
-    const body = await onLimited(req, reply, retryAfterSeconds, info)
+    const info = decision.limited
+    const body = await onLimited(req, reply, info.retryAfterSeconds, info)
     if (body !== reply) reply.send(body)
     return reply
   })
+  return check
 }

@@ -1,7 +1,6 @@
 // From "this request may go" to "the answer has been relayed": per-key
 // token and concurrency limits, backend choice, the fair queue, one retry on
 // another backend when the first could not be reached, and the stream relay.
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
@@ -14,6 +13,7 @@ import { classifyUpstreamError, relayResponse, sendUpstream } from './forward.js
 import type { RouteDef } from './routes.js'
 import { createUsageTap } from '../stats/usage-tap.js'
 import { finishRecord } from './record.js'
+import type { Exchange } from './exchange.js'
 
 export interface DispatchPlan {
   route: RouteDef
@@ -30,13 +30,8 @@ const PINNED_KINDS = new Set(['manage', 'blob'])
 /** A backend may be asked for explicitly (model management on a multi-backend setup). */
 const BACKEND_HEADER = 'x-corral-backend'
 
-export async function dispatch(
-  corral: Corral,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  plan: DispatchPlan,
-): Promise<void> {
-  const state = request.corral
+export async function dispatch(corral: Corral, ex: Exchange, plan: DispatchPlan): Promise<void> {
+  const state = ex.state
   const keyId = state.key!.record.id
   const tokens = corral.limiters.checkTokens(keyId, plan.limits.tokensPerMinute)
   if (tokens) throw new CorralError('CORRAL_ERR_TOKENS', { headers: tokens.headers })
@@ -46,16 +41,15 @@ export async function dispatch(
   }
 
   corral.observeDevice(keyId, state.key!.record.name, state.clientIp)
-  const res = reply.raw
+  const res = ex.res
   const abort = new AbortController()
   const onClose = () => {
     if (!res.writableFinished) abort.abort()
   }
   res.once('close', onClose)
-  state.hijacked = true
-  reply.hijack()
+  const extraHeaders = ex.takeOver()
   try {
-    state.outcome = await forward(corral, request, reply, res, plan, abort.signal)
+    state.outcome = await forward(corral, ex, extraHeaders, plan, abort.signal)
   } catch (err) {
     const e = toCorralError(err, corral)
     state.outcome = abort.signal.aborted ? 'client_aborted' : errorOutcome(e)
@@ -65,24 +59,23 @@ export async function dispatch(
     res.off('close', onClose)
     const used = (state.promptTokens ?? 0) + (state.completionTokens ?? 0)
     if (used > 0) corral.limiters.chargeTokens(keyId, used)
-    finishRecord(corral, request, res.statusCode)
+    finishRecord(corral, ex, res.statusCode)
   }
 }
 
 async function forward(
   corral: Corral,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  res: ServerResponse,
+  ex: Exchange,
+  extraHeaders: Record<string, string>,
   plan: DispatchPlan,
   signal: AbortSignal,
 ): Promise<'done' | 'client_aborted' | 'backend_error'> {
-  const state = request.corral
-  const candidates = chooseBackends(corral, request, plan)
+  const state = ex.state
+  const candidates = chooseBackends(corral, ex, plan)
   const replayable = plan.body === null || Buffer.isBuffer(plan.body)
   const attempts = replayable ? Math.min(2, candidates.length) : 1
   const config = state.snapshot.config
-  const priority = config.queue.localPriority && isLoopback(request.raw.socket.remoteAddress)
+  const priority = config.queue.localPriority && isLoopback(ex.req.socket.remoteAddress)
 
   for (let attempt = 0; attempt < attempts; attempt++) {
     const backend = candidates[attempt]!
@@ -97,9 +90,9 @@ async function forward(
         corral.agent,
         { origin: backend.origin, key: backend.record.key },
         {
-          method: request.method,
+          method: ex.method,
           path: plan.path,
-          headers: request.headers,
+          headers: ex.headers,
           stripHeaders: state.snapshot.keyHeaders,
           forwardedFor: state.clientIp,
           body: plan.body,
@@ -126,7 +119,7 @@ async function forward(
       if (upstream.statusCode >= 500)
         corral.pool.markFailure(backend, `answered ${upstream.statusCode}`)
       else corral.pool.markSuccess(backend)
-      return await relay(corral, request, reply, res, upstream)
+      return await relay(corral, ex, extraHeaders, upstream)
     } finally {
       backend.inFlight -= 1
       slot.release()
@@ -135,37 +128,27 @@ async function forward(
   throw new CorralError('CORRAL_ERR_NO_BACKEND')
 }
 
-/** Headers hooks set on the reply before the proxy took it over (RateLimit-*). */
-function gatewayHeaders(reply: FastifyReply): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(reply.getHeaders())) {
-    if (v !== undefined) out[k] = String(v)
-  }
-  return out
-}
-
 async function relay(
   corral: Corral,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  res: ServerResponse,
+  ex: Exchange,
+  extraHeaders: Record<string, string>,
   upstream: Dispatcher.ResponseData,
 ): Promise<'done' | 'client_aborted' | 'backend_error'> {
-  const state = request.corral
+  const state = ex.state
   const contentType = String(upstream.headers['content-type'] ?? '')
   const streaming = contentType.includes('ndjson') || contentType.includes('event-stream')
   const tap =
     upstream.statusCode < 400 && corral.stats.enabled && state.route?.usage === true
       ? createUsageTap(state.dialect, { streaming })
       : null
-  const outcome = await relayResponse(res, upstream, {
+  const outcome = await relayResponse(ex.res, upstream, {
     dialect: state.dialect,
     streaming,
     onFirstByte: () => {
       state.ttfbMs = corral.now() - state.startedAt
     },
     onChunk: tap ? (chunk) => tap.push(chunk) : undefined,
-    extraHeaders: gatewayHeaders(reply),
+    extraHeaders,
   })
   state.ttfbMs ??= corral.now() - state.startedAt
   if (tap) {
@@ -176,15 +159,11 @@ async function relay(
   return outcome
 }
 
-function chooseBackends(
-  corral: Corral,
-  request: FastifyRequest,
-  plan: DispatchPlan,
-): BackendState[] {
-  const config = request.corral.snapshot.config
+function chooseBackends(corral: Corral, ex: Exchange, plan: DispatchPlan): BackendState[] {
+  const config = ex.state.snapshot.config
   const pool = corral.pool
   if (PINNED_KINDS.has(plan.route.kind)) {
-    const wanted = request.headers[BACKEND_HEADER]
+    const wanted = ex.headers[BACKEND_HEADER]
     const usable = pool.list().filter((b) => pool.isUsable(b))
     const pick =
       typeof wanted === 'string'
@@ -218,7 +197,7 @@ function errorOutcome(err: CorralError): 'limited' | 'backend_error' | 'refused'
 }
 
 /** An error before any response byte: a normal JSON error in the client's dialect. */
-function writeError(res: ServerResponse, dialect: Dialect, err: CorralError): void {
+export function writeError(res: ServerResponse, dialect: Dialect, err: CorralError): void {
   if (res.headersSent || res.destroyed) {
     if (!res.writableEnded) res.destroy()
     return

@@ -1,10 +1,11 @@
 // /api/tags, /api/ps and /v1/models answered for the whole pool: the union
 // across healthy backends, deduplicated, showing a key only the models it may use.
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Corral } from '../core.js'
 import { CorralError } from '../errors.js'
 import { normalizeModel, type BackendState } from '../backends/pool.js'
 import type { RouteKind } from './routes.js'
+import type { Exchange } from './exchange.js'
+import { finishRecord } from './record.js'
 
 type MergeKind = Extract<RouteKind, 'merge-tags' | 'merge-ps' | 'merge-models'>
 type Entry = Record<string, unknown>
@@ -15,16 +16,11 @@ const SOURCE_PATH: Record<MergeKind, string> = {
   'merge-models': '/v1/models',
 }
 
-export async function serveMerged(
-  corral: Corral,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  kind: MergeKind,
-): Promise<void> {
-  const state = request.corral
+export async function serveMerged(corral: Corral, ex: Exchange, kind: MergeKind): Promise<void> {
+  const state = ex.state
   const backends = corral.pool.list().filter((b) => corral.pool.isUsable(b))
   if (backends.length === 0) throw new CorralError('CORRAL_ERR_NO_BACKEND')
-  const results = await Promise.allSettled(backends.map((b) => fetchList(corral, b, kind)))
+  const results = await Promise.allSettled(backends.map((b) => sharedFetch(corral, b, kind)))
   const lists: Entry[][] = []
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') {
@@ -50,8 +46,40 @@ export async function serveMerged(
   }
   state.backend = backends.length === 1 ? backends[0]!.record.name : 'all'
   state.outcome = 'done'
-  const body = kind === 'merge-models' ? { object: 'list', data: merged } : { models: merged }
-  await reply.type('application/json; charset=utf-8').send(JSON.stringify(body))
+  const body = JSON.stringify(
+    kind === 'merge-models' ? { object: 'list', data: merged } : { models: merged },
+  )
+  const res = ex.res
+  const extra = ex.takeOver()
+  if (!res.destroyed) {
+    res.writeHead(200, {
+      ...extra,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    })
+    res.end(body)
+  } else {
+    state.outcome = 'client_aborted'
+  }
+  finishRecord(corral, ex, res.destroyed && !res.writableFinished ? 499 : 200)
+}
+
+/**
+ * Lists being fetched right now, per backend and kind: a request that comes while one
+ * is on its way shares it instead of asking the backend again (a client polling the
+ * model list, or many clients at once, costs the backend one request at a time).
+ * Nothing is kept once the answer is in, so a list is never older than one round trip.
+ */
+const inFlight = new WeakMap<BackendState, Map<MergeKind, Promise<Entry[]>>>()
+
+function sharedFetch(corral: Corral, b: BackendState, kind: MergeKind): Promise<Entry[]> {
+  let byKind = inFlight.get(b)
+  if (byKind === undefined) inFlight.set(b, (byKind = new Map()))
+  const pending = byKind.get(kind)
+  if (pending !== undefined) return pending
+  const fetched = fetchList(corral, b, kind).finally(() => byKind.delete(kind))
+  byKind.set(kind, fetched)
+  return fetched
 }
 
 async function fetchList(corral: Corral, b: BackendState, kind: MergeKind): Promise<Entry[]> {

@@ -1,36 +1,44 @@
 // One stats record per request, written exactly once however the request ended.
-import type { FastifyRequest } from 'fastify'
 import type { Corral } from '../core.js'
 import type { RequestRecord } from '../stats/record.js'
 import { computeTokensPerSecond, redactPath } from '../stats/record.js'
+import type { RequestState } from './context.js'
+import { pathOf } from './exchange.js'
 
 /** Anything shaped like a Corral key, as the stats' path redaction finds it. */
 const KEY_LIKE = /crl_[A-Za-z0-9_-]{8,}/g
 
-/** Requests that were hijacked by the proxy: the relay knows how they ended. */
-export function finishRecord(corral: Corral, request: FastifyRequest, status: number): void {
-  const state = request.corral
-  if (state.recorded) return
-  state.recorded = true
-  const endpoint = state.route?.path ?? request.routeOptions.url ?? 'other'
-  corral.stats.record(buildRecord(corral, request, status), endpoint)
+/** What a record needs to know of the request besides its state. */
+export interface RecordedRequest {
+  state: RequestState
+  method: string
+  url: string
+  /** The route table's path, or what Fastify matched (`/metrics`, `/connect`). */
+  endpoint: string
 }
 
-/** Replies Fastify sent itself: refusals, limits, merged model lists. */
-export function recordReply(corral: Corral, request: FastifyRequest, status: number): void {
-  const state = request.corral
-  // A hijacked request is recorded by the proxy once its relay ended (tokens known).
-  if (!state || state.recorded || state.hijacked) return
+/** Requests the proxy answered itself: it knows how they ended. */
+export function finishRecord(corral: Corral, request: RecordedRequest, status: number): void {
+  const state = request.state
+  if (state.recorded) return
+  state.recorded = true
+  corral.stats.record(buildRecord(corral, request, status), request.endpoint)
+}
+
+/** Answers sent before the proxy took over: refusals, limits, errors. */
+export function recordReply(corral: Corral, request: RecordedRequest, status: number): void {
+  const state = request.state
+  // A request the proxy took over is recorded by it once its relay ended (tokens known).
+  if (state.recorded || state.hijacked) return
   if (state.outcome === 'refused')
     state.outcome = status === 429 || status === 503 ? 'limited' : 'refused'
   finishRecord(corral, request, status)
 }
 
-function buildRecord(corral: Corral, request: FastifyRequest, status: number): RequestRecord {
-  const state = request.corral
+function buildRecord(corral: Corral, request: RecordedRequest, status: number): RequestRecord {
+  const state = request.state
   const now = corral.now()
   const durationMs = now - state.startedAt
-  const q = request.url.indexOf('?')
   return {
     ts: state.startedAt,
     keyId: state.key?.record.id ?? null,
@@ -43,7 +51,7 @@ function buildRecord(corral: Corral, request: FastifyRequest, status: number): R
       : state.model,
     method: request.method,
     // Redacted here, not only in the store: the live feed and the metrics see this record too.
-    path: redactPath((q === -1 ? request.url : request.url.slice(0, q)).slice(0, 200)),
+    path: redactPath(pathOf(request.url).slice(0, 200)),
     status,
     durationMs,
     ttfbMs: state.ttfbMs,

@@ -1,0 +1,164 @@
+// The fixed routes (`/api/chat`, `/v1/chat/completions`, `/api/tags` ...) answered
+// straight from node:http, before Fastify sees the request. Fastify's router,
+// hook chain and reply object cost more CPU than everything the gateway itself
+// does per request (measured: bench/README.md); these routes need none of it.
+// The checks are the same functions the Fastify hooks call, in the same order:
+// address, key, request rate, then the proxy. Anything else — parametric routes,
+// absolute-form URLs, /metrics, /connect, the Go gateway's admin routes, 404s,
+// a server that is closing — falls through to Fastify, unchanged.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Corral } from '../core.js'
+import { authenticate } from '../auth/hook.js'
+import { CorralError, dialectOf, errorBody } from '../errors.js'
+import { rateLimitedBody, type KeyRateCheck } from '../limits/fastify.js'
+import type { Snapshot } from '../runtime.js'
+import type { RequestState } from './context.js'
+import { pathOf, type Exchange } from './exchange.js'
+import { proxyRequest } from './handler.js'
+import { finishRecord, recordReply } from './record.js'
+import { ROUTES, type HttpMethod, type RouteDef } from './routes.js'
+
+export interface FastPathOptions {
+  /** Counts the request against its key's window (the same counters Fastify's hook uses). */
+  rateCheck: KeyRateCheck
+  /** While the gateway closes, Fastify answers (503, connection closed). */
+  isClosing(): boolean
+  /** The base path stripped before routing (see app.ts). */
+  stripBasePath(url: string, basePath: string): string
+}
+
+/** Returns true when it took the request; false leaves it to Fastify. */
+export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({})
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>
+
+export function createFastPath(corral: Corral, opts: FastPathOptions): FastPath {
+  const table = new Map<string, RouteDef>()
+  for (const route of ROUTES) if (!route.path.includes(':')) table.set(route.path, route)
+
+  return (req, res) => {
+    const raw = req.url
+    // Absolute-form targets (`GET http://host/path`) go the long way.
+    if (raw === undefined || raw.charCodeAt(0) !== 47 || opts.isClosing()) return false
+    const snapshot = corral.snapshot
+    const server = snapshot.config.server
+    const url = server.basePath ? opts.stripBasePath(raw, server.basePath) : raw
+    const path = pathOf(url)
+    const route = table.get(path)
+    if (route === undefined || !route.methods.includes(req.method as HttpMethod)) return false
+    if (path === snapshot.config.metrics.path) return false
+    void serve(corral, opts, req, res, route, url, snapshot)
+    return true
+  }
+}
+
+async function serve(
+  corral: Corral,
+  opts: FastPathOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: RouteDef,
+  url: string,
+  snapshot: Snapshot,
+): Promise<void> {
+  const state: RequestState = {
+    startedAt: corral.now(),
+    snapshot,
+    dialect: dialectOf(url),
+    clientIp: snapshot.access.clientIp(
+      req.socket.remoteAddress ?? '',
+      req.headers['x-forwarded-for'],
+    ),
+    route,
+    key: null,
+    model: null,
+    backend: null,
+    ttfbMs: null,
+    queuedMs: 0,
+    queued: false,
+    promptTokens: null,
+    completionTokens: null,
+    outcome: 'refused',
+    recorded: false,
+    hijacked: false,
+  }
+  corral.stats.requestStarted()
+  let extra = NO_HEADERS
+  const ex: Exchange = {
+    method: req.method!,
+    url,
+    headers: req.headers,
+    req,
+    res,
+    params: NO_PARAMS,
+    state,
+    body: req,
+    endpoint: route.path,
+    takeOver: () => {
+      state.hijacked = true
+      return extra
+    },
+  }
+  try {
+    // Address first: a refused peer learns nothing about keys.
+    if (!snapshot.access.isAllowed(state.clientIp)) throw new CorralError('CORRAL_ERR_IP')
+    const denied = authenticate(req, state, route.scope, corral.now())
+    if (denied) throw new CorralError(denied)
+    const decision = await opts.rateCheck(state)
+    if (decision !== null) {
+      extra = decision.headers
+      if (decision.limited !== null) {
+        state.outcome = 'limited'
+        return answer(corral, ex, 429, rateLimitedBody(state, decision.limited), extra)
+      }
+    }
+    await proxyRequest(corral, ex)
+  } catch (err) {
+    fail(corral, ex, err, extra)
+  }
+}
+
+/** An error before the proxy took the response over, answered as Fastify's error handler would. */
+function fail(corral: Corral, ex: Exchange, err: unknown, extra: Record<string, string>): void {
+  const { state, req } = ex
+  if (state.hijacked) {
+    // The proxy records and answers its own failures; anything reaching here is a bug.
+    corral.logger.error(`Unhandled error after the answer began on ${ex.method} ${ex.endpoint}`, {
+      err,
+    })
+    if (!ex.res.writableEnded) ex.res.destroy()
+    return
+  }
+  const gone = ex.res.destroyed || ex.res.headersSent
+  if (gone || (!(err instanceof CorralError) && (req.socket?.destroyed ?? true))) {
+    // The client left (or a timeout cut it) while its request was read: nobody to answer.
+    state.outcome = 'client_aborted'
+    finishRecord(corral, ex, 499)
+    return
+  }
+  let e: CorralError
+  if (err instanceof CorralError) e = err
+  else {
+    corral.logger.error(`Unhandled error on ${ex.method} ${ex.endpoint}`, { err })
+    e = new CorralError('CORRAL_ERR_INTERNAL')
+  }
+  const body = JSON.stringify(errorBody(state.dialect, e.code, e.message))
+  answer(corral, ex, e.status, body, { ...extra, ...e.headers })
+}
+
+function answer(
+  corral: Corral,
+  ex: Exchange,
+  status: number,
+  body: string,
+  headers: Record<string, string>,
+): void {
+  ex.res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  })
+  ex.res.end(body)
+  recordReply(corral, ex, status)
+}
