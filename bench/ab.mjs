@@ -5,7 +5,7 @@
 //
 //   node bench/ab.mjs <bundleA.mjs> <bundleB.mjs> [--req show|tags|chat] [--connections 32]
 //                     [--rounds 6] [--ms 3000] [--stats off] [--logging off] [--strace]
-//                     [--b-stats off] [--b-logging off]
+//                     [--b-stats off] [--b-logging off] [--cpu-prof]
 //
 // The same bundle twice with --b-stats off measures what the stats cost (issue 5).
 //
@@ -37,6 +37,7 @@ const { values: o, positionals } = parseArgs({
     'b-logging': { type: 'string' },
     streams: { type: 'string', default: '200' },
     strace: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 })
 if (positionals.length !== 2) {
@@ -44,6 +45,7 @@ if (positionals.length !== 2) {
   process.exit(2)
 }
 
+const PROFILE_DIR = path.join(os.tmpdir(), `corral-ab-profile-${Date.now()}`)
 const stopAll = []
 try {
   const backend = await startBackend(`${CACHE_DIR}/fake-ollama.mjs`, {
@@ -61,7 +63,8 @@ try {
     const logging = (i === 1 ? (o['b-logging'] ?? o.logging) : o.logging) !== 'off'
     const config = corralConfig({ backendUrl: backend.url, keyHash: hash, stats })
     config.logging.enabled = logging
-    const c = await startCorral(bundle, { config, label: `ab${i}` })
+    const nodeArgs = o['cpu-prof'] && i === 1 ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []
+    const c = await startCorral(bundle, { config, label: `ab${i}`, nodeArgs })
     stopAll.push(c)
     pin(c.pid, os.cpus().length - 1)
     const name = `${i === 0 ? 'A' : 'B'}${stats ? '' : ' stats off'}${logging ? '' : ' log off'}`
@@ -168,6 +171,7 @@ try {
       )
 } finally {
   await Promise.all(stopAll.map((p) => p.stop().catch(() => {})))
+  if (o['cpu-prof']) process.stdout.write(`CPU profile of B: ${PROFILE_DIR}\n`)
 }
 
 /** Pins every thread of a process to one core (best effort: needs taskset). */

@@ -18,29 +18,61 @@ export async function readBody(
 ): Promise<Buffer> {
   if (declaredLength !== undefined && Number(declaredLength) > limit) {
     stream?.resume()
-    throw new CorralError('CORRAL_ERR_TOO_LARGE', {
-      message: `request body is too large (limit ${limit} bytes)`,
-      headers: { connection: 'close' },
-    })
+    throw tooLarge(limit)
   }
   if (!stream) return Buffer.alloc(0)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of stream) {
-    const buf = chunk as Buffer
-    size += buf.length
-    if (size > limit) {
-      // Discard the rest rather than cut the socket, so the client reads the 413;
-      // the connection closes after it (the request timeout bounds an endless body).
-      stream.resume()
-      throw new CorralError('CORRAL_ERR_TOO_LARGE', {
-        message: `request body is too large (limit ${limit} bytes)`,
-        headers: { connection: 'close' },
-      })
+  // Events rather than `for await`: an async iterator costs a promise per chunk, and
+  // most bodies are one chunk.
+  if (stream.readableEnded) return Buffer.alloc(0)
+  return new Promise<Buffer>((resolve, reject) => {
+    if (stream.destroyed) return reject(aborted())
+    const chunks: Buffer[] = []
+    let size = 0
+    const cleanup = () => {
+      stream.off('data', onData)
+      stream.off('end', onEnd)
+      stream.off('error', onError)
+      stream.off('close', onClose)
     }
-    chunks.push(buf)
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        cleanup()
+        // Discard the rest rather than cut the socket, so the client reads the 413;
+        // the connection closes after it (the request timeout bounds an endless body).
+        stream.resume()
+        reject(tooLarge(limit))
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = () => {
+      cleanup()
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+    }
+    const onError = (err: Error) => {
+      cleanup()
+      reject(err)
+    }
+    // A request cut short closes without 'end' (and, on newer Node, without an error).
+    const onClose = () => {
+      cleanup()
+      reject(aborted())
+    }
+    stream.on('data', onData)
+    stream.once('end', onEnd)
+    stream.once('error', onError)
+    stream.once('close', onClose)
+  })
+}
+
+const aborted = () => Object.assign(new Error('the request was aborted'), { code: 'ECONNRESET' })
+
+function tooLarge(limit: number): CorralError {
+  return new CorralError('CORRAL_ERR_TOO_LARGE', {
+    message: `request body is too large (limit ${limit} bytes)`,
+    headers: { connection: 'close' },
+  })
 }
 
 export type JsonBody = Record<string, unknown>
