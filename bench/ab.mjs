@@ -3,7 +3,7 @@
 // rounds. Prints the medians of throughput, latency and Corral's CPU time per request
 // (or per frame, for streams), the last being the least noisy figure on a shared machine.
 //
-//   node bench/ab.mjs <bundleA.mjs> <bundleB.mjs> [--req show|tags|chat] [--connections 32]
+//   node bench/ab.mjs <bundleA.mjs|floor> <bundleB.mjs|floor> [--req show|tags|chat] [--connections 32]
 //                     [--rounds 6] [--ms 3000] [--stats off] [--logging off] [--strace]
 //                     [--b-stats off] [--b-logging off] [--cpu-prof]
 //
@@ -21,7 +21,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { CACHE_DIR } from './build.mjs'
 import { closedLoop, manyStreams } from './load.mjs'
 import { requests, rotate } from './phases.mjs'
-import { corralConfig, newKey, procStats, startBackend, startCorral } from './procs.mjs'
+import {
+  corralConfig,
+  newKey,
+  procStats,
+  startBackend,
+  startCorral,
+  startFloorProxy,
+} from './procs.mjs'
 import { fmt, median, table } from './stats.mjs'
 
 const { values: o, positionals } = parseArgs({
@@ -41,7 +48,9 @@ const { values: o, positionals } = parseArgs({
   },
 })
 if (positionals.length !== 2) {
-  process.stderr.write('usage: node bench/ab.mjs <bundleA.mjs> <bundleB.mjs> [options]\n')
+  process.stderr.write(
+    'usage: node bench/ab.mjs <bundleA.mjs|floor> <bundleB.mjs|floor> [options]\n',
+  )
   process.exit(2)
 }
 
@@ -59,6 +68,14 @@ try {
   const { key, hash } = newKey()
   const variants = []
   for (const [i, bundle] of positionals.map((p) => path.resolve(p)).entries()) {
+    // `floor` stands for bench/floor-proxy.mjs: what any Node proxy costs here.
+    if (path.basename(bundle) === 'floor') {
+      const c = await startFloorProxy(backend.url, key)
+      stopAll.push(c)
+      pin(c.pid, os.cpus().length - 1)
+      variants.push({ name: i === 0 ? 'A' : 'B', bundle, c, rounds: [] })
+      continue
+    }
     const stats = (i === 1 ? (o['b-stats'] ?? o.stats) : o.stats) !== 'off'
     const logging = (i === 1 ? (o['b-logging'] ?? o.logging) : o.logging) !== 'off'
     const config = corralConfig({ backendUrl: backend.url, keyHash: hash, stats })

@@ -100,6 +100,15 @@ export class FairQueue {
   }
 
   /**
+   * A slot at once, when one is free and nobody is waiting; else null (then `acquire()`
+   * waits in turn). Needs no promise and no abort signal: the common case on a quiet backend.
+   */
+  tryAcquire(keyId: string): Release | null {
+    if (this.#queued !== 0 || this.#active >= this.#capacity) return null
+    return this.#grant(this.#keyState(keyId), 0)
+  }
+
+  /**
    * Waits for a slot. Resolves with a `Release` (call it once the response has ended; extra
    * calls do nothing) carrying `waitedMs`. Rejects with `QueueFullError` when the key already
    * has `maxQueuedPerKey` waiting, `QueueTimeoutError` after `maxWaitMs`, `AbortError` when

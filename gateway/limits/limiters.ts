@@ -59,6 +59,12 @@ export class Limiters {
     return q
   }
 
+  /** A slot on this backend now, when one is free and nobody waits for one; else null. */
+  tryAcquire(b: BackendState, keyId: string): Slot | null {
+    const release = this.queueFor(b).tryAcquire(keyId)
+    return release === null ? null : { release, waitedMs: 0 }
+  }
+
   /** Wait for a slot on this backend, fairly across keys. */
   async acquire(
     b: BackendState,

@@ -3,15 +3,14 @@
 // another backend when the first could not be reached, and the stream relay.
 import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
-import type { Dispatcher } from 'undici'
 import type { Corral } from '../core.js'
 import type { Limits } from '../config/schema.js'
 import type { BackendState } from '../backends/pool.js'
 import { isLoopback } from '../util/net.js'
 import { CorralError, errorBody, type Dialect } from '../errors.js'
-import { classifyUpstreamError, relayResponse, sendUpstream } from './forward.js'
+import { classifyUpstreamError, proxyUpstream, type ProxyCallbacks } from './forward.js'
 import type { RouteDef } from './routes.js'
-import { createUsageTap } from '../stats/usage-tap.js'
+import { createUsageTap, type UsageTap } from '../stats/usage-tap.js'
 import { finishRecord } from './record.js'
 import type { Exchange } from './exchange.js'
 
@@ -42,51 +41,86 @@ export async function dispatch(corral: Corral, ex: Exchange, plan: DispatchPlan)
 
   corral.observeDevice(keyId, state.key!.record.name, state.clientIp)
   const res = ex.res
-  const abort = new AbortController()
-  const onClose = () => {
-    if (!res.writableFinished) abort.abort()
-  }
-  res.once('close', onClose)
+  const client = new ClientWatch(res)
   const extraHeaders = ex.takeOver()
   try {
-    state.outcome = await forward(corral, ex, extraHeaders, plan, abort.signal)
+    state.outcome = await forward(corral, ex, extraHeaders, plan, client)
   } catch (err) {
     const e = toCorralError(err, corral)
-    state.outcome = abort.signal.aborted ? 'client_aborted' : errorOutcome(e)
-    if (!abort.signal.aborted) writeError(res, state.dialect, e)
+    state.outcome = client.gone ? 'client_aborted' : errorOutcome(e)
+    if (!client.gone) writeError(res, state.dialect, e)
   } finally {
     releaseKey()
-    res.off('close', onClose)
+    client.detach()
     const used = (state.promptTokens ?? 0) + (state.completionTokens ?? 0)
     if (used > 0) corral.limiters.chargeTokens(keyId, used)
     finishRecord(corral, ex, res.statusCode)
   }
 }
 
+/**
+ * Whether the client is still there. The abort signal the fair queue needs is made only
+ * for a request that has to wait: most never do, and an AbortController costs more than
+ * the rest of the bookkeeping. While the backend answers, proxyUpstream() watches itself.
+ */
+class ClientWatch {
+  gone = false
+  private controller: AbortController | null = null
+  private readonly onClose = () => {
+    if (this.res.writableFinished) return
+    this.gone = true
+    this.controller?.abort()
+  }
+
+  constructor(private readonly res: ServerResponse) {
+    res.once('close', this.onClose)
+  }
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController()
+    if (this.gone) this.controller.abort()
+    return this.controller.signal
+  }
+
+  detach(): void {
+    this.res.off('close', this.onClose)
+  }
+}
+
+type Outcome = 'done' | 'client_aborted' | 'backend_error'
+
 async function forward(
   corral: Corral,
   ex: Exchange,
   extraHeaders: Record<string, string>,
   plan: DispatchPlan,
-  signal: AbortSignal,
-): Promise<'done' | 'client_aborted' | 'backend_error'> {
+  client: ClientWatch,
+): Promise<Outcome> {
   const state = ex.state
+  const keyId = state.key!.record.id
   const candidates = chooseBackends(corral, ex, plan)
   const replayable = plan.body === null || Buffer.isBuffer(plan.body)
   const attempts = replayable ? Math.min(2, candidates.length) : 1
   const config = state.snapshot.config
-  const priority = config.queue.localPriority && isLoopback(ex.req.socket.remoteAddress)
 
   for (let attempt = 0; attempt < attempts; attempt++) {
     const backend = candidates[attempt]!
-    const slot = await corral.limiters.acquire(backend, state.key!.record.id, { signal, priority })
-    state.queuedMs += slot.waitedMs
-    state.queued ||= slot.waitedMs > 0
+    let slot = corral.limiters.tryAcquire(backend, keyId)
+    if (slot === null) {
+      const priority = config.queue.localPriority && isLoopback(ex.req.socket?.remoteAddress)
+      slot = await corral.limiters.acquire(backend, keyId, { signal: client.signal, priority })
+      state.queuedMs += slot.waitedMs
+      state.queued ||= slot.waitedMs > 0
+    }
+    if (client.gone) {
+      slot.release()
+      return 'client_aborted'
+    }
     state.backend = backend.record.name
     backend.inFlight += 1
-    let upstream: Dispatcher.ResponseData
+    const relay = new RelayState(corral, ex, backend, extraHeaders)
     try {
-      upstream = await sendUpstream(
+      const outcome = await proxyUpstream(
         corral.agent,
         { origin: backend.origin, key: backend.record.key },
         {
@@ -96,15 +130,17 @@ async function forward(
           stripHeaders: state.snapshot.keyHeaders,
           forwardedFor: state.clientIp,
           body: plan.body,
-          signal,
           headersTimeoutMs: config.server.upstreamHeadersTimeoutMs,
           idleTimeoutMs: config.server.upstreamIdleTimeoutMs,
         },
-      )
+        ex.res,
+        relay,
+      ).done
+      relay.end()
+      return outcome
     } catch (err) {
-      backend.inFlight -= 1
-      slot.release()
-      if (signal.aborted) return 'client_aborted'
+      // Only a failure before the backend's response head lands here: nothing was written.
+      if (client.gone) return 'client_aborted'
       const { retryable } = classifyUpstreamError(err)
       const code = (err as { code?: string }).code
       corral.pool.markFailure(
@@ -114,12 +150,6 @@ async function forward(
       )
       if (retryable && attempt + 1 < attempts) continue
       throw err
-    }
-    try {
-      if (upstream.statusCode >= 500)
-        corral.pool.markFailure(backend, `answered ${upstream.statusCode}`)
-      else corral.pool.markSuccess(backend)
-      return await relay(corral, ex, extraHeaders, upstream)
     } finally {
       backend.inFlight -= 1
       slot.release()
@@ -128,35 +158,47 @@ async function forward(
   throw new CorralError('CORRAL_ERR_NO_BACKEND')
 }
 
-async function relay(
-  corral: Corral,
-  ex: Exchange,
-  extraHeaders: Record<string, string>,
-  upstream: Dispatcher.ResponseData,
-): Promise<'done' | 'client_aborted' | 'backend_error'> {
-  const state = ex.state
-  const contentType = String(upstream.headers['content-type'] ?? '')
-  const streaming = contentType.includes('ndjson') || contentType.includes('event-stream')
-  const tap =
-    upstream.statusCode < 400 && corral.stats.enabled && state.route?.usage === true
-      ? createUsageTap(state.dialect, { streaming })
-      : null
-  const outcome = await relayResponse(ex.res, upstream, {
-    dialect: state.dialect,
-    streaming,
-    onFirstByte: () => {
-      state.ttfbMs = corral.now() - state.startedAt
-    },
-    onChunk: tap ? (chunk) => tap.push(chunk) : undefined,
-    extraHeaders,
-  })
-  state.ttfbMs ??= corral.now() - state.startedAt
-  if (tap) {
-    const usage = tap.end()
-    state.promptTokens = usage.promptTokens
-    state.completionTokens = usage.completionTokens
+/** The relay's callbacks for one attempt: health marks, time to first byte, the usage tap. */
+class RelayState implements ProxyCallbacks {
+  readonly dialect: Dialect
+  onChunk: ((chunk: Buffer) => void) | undefined = undefined
+  private tap: UsageTap | null = null
+
+  constructor(
+    private readonly corral: Corral,
+    private readonly ex: Exchange,
+    private readonly backend: BackendState,
+    readonly extraHeaders: Record<string, string>,
+  ) {
+    this.dialect = ex.state.dialect
   }
-  return outcome
+
+  onStatus(statusCode: number, streaming: boolean): void {
+    const { corral, backend, ex } = this
+    if (statusCode >= 500) corral.pool.markFailure(backend, `answered ${statusCode}`)
+    else corral.pool.markSuccess(backend)
+    if (statusCode < 400 && corral.stats.enabled && ex.state.route?.usage === true) {
+      const tap = createUsageTap(this.dialect, { streaming })
+      this.tap = tap
+      this.onChunk = (chunk) => tap.push(chunk)
+    }
+  }
+
+  onFirstByte(): void {
+    const state = this.ex.state
+    state.ttfbMs = this.corral.now() - state.startedAt
+  }
+
+  /** The relay is over (however it ended): what the tap read becomes the record's tokens. */
+  end(): void {
+    const state = this.ex.state
+    state.ttfbMs ??= this.corral.now() - state.startedAt
+    if (this.tap !== null) {
+      const usage = this.tap.end()
+      state.promptTokens = usage.promptTokens
+      state.completionTokens = usage.completionTokens
+    }
+  }
 }
 
 function chooseBackends(corral: Corral, ex: Exchange, plan: DispatchPlan): BackendState[] {

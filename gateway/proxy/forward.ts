@@ -2,9 +2,10 @@
 // as it arrives. Built on undici directly (see README, "Why not reply-from"):
 // the client's disconnect aborts the upstream request at every stage, and a
 // failure before the first response byte can move on to another backend.
+// One undici handler per request (proxyUpstream): no body stream, no promise per stage.
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
-import { Agent, type Dispatcher } from 'undici'
+import { Agent, errors, type Dispatcher } from 'undici'
 import { CorralError, errorBody, type Dialect, type ErrorCode } from '../errors.js'
 
 /** Headers that describe one hop and never cross the proxy (RFC 9110 §7.6.1). */
@@ -43,7 +44,6 @@ export interface UpstreamRequest {
   /** The client address the gateway believes; sent as X-Forwarded-For instead of the client's own. */
   forwardedFor?: string
   body: Buffer | Readable | null
-  signal: AbortSignal
   headersTimeoutMs: number
   idleTimeoutMs: number
 }
@@ -110,24 +110,6 @@ export function upstreamHeaders(
   return out
 }
 
-export async function sendUpstream(
-  agent: Dispatcher,
-  target: UpstreamTarget,
-  req: UpstreamRequest,
-): Promise<Dispatcher.ResponseData> {
-  const bodyLength = Buffer.isBuffer(req.body) ? req.body.length : null
-  return agent.request({
-    origin: target.origin,
-    path: req.path,
-    method: req.method as Dispatcher.HttpMethod,
-    headers: upstreamHeaders(req, target, bodyLength),
-    body: req.body ?? undefined,
-    signal: req.signal,
-    headersTimeout: req.headersTimeoutMs,
-    bodyTimeout: req.idleTimeoutMs,
-  })
-}
-
 /** What went wrong talking to a backend, and whether another backend may be tried. */
 export function classifyUpstreamError(err: unknown): { code: ErrorCode; retryable: boolean } {
   const code = (err as { code?: string }).code ?? ''
@@ -152,8 +134,6 @@ export type RelayOutcome = 'done' | 'client_aborted' | 'backend_error'
 
 export interface RelayOptions {
   dialect: Dialect
-  /** Whether the response is a stream (NDJSON/SSE) where an error frame can be appended. */
-  streaming: boolean
   /** Sees every body chunk as it passes (stats). Must be cheap. */
   onChunk?: (chunk: Buffer) => void
   onFirstByte?: () => void
@@ -161,73 +141,207 @@ export interface RelayOptions {
   extraHeaders?: Record<string, string>
 }
 
-/** Copy a backend's answer to the client as it arrives, honouring backpressure. */
-export function relayResponse(
-  res: ServerResponse,
-  upstream: Dispatcher.ResponseData,
-  opts: RelayOptions,
-): Promise<RelayOutcome> {
+/** Whether a response is a stream (NDJSON/SSE) where an error frame can be appended. */
+export function isStreamingType(contentType: string | string[] | undefined): boolean {
+  if (typeof contentType !== 'string') return false
+  return contentType.includes('ndjson') || contentType.includes('event-stream')
+}
+
+/** The headers a client sees: the backend's, minus hop-by-hop, plus the gateway's own. */
+export function clientHeaders(
+  upstream: IncomingHttpHeaders,
+  streaming: boolean,
+  extraHeaders: Record<string, string> | undefined,
+): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(upstream.headers)) {
+  for (const name in upstream) {
+    const value = upstream[name]
     if (value === undefined || HOP_BY_HOP.has(name)) continue
     headers[name] = value
   }
-  const length = upstream.headers['content-length']
+  const length = upstream['content-length']
   if (typeof length === 'string') headers['content-length'] = length
-  if (opts.streaming) headers['x-accel-buffering'] = 'no'
-  Object.assign(headers, opts.extraHeaders)
-  res.writeHead(upstream.statusCode, headers)
-  // A stream's headers go out at once: a client waiting on a slow first token sees it open.
-  // Any other answer sends its headers with the first body bytes: one write, not two.
-  if (opts.streaming) res.flushHeaders()
-
-  const body = upstream.body
-  return new Promise<RelayOutcome>((resolve) => {
-    let settled = false
-    let first = true
-    const finish = (outcome: RelayOutcome) => {
-      if (settled) return
-      settled = true
-      resolve(outcome)
-    }
-    const onClientGone = () => {
-      if (res.writableFinished) return
-      body.destroy()
-      finish('client_aborted')
-    }
-    res.once('close', onClientGone)
-    body.on('data', (chunk: Buffer) => {
-      if (first) {
-        first = false
-        opts.onFirstByte?.()
-      }
-      opts.onChunk?.(chunk)
-      if (!res.write(chunk)) {
-        body.pause()
-        res.once('drain', () => body.resume())
-      }
-    })
-    body.once('end', () => {
-      res.end()
-      finish('done')
-    })
-    body.once('error', (err: Error) => {
-      if (settled || res.destroyed) return finish('client_aborted')
-      if (opts.streaming) {
-        const e = new CorralError('CORRAL_ERR_STREAM_BROKEN', { cause: err })
-        res.end(errorFrame(opts.dialect, e))
-      } else {
-        // A fixed-length body cut short cannot be repaired: let the client see the cut.
-        if (!res.headersSent) res.flushHeaders()
-        res.destroy()
-      }
-      finish('backend_error')
-    })
-  })
+  if (streaming) headers['x-accel-buffering'] = 'no'
+  if (extraHeaders !== undefined) Object.assign(headers, extraHeaders)
+  return headers
 }
 
 /** One stream frame carrying an error, as each client's stream parser expects it. */
 export function errorFrame(dialect: Dialect, err: CorralError): string {
   const body = JSON.stringify(errorBody(dialect, err.code, err.message))
   return dialect === 'openai' ? `data: ${body}\n\n` : `${body}\n`
+}
+
+export interface ProxyCallbacks extends RelayOptions {
+  /**
+   * Called once with the backend's status before anything is written to the client
+   * (health marks), and whether the answer is a stream (its content type says so).
+   * It may still set `onChunk` on this object: the relay reads it at each chunk.
+   */
+  onStatus?: (statusCode: number, streaming: boolean) => void
+}
+
+export interface ProxyExchange {
+  /**
+   * Settles when the exchange is over. Rejects only for a failure before the response
+   * head (the error keeps undici's `code`, so classifyUpstreamError() decides a retry);
+   * nothing has been written to the client then.
+   */
+  readonly done: Promise<RelayOutcome>
+  /** The client went away: abort the upstream request at whatever stage it is. Idempotent. */
+  abort(): void
+}
+
+/**
+ * One request to one backend and its answer relayed, in one undici handler: no Promise per stage, no
+ * body stream, no AbortController; the client's socket drives the backend's directly
+ * (a full client buffer pauses the backend's socket, a closed client aborts it).
+ */
+export function proxyUpstream(
+  agent: Dispatcher,
+  target: UpstreamTarget,
+  req: UpstreamRequest,
+  res: ServerResponse,
+  cb: ProxyCallbacks,
+): ProxyExchange {
+  const exchange = new Exchange(res, cb)
+  const body = req.body
+  if (res.destroyed) {
+    // The client left while the request waited: nothing goes to the backend.
+    if (body !== null && !Buffer.isBuffer(body)) body.destroy()
+    exchange.abort()
+    return exchange
+  }
+  ;(res as TaggedResponse)[kExchange] = exchange
+  res.once('close', onClientClose)
+  agent.dispatch(
+    {
+      origin: target.origin,
+      path: req.path,
+      method: req.method as Dispatcher.HttpMethod,
+      headers: upstreamHeaders(req, target, Buffer.isBuffer(body) ? body.length : null),
+      body,
+      headersTimeout: req.headersTimeoutMs,
+      bodyTimeout: req.idleTimeoutMs,
+    },
+    exchange,
+  )
+  return exchange
+}
+
+/** The exchange a client response belongs to, so its listeners need no closure. */
+const kExchange = Symbol('corral.exchange')
+type TaggedResponse = ServerResponse & { [kExchange]?: Exchange }
+
+function onClientClose(this: TaggedResponse): void {
+  if (!this.writableFinished) this[kExchange]?.abort()
+}
+
+function onClientDrain(this: TaggedResponse): void {
+  this[kExchange]?.drained()
+}
+
+/** One request's state, and the undici handler that relays its answer. */
+class Exchange implements ProxyExchange, Dispatcher.DispatchHandler {
+  readonly done: Promise<RelayOutcome>
+  private resolve!: (outcome: RelayOutcome) => void
+  private reject!: (err: Error) => void
+  private controller: Dispatcher.DispatchController | null = null
+  private settled = false
+  private headWritten = false
+  private streaming = false
+  private firstByte = true
+  private waitingDrain = false
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly cb: ProxyCallbacks,
+  ) {
+    this.done = new Promise<RelayOutcome>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+  }
+
+  abort(): void {
+    if (!this.finish()) return
+    // Settled first: the abort reports back through onResponseError synchronously.
+    this.controller?.abort(new errors.RequestAbortedError('the client went away'))
+    this.resolve('client_aborted')
+  }
+
+  drained(): void {
+    this.waitingDrain = false
+    if (!this.settled) this.controller?.resume()
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+    // Aborted while queued for a connection: stop before a byte is sent.
+    if (this.settled) controller.abort(new errors.RequestAbortedError('the client went away'))
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    if (statusCode < 200 || this.settled) return
+    const streaming = isStreamingType(headers['content-type'])
+    this.streaming = streaming
+    this.cb.onStatus?.(statusCode, streaming)
+    const res = this.res
+    res.writeHead(statusCode, clientHeaders(headers, streaming, this.cb.extraHeaders))
+    this.headWritten = true
+    // A stream's headers go out at once: a client waiting on a slow first token sees it open.
+    // Any other answer sends its headers with the first body bytes: one write, not two.
+    if (streaming) res.flushHeaders()
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return
+    if (this.firstByte) {
+      this.firstByte = false
+      this.cb.onFirstByte?.()
+    }
+    this.cb.onChunk?.(chunk)
+    if (!this.res.write(chunk) && !this.waitingDrain) {
+      this.waitingDrain = true
+      controller.pause()
+      this.res.once('drain', onClientDrain)
+    }
+  }
+
+  onResponseEnd(): void {
+    if (!this.finish()) return
+    this.res.end()
+    this.resolve('done')
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (!this.finish()) return
+    const res = this.res
+    if (!this.headWritten) return this.reject(err)
+    if (res.destroyed) return this.resolve('client_aborted')
+    if (this.streaming) {
+      const e = new CorralError('CORRAL_ERR_STREAM_BROKEN', { cause: err })
+      res.end(errorFrame(this.cb.dialect, e))
+    } else {
+      // A fixed-length body cut short cannot be repaired: let the client see the cut.
+      if (!res.headersSent) res.flushHeaders()
+      res.destroy()
+    }
+    this.resolve('backend_error')
+  }
+
+  /** Mark the exchange over and drop its listeners; false if it already was. */
+  private finish(): boolean {
+    if (this.settled) return false
+    this.settled = true
+    const res = this.res as TaggedResponse
+    res.off('close', onClientClose)
+    if (this.waitingDrain) res.off('drain', onClientDrain)
+    if (res[kExchange] === this) res[kExchange] = undefined
+    return true
+  }
 }

@@ -299,3 +299,31 @@ describe('fair queue', () => {
     })
   })
 })
+
+describe('tryAcquire: a slot at once or nothing', () => {
+  test('takes free slots, then returns null without queueing', () => {
+    const { queue } = makeQueue({ capacity: 2 })
+    const a = queue.tryAcquire('a')
+    const b = queue.tryAcquire('b')
+    expect(a?.waitedMs).toBe(0)
+    expect(b).not.toBeNull()
+    expect(queue.tryAcquire('a')).toBeNull()
+    expect(queue.stats()).toMatchObject({ active: 2, queued: 0 })
+    a!()
+    expect(queue.tryAcquire('c')).not.toBeNull()
+  })
+
+  test('never jumps a waiter: with anyone queued it returns null even when a slot frees', async () => {
+    const { queue } = makeQueue({ capacity: 1 })
+    const first = queue.tryAcquire('a')!
+    const waiting = queue.acquire('b')
+    expect(queue.stats().queued).toBe(1)
+    expect(queue.tryAcquire('c')).toBeNull()
+    first()
+    const granted = await waiting
+    expect(granted.waitedMs).toBeGreaterThanOrEqual(0)
+    expect(queue.tryAcquire('c')).toBeNull()
+    granted()
+    expect(queue.tryAcquire('c')).not.toBeNull()
+  })
+})
