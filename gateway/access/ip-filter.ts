@@ -70,14 +70,25 @@ export function compileAccess(rules: AccessRules): CompiledAccess {
   const deny = compileList('deny', rules.deny)
   const trusted = compileList('trustedProxies', rules.trustedProxies)
   const decisions = new Map<string, boolean>()
+  // The socket's address is parsed once per peer, not once per request.
+  const peers = new Map<string, { ip: string; trusted: boolean }>()
 
   const judge = (address: ParsedAddress): boolean => !deny.has(address) && allow.has(address)
 
   return {
     clientIp(peer, xForwardedFor) {
-      const peerAddress = parseAddress(peer)
-      const peerIp = peerAddress ? formatAddress(peerAddress) : normalizeIp(peer)
-      if (!peerAddress || trusted.isEmpty || !trusted.has(peerAddress)) return peerIp
+      let known = peers.get(peer)
+      if (known === undefined) {
+        const address = parseAddress(peer)
+        known = {
+          ip: address ? formatAddress(address) : normalizeIp(peer),
+          trusted: address !== null && !trusted.isEmpty && trusted.has(address),
+        }
+        if (peers.size >= DECISION_CACHE_MAX_ENTRIES) peers.clear()
+        peers.set(peer, known)
+      }
+      const peerIp = known.ip
+      if (!known.trusted) return peerIp
       if (xForwardedFor === undefined || xForwardedFor.length === 0) return peerIp
       const hops = splitForwardedFor(xForwardedFor)
       let leftmost: ParsedAddress | null = null

@@ -14,7 +14,20 @@ const PATH_STYLES: readonly (readonly [suffix: string, style: CapStyle])[] = [
   ['/v1/messages', 'anthropic'],
 ]
 
+/** Paths seen so far (the route table's, under the base path): looked up once each. */
+const styles = new Map<string, CapStyle | null>()
+
 function styleFor(path: string): CapStyle | null {
+  let style = styles.get(path)
+  if (style === undefined) {
+    style = findStyle(path)
+    if (styles.size >= 256) styles.clear()
+    styles.set(path, style)
+  }
+  return style
+}
+
+function findStyle(path: string): CapStyle | null {
   let bare = path.split('?', 1)[0] ?? ''
   while (bare.length > 1 && bare.endsWith('/')) bare = bare.slice(0, -1)
   // Suffix match, so the same paths under a configured base path (`/ollama/api/chat`) count.
