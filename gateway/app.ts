@@ -1,13 +1,14 @@
 // buildGateway: the LAN-facing Fastify app. It answers the Ollama API, the
 // OpenAI-compatible API, /metrics, /connect and nothing else. It does not listen.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Corral } from './core.js'
 import type { Config } from './config/schema.js'
 import { CorralError, dialectOf, errorBody, type ErrorCode } from './errors.js'
 import { ROUTES } from './proxy/routes.js'
 import { authenticate } from './auth/hook.js'
+import { keyFromHeaders } from './auth/headers.js'
 import { proxyRequest } from './proxy/handler.js'
 import { createFastPath, type FastPath } from './proxy/fast-path.js'
 import type { Exchange } from './proxy/exchange.js'
@@ -61,13 +62,23 @@ export async function buildGateway(
             server.requestTimeoutMs,
           ),
         },
-        (req, res) => {
-          if (fastPath === null || !fastPath(req, res)) fastifyHandler(req, res)
-        },
+        onRequest,
       )
+      // `Expect: 100-continue`: Node would invite the body before any check. Only a client
+      // with an address and a key that pass is invited; anyone else gets the refusal instead
+      // and the connection closes (the body it may still send must not be read as a request).
+      http.on('checkContinue', (req, res) => {
+        if (mayContinue(corral, req)) res.writeContinue()
+        else res.shouldKeepAlive = false
+        onRequest(req, res)
+      })
       http.keepAliveTimeout = server.keepAliveTimeoutMs
       http.requestTimeout = server.requestTimeoutMs
       return http
+
+      function onRequest(req: IncomingMessage, res: ServerResponse): void {
+        if (fastPath === null || !fastPath(req, res)) fastifyHandler(req, res)
+      }
     },
     // A path means exactly what it says: no trailing-slash or case folding, so
     // the scope check and the forwarded path can never disagree.
@@ -174,6 +185,18 @@ export async function buildGateway(
     return sendError(reply, 'CORRAL_ERR_INTERNAL')
   })
   return app
+}
+
+/** Whether a client that waits for `100 Continue` has an address and a key that pass. */
+function mayContinue(corral: Corral, req: IncomingMessage): boolean {
+  const snapshot = corral.snapshot
+  const ip = snapshot.access.clientIp(
+    req.socket.remoteAddress ?? '',
+    req.headers['x-forwarded-for'],
+  )
+  if (!snapshot.access.isAllowed(ip)) return false
+  const presented = keyFromHeaders(req.headers, snapshot.config.auth.headerName)
+  return presented.ok && snapshot.keys.check(presented.key, corral.now()).ok
 }
 
 /** A request as the stats record it (Fastify's side). */
