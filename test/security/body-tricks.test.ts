@@ -116,7 +116,8 @@ describe('field names that differ only in case are refused, not read two ways', 
 /**
  * Pins: a key limited to some models checked only `model` on /api/create and
  * `source` on /api/copy, so it could build an allowed name from a forbidden
- * model (`from`) or overwrite a model outside its list (`destination`).
+ * model (`from`, or a `FROM` line of the older `modelfile` text) or overwrite a
+ * model outside its list (`destination`).
  */
 describe("model management stays inside the key's model list", () => {
   test('create from a model outside the list is refused', async () => {
@@ -137,6 +138,31 @@ describe("model management stays inside the key's model list", () => {
     )
     expect(res.status).toBe(403)
     expect(res.upstream).toEqual([])
+  })
+
+  test.each([
+    'FROM llama3.2\nSYSTEM hi',
+    '# base\n  from "llama3.2:latest"\nPARAMETER temperature 1',
+    'FROM qwen2.5:0.5b\nFROM llama3.2',
+  ])('the older modelfile text cannot start from a model outside the list: %j', async (mf) => {
+    const res = await post(
+      '/api/create',
+      qwenManager,
+      JSON.stringify({ model: 'qwen2.5:mine', modelfile: mf, stream: false }),
+    )
+    expect(res.status).toBe(403)
+    expect(res.upstream).toEqual([])
+  })
+
+  test('a modelfile from an allowed model or a local file passes', async () => {
+    for (const mf of ['FROM qwen2.5:0.5b', 'FROM ./weights.gguf', 'FROM /models/q.gguf']) {
+      const res = await post(
+        '/api/create',
+        qwenManager,
+        JSON.stringify({ model: 'qwen2.5:mine', modelfile: mf, stream: false }),
+      )
+      expect(res.status, mf).toBe(200)
+    }
   })
 
   test('create and copy inside the list pass', async () => {
