@@ -1,9 +1,11 @@
 // Bundles what the benchmark runs in child processes: the `corral` command (from the
-// TypeScript sources, as they are now) and the Ollama stand-in. The bundles go to
-// node_modules/.cache/corral-bench/, so packages resolve from the repo's node_modules and
-// dist/ (which every test run rebuilds) is never touched while a benchmark runs from it.
+// TypeScript sources, as they are now), with the stats writer thread's script beside it,
+// and the Ollama stand-in. The bundles go to node_modules/.cache/corral-bench/ (a labelled
+// build to a folder of its own there, its writer thread beside it), so packages resolve from
+// the repo's node_modules and dist/ (which every test run rebuilds) is never touched while a
+// benchmark runs from it.
 import { build } from 'esbuild'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -21,13 +23,25 @@ const COMMON = {
 }
 
 /**
+ * The stats writer thread's script (gateway/stats/store-worker.mjs) bundled into `dir`, where
+ * a bundle of the store there looks for it. Sources from before the thread have none.
+ */
+export async function buildStatsWorker(dir, sourceRoot = ROOT) {
+  const entry = path.join(sourceRoot, 'gateway', 'stats', 'store-worker.mjs')
+  if (!existsSync(entry)) return
+  await build({ ...COMMON, entryPoints: [entry], outfile: path.join(dir, 'store-worker.mjs') })
+}
+
+/**
  * Builds both bundles; returns their paths. A `label` names the gateway bundle
- * (`corral-<label>.mjs`), so bundles of different versions can be compared (bench/ab.mjs);
- * `sourceRoot` builds the gateway from another copy of the sources (e.g. with a change undone).
+ * (`<label>/corral-<label>.mjs`), so bundles of different versions can be compared
+ * (bench/ab.mjs); `sourceRoot` builds the gateway from another copy of the sources (e.g. with
+ * a change undone).
  */
 export async function buildBundles(label = '', sourceRoot = ROOT) {
-  mkdirSync(CACHE_DIR, { recursive: true })
-  const corral = path.join(CACHE_DIR, label ? `corral-${label}.mjs` : 'corral.mjs')
+  const dir = label ? path.join(CACHE_DIR, label) : CACHE_DIR
+  mkdirSync(dir, { recursive: true })
+  const corral = path.join(dir, label ? `corral-${label}.mjs` : 'corral.mjs')
   const fakeOllama = path.join(CACHE_DIR, 'fake-ollama.mjs')
   await build({
     ...COMMON,
@@ -44,6 +58,7 @@ export async function buildBundles(label = '', sourceRoot = ROOT) {
     },
     outfile: corral,
   })
+  await buildStatsWorker(dir, sourceRoot)
   await build({
     ...COMMON,
     entryPoints: [path.join(ROOT, 'test', 'support', 'fake-ollama.ts')],

@@ -5,10 +5,9 @@ import { build } from 'esbuild'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
+import { buildStatsWorker, CACHE_DIR, ROOT } from './build.mjs'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'corral-bench')
 const FRAMES = 200_000
 
 async function load() {
@@ -31,6 +30,7 @@ async function load() {
     logLevel: 'warning',
     outfile,
   })
+  await buildStatsWorker(CACHE_DIR) // the store in the bundle starts its writer thread from there
   return import(pathToFileURL(outfile).href)
 }
 

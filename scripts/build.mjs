@@ -2,7 +2,7 @@
 // ESM, one file per source file), the Electron main and preload bundles,
 // and the React UI (Vite). Type checking is `npm run typecheck`, not this.
 import { build } from 'esbuild'
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -11,13 +11,16 @@ const dist = path.join(root, 'dist')
 const only = process.argv.slice(2)
 const want = (part) => only.length === 0 || only.includes(part)
 
-function sources(dir) {
+function files(dir, keep) {
   return readdirSync(dir).flatMap((name) => {
     const p = path.join(dir, name)
-    if (statSync(p).isDirectory()) return sources(p)
-    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [p] : []
+    if (statSync(p).isDirectory()) return files(p, keep)
+    return keep(name) ? [p] : []
   })
 }
+const sources = (dir) => files(dir, (name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
+/** The stats writer thread's script, which bundles that inline the store load from beside them. */
+const STATS_WORKER = path.join(root, 'gateway', 'stats', 'store-worker.mjs')
 
 async function buildGateway() {
   rmSync(path.join(dist, 'gateway'), { recursive: true, force: true })
@@ -31,6 +34,12 @@ async function buildGateway() {
     sourcemap: 'linked',
     logLevel: 'warning',
   })
+  // Plain JavaScript modules (the stats writer thread's: see store-worker.mjs) run as they are.
+  for (const file of files(path.join(root, 'gateway'), (name) => name.endsWith('.mjs'))) {
+    const out = path.join(dist, 'gateway', path.relative(path.join(root, 'gateway'), file))
+    mkdirSync(path.dirname(out), { recursive: true })
+    copyFileSync(file, out)
+  }
 }
 
 async function buildElectron() {
@@ -50,6 +59,13 @@ async function buildElectron() {
     ...common,
     entryPoints: [path.join(dir, 'main.ts')],
     outfile: path.join(dist, 'electron', 'main.js'),
+    format: 'esm',
+  })
+  // The main bundle inlines the stats store, which starts its writer thread from beside it.
+  await build({
+    ...common,
+    entryPoints: [STATS_WORKER],
+    outfile: path.join(dist, 'electron', 'store-worker.mjs'),
     format: 'esm',
   })
   // A sandboxed preload must be a single CommonJS file with no imports but electron.

@@ -11,11 +11,6 @@ import { GatewayMetrics } from './metrics.js'
 import { createAccessLog, type AccessLog } from './access-log.js'
 
 const UNRECORDED_ENDPOINTS = new Set(['/metrics', '/connect'])
-/**
- * Records written to SQLite in one transaction at most. Writes are synchronous (about
- * 14 µs a record); small batches keep each pause of the event loop near a millisecond.
- */
-const STATS_MAX_BATCH = 64
 /** Access-log lines are handed to the log this often: a few disk writes a second, not one a request. */
 const ACCESS_LOG_BATCH_MS = 100
 
@@ -57,11 +52,11 @@ export class StatsHub {
   ): StatsHub {
     let store: StatsStore | null = null
     try {
-      // Given the retention settings, the store prunes on open and hourly by itself.
+      // Given the retention settings, the store prunes on open and hourly by itself. It writes
+      // on a thread of its own: the event loop only queues records and hands batches over.
       store = StatsStore.openOrRecover(files.db, {
         now,
         logger: statsLogger(logger),
-        maxBatch: STATS_MAX_BATCH,
         retentionDays: config.stats.retentionDays,
         rollupRetentionDays: config.stats.rollupRetentionDays,
       })

@@ -14,7 +14,7 @@ import type {
   StoredRecord,
   Totals,
 } from './store-types.js'
-import { MINUTE_MS, minuteOf } from './store-writer.js'
+import { MINUTE_MS, minuteOf } from './store-batch.mjs'
 
 type Params = Record<string, number | string>
 type Row = Record<string, number | string | null>

@@ -1,6 +1,8 @@
 // The stats store: request records in SQLite (better-sqlite3, WAL). `record()` only
-// enqueues; a timer (or a full batch) writes the queue in one transaction, off the
-// request's stack. A crash loses at most the records of the current batch.
+// enqueues; a timer (or a full batch) hands the queue to the writer thread, which writes it
+// in one transaction with its own connection (store-writer-thread.ts). Reads run here, on
+// the store's connection, after waiting for the thread to write what was recorded before
+// them. A crash loses at most the records of the current batch.
 import { existsSync, mkdirSync, renameSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
@@ -24,26 +26,26 @@ import type {
   TimeRange,
   Totals,
 } from './store-types.js'
-import { createBatchWriter } from './store-writer.js'
+import { InThreadWriter, type StatsWriter, type WriterOptions } from './store-writer.js'
+import { WRITER_THREAD_URL, WriterThread } from './store-writer-thread.js'
 
 export type * from './store-types.js'
 export { StatsStoreError, type StatsLogger, type StatsStoreErrorCode } from './store-errors.js'
 
 export const DAY_MS = 86_400_000
-const FLUSH_INTERVAL_MS = 1000
+const FLUSH_INTERVAL_MS = 250
 const MAX_BATCH = 500
 const MAX_PENDING = 50_000
 const PRUNE_INTERVAL_MS = 3_600_000
 const DEFAULT_RETENTION_DAYS = 7
 const DEFAULT_ROLLUP_RETENTION_DAYS = 90
-/** A batch that failed this many times is dropped rather than retried forever. */
-const MAX_WRITE_ATTEMPTS = 3
 
 export interface StatsStoreOptions {
   /** Clock for pruning and default ranges (tests). */
   now?: () => number
+  /** The queue is handed to the writer this often (and a failed write retried). */
   flushIntervalMs?: number
-  /** A queue this long is written at once (on the next turn of the event loop). */
+  /** A queue this long is handed to the writer at once (on the next turn of the event loop). */
   maxBatch?: number
   /** Records beyond this many unwritten ones are dropped (the disk is failing). */
   maxPending?: number
@@ -56,11 +58,17 @@ export interface StatsStoreOptions {
   rollupRetentionDays?: number
   pruneIntervalMs?: number
   logger?: StatsLogger
+  /**
+   * The writer thread's script (default: store-worker.mjs beside this module). null writes
+   * on this thread instead, as the store does when the thread cannot run (tests).
+   */
+  writerThread?: URL | null
 }
 
 export class StatsStore {
   private pending: RequestRecord[] = []
-  private failedAttempts = 0
+  /** The writer's backlog when the queue was last handed over (read there, not per record). */
+  private backlog = 0
   private dropped = 0
   private flushTimer: NodeJS.Timeout | null = null
   private flushImmediate: NodeJS.Immediate | null = null
@@ -74,7 +82,7 @@ export class StatsStore {
   private readonly maxBatch: number
   private readonly maxPending: number
   private readonly logger: StatsLogger
-  private readonly writeBatch: (batch: readonly RequestRecord[]) => void
+  private readonly writer: StatsWriter
   private readonly queries: StatsQueries
 
   private constructor(
@@ -90,7 +98,12 @@ export class StatsStore {
     this.retentionDays = opts.retentionDays ?? DEFAULT_RETENTION_DAYS
     this.rollupRetentionDays = opts.rollupRetentionDays ?? DEFAULT_ROLLUP_RETENTION_DAYS
     this.pruneIntervalMs = opts.pruneIntervalMs ?? PRUNE_INTERVAL_MS
-    this.writeBatch = createBatchWriter(db)
+    this.writer = createWriter(db, file, opts.writerThread, {
+      file,
+      retryDelayMs: this.flushIntervalMs,
+      maxHeld: this.maxPending,
+      logger: this.logger,
+    })
     this.queries = new StatsQueries(db)
     if (opts.retentionDays !== undefined || opts.rollupRetentionDays !== undefined) {
       this.prune({
@@ -134,7 +147,7 @@ export class StatsStore {
   record(record: RequestRecord): void {
     if (this.closed) return
     try {
-      if (this.pending.length >= this.maxPending) {
+      if (this.pending.length + this.backlog >= this.maxPending) {
         this.dropped++
         return
       }
@@ -146,29 +159,20 @@ export class StatsStore {
     }
   }
 
-  /** Writes the queue now, in one transaction. Never throws; a failed batch is retried. */
+  /**
+   * Writes the queue now, in one transaction, and returns once it is written (waiting for
+   * the writer thread, 5 s at most). Never throws; a failed batch is retried.
+   */
   flush(): void {
-    this.clearFlushTimers()
-    if (this.pending.length === 0 || !this.db.open) return
-    const batch = this.pending
-    this.pending = []
-    try {
-      this.writeBatch(batch)
-      if (this.failedAttempts > 0) this.logger.info({ file: this.file }, 'stats writes recovered')
-      this.failedAttempts = 0
-    } catch (err) {
-      this.onWriteFailure(batch, err)
-    }
-    if (this.dropped > 0) {
-      this.logger.warn({ file: this.file, dropped: this.dropped }, 'stats records dropped')
-      this.dropped = 0
-    }
+    this.handOver()
+    this.writer.settle()
   }
 
-  /** Writes what is queued, stops the timers and closes the database. Idempotent. */
+  /** Writes what is queued, stops the writer and the timers and closes the database. Idempotent. */
   close(): void {
     if (this.closed) return
-    this.flush()
+    this.handOver()
+    this.writer.close()
     this.closed = true
     this.clearFlushTimers()
     if (this.pruneTimer !== null) clearInterval(this.pruneTimer)
@@ -229,9 +233,9 @@ export class StatsStore {
     return this.queries.series(since, until, bucketMs, keyId)
   }
 
-  /** Records waiting to be written. */
+  /** Records waiting to be written: queued here, or on their way to the disk. */
   get pendingCount(): number {
-    return this.pending.length
+    return this.pending.length + this.writer.backlog
   }
 
   /** Flushes (so reads see every record so far) and picks raw rows or rollups. */
@@ -243,23 +247,18 @@ export class StatsStore {
     return { source, since: range.since, until }
   }
 
-  private onWriteFailure(batch: RequestRecord[], err: unknown): void {
-    this.failedAttempts++
-    const retry =
-      this.failedAttempts < MAX_WRITE_ATTEMPTS &&
-      batch.length + this.pending.length <= this.maxPending
-    if (this.failedAttempts === 1 || !retry) {
-      this.logger.error(
-        { file: this.file, err: errorText(err), records: batch.length, retry },
-        'stats write failed',
-      )
+  /** Hands the queue to the writer (the thread, or this thread's writer: then it is written). */
+  private handOver(): void {
+    this.clearFlushTimers()
+    if (this.pending.length > 0 && this.db.open) {
+      const batch = this.pending
+      this.pending = []
+      this.writer.write(batch)
     }
-    if (retry) {
-      this.pending = batch.concat(this.pending)
-      this.scheduleTimer()
-    } else {
-      this.dropped += batch.length
-      this.failedAttempts = 0
+    this.backlog = this.writer.backlog
+    if (this.dropped > 0) {
+      this.logger.warn({ file: this.file, dropped: this.dropped }, 'stats records dropped')
+      this.dropped = 0
     }
   }
 
@@ -276,13 +275,14 @@ export class StatsStore {
 
   private scheduleTimer(): void {
     if (this.flushTimer !== null || this.flushImmediate !== null) return
-    this.flushTimer = setTimeout(() => this.flush(), this.flushIntervalMs)
+    this.writer.start() // the thread starts with the first record, not with the first read
+    this.flushTimer = setTimeout(() => this.handOver(), this.flushIntervalMs)
     this.flushTimer.unref()
   }
 
   private scheduleImmediate(): void {
     if (this.flushImmediate !== null) return
-    this.flushImmediate = setImmediate(() => this.flush())
+    this.flushImmediate = setImmediate(() => this.handOver())
     this.flushImmediate.unref()
   }
 
@@ -317,6 +317,18 @@ export function openOrRecover(file: string, opts: StatsStoreOptions = {}): Stats
     )
     return StatsStore.open(file, opts)
   }
+}
+
+/** The writer thread, or (for ':memory:', which a thread cannot share) this thread. */
+function createWriter(
+  db: Database.Database,
+  file: string,
+  thread: URL | null | undefined,
+  opts: WriterOptions,
+): StatsWriter {
+  const inThread = () => new InThreadWriter(db, opts)
+  if (thread === null || file === ':memory:') return inThread()
+  return new WriterThread({ ...opts, url: thread ?? WRITER_THREAD_URL, fallback: inThread })
 }
 
 const clamp = (n: number, min: number, max: number): number =>

@@ -10,8 +10,16 @@ let dir: string
 let cleanup: () => void
 const open: StatsStore[] = []
 
+/** Where batches are written: the writer thread (the default), or the main thread (its fallback). */
+const WRITERS = [
+  ['on the writer thread', undefined],
+  ['on the main thread', null],
+] as const
+let writerThread: URL | null | undefined
+
 beforeEach(() => {
   ;({ dir, cleanup } = tempDir())
+  writerThread = undefined
 })
 afterEach(() => {
   for (const store of open.splice(0)) store.close()
@@ -22,7 +30,12 @@ function openStore(
   opts: Parameters<typeof StatsStore.open>[1] = {},
   file = join(dir, 'corral.db'),
 ) {
-  const store = StatsStore.open(file, { now: () => T0, logger: silentLogger().logger, ...opts })
+  const store = StatsStore.open(file, {
+    now: () => T0,
+    logger: silentLogger().logger,
+    writerThread,
+    ...opts,
+  })
   open.push(store)
   return store
 }
@@ -36,7 +49,11 @@ const rowCount = (file: string, table = 'requests'): number => {
   }
 }
 
-describe('stats store', () => {
+describe.each(WRITERS)('stats store, written %s', (_, writer) => {
+  beforeEach(() => {
+    writerThread = writer
+  })
+
   it('opens in WAL mode with synchronous=NORMAL and every migration applied', () => {
     const store = openStore()
     const db = new Database(store.file, { readonly: true })
@@ -50,9 +67,8 @@ describe('stats store', () => {
     store.record(rec())
     expect(store.pendingCount).toBe(1)
     expect(rowCount(store.file)).toBe(0)
-    await new Promise((resolve) => setTimeout(resolve, 120))
-    expect(store.pendingCount).toBe(0)
-    expect(rowCount(store.file)).toBe(1)
+    await expect.poll(() => rowCount(store.file)).toBe(1)
+    await expect.poll(() => store.pendingCount).toBe(0)
   })
 
   it('writes a full batch on the next turn of the event loop, not on the caller’s stack', async () => {
@@ -60,7 +76,7 @@ describe('stats store', () => {
     for (const r of sampleRecords().slice(0, 3)) store.record(r)
     expect(rowCount(store.file)).toBe(0)
     await nextTurn()
-    expect(rowCount(store.file)).toBe(3)
+    await expect.poll(() => rowCount(store.file)).toBe(3)
   })
 
   it('answers totals, breakdowns and recent records exactly', () => {
