@@ -1,8 +1,15 @@
 // Prometheus metrics for the gateway's `/metrics`, on a registry of our own (never
 // prom-client's global one). The first seven names are those of the Go
 // "ollama-gateway", under the same configurable namespace, so dashboards built for it
-// keep working; the rest are Corral's own.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+// keep working; the rest are Corral's own. The series a request touches are metric-series.ts's
+// (a request costs lookups and additions); the gauges are prom-client's.
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import {
+  CounterSeries,
+  HistogramSeries,
+  type CounterChild,
+  type HistogramChild,
+} from './metric-series.js'
 import type { RequestRecord } from './record.js'
 
 /** prometheus.DefBuckets (what the Go gateway used), plus the long tail of generation. */
@@ -11,8 +18,6 @@ const DURATION_BUCKETS_S = [
 ]
 const TTFB_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 const NAMESPACE_PATTERN = /^([a-zA-Z_][a-zA-Z0-9_]*)?$/
-/** Past this many cached label sets the cache is emptied (prom-client keeps the series). */
-const MAX_CACHED_CHILDREN = 10_000
 
 export interface GatewayMetricsOptions {
   /** Prefix of every name, joined with `_`; '' for none. Default `gateway`. */
@@ -21,30 +26,36 @@ export interface GatewayMetricsOptions {
   defaultMetrics?: boolean
 }
 
-interface Inc {
-  inc(value?: number): void
-}
-interface Observe {
-  observe(value: number): void
-}
+/** The series one kind of request adds to: found by method, endpoint and status. */
 interface RequestChildren {
-  total: Inc
-  duration: Observe
-  outcome: Inc
+  total: CounterChild
+  duration: HistogramChild
+  outcome: CounterChild
+}
+
+/** `a → b → c → value`: lookups by the values themselves, with no key string built per request. */
+type Tree<C extends string | number, V> = Map<string, Map<string, Map<C, V>>>
+
+function branch<C extends string | number, V>(tree: Tree<C, V>, a: string, b: string) {
+  let byA = tree.get(a)
+  if (byA === undefined) tree.set(a, (byA = new Map()))
+  let byB = byA.get(b)
+  if (byB === undefined) byA.set(b, (byB = new Map()))
+  return byB
 }
 
 interface MetricSet {
   registry: Registry
-  requests: Counter<'method' | 'endpoint' | 'status'>
-  duration: Histogram<'method' | 'endpoint'>
-  byIp: Counter<'ip' | 'endpoint' | 'status'>
-  success: Counter<'method' | 'endpoint'>
-  failure: Counter<'method' | 'endpoint'>
+  requests: CounterSeries
+  duration: HistogramSeries
+  byIp: CounterSeries
+  success: CounterSeries
+  failure: CounterSeries
   apiKeys: Gauge
   apiKeysAlias: Gauge
   servers: Gauge
-  tokens: Counter<'type' | 'model'>
-  ttfb: Histogram<'endpoint'>
+  tokens: CounterSeries
+  ttfb: HistogramSeries
   backendUp: Gauge<'backend'>
 }
 
@@ -54,10 +65,13 @@ export class GatewayMetrics {
   private set!: MetricSet
   private ns = ''
   private readonly defaultMetrics: boolean
-  private readonly requestChildren = new Map<string, RequestChildren>()
-  private readonly ipChildren = new Map<string, Inc>()
-  private readonly tokenChildren = new Map<string, { prompt: Inc; completion: Inc }>()
-  private readonly ttfbChildren = new Map<string, Observe>()
+  private readonly requestChildren: Tree<number, RequestChildren> = new Map()
+  private readonly ipChildren: Tree<number, CounterChild> = new Map()
+  private readonly tokenChildren = new Map<
+    string,
+    { prompt: CounterChild; completion: CounterChild }
+  >()
+  private readonly ttfbChildren = new Map<string, HistogramChild>()
   private keys = 0
   private backends = 0
   private readonly backendHealth = new Map<string, boolean>()
@@ -87,28 +101,27 @@ export class GatewayMetrics {
    * failure ≥ 400 (the Go gateway counted only 2xx as success; 1xx/3xx do not occur here).
    */
   observe(record: RequestRecord, endpoint: string): void {
-    const status = String(record.status)
-    const failed = record.status >= 400
-    const id = `${record.method}\u0000${endpoint}\u0000${status}`
-    let children = this.requestChildren.get(id)
+    const { method, status, clientIp } = record
+    const byStatus = branch(this.requestChildren, method, endpoint)
+    let children = byStatus.get(status)
     if (children === undefined) {
       const m = this.set
       children = {
-        total: m.requests.labels(record.method, endpoint, status),
-        duration: m.duration.labels(record.method, endpoint),
-        outcome: (failed ? m.failure : m.success).labels(record.method, endpoint),
+        total: m.requests.labels(method, endpoint, String(status)),
+        duration: m.duration.labels(method, endpoint),
+        outcome: (status >= 400 ? m.failure : m.success).labels(method, endpoint),
       }
-      this.cache(this.requestChildren, id, children)
+      byStatus.set(status, children)
     }
     children.total.inc()
     children.duration.observe(record.durationMs / 1000)
     children.outcome.inc()
 
-    const ipId = `${record.clientIp}\u0000${endpoint}\u0000${status}`
-    let ip = this.ipChildren.get(ipId)
+    const ipByStatus = branch(this.ipChildren, clientIp, endpoint)
+    let ip = ipByStatus.get(status)
     if (ip === undefined) {
-      ip = this.set.byIp.labels(record.clientIp, endpoint, status)
-      this.cache(this.ipChildren, ipId, ip)
+      ip = this.set.byIp.labels(clientIp, endpoint, String(status))
+      ipByStatus.set(status, ip)
     }
     ip.inc()
 
@@ -204,67 +217,72 @@ export class GatewayMetrics {
       collect: () => queueDepth.set(read(this.queueDepth)),
     })
     if (this.defaultMetrics) collectDefaultMetrics({ register: registry, prefix })
+    // Registered in this order, which is the order of the exposition.
+    const add = <T extends CounterSeries | HistogramSeries>(series: T): T => {
+      series.registerIn(registry)
+      return series
+    }
+    const gauge = (name: string, help: string) =>
+      new Gauge({ name: `${prefix}${name}`, help, registers })
     return {
       registry,
-      requests: new Counter({
-        name: `${prefix}requests_total`,
-        help: 'Total number of HTTP requests made to the gateway',
-        labelNames: ['method', 'endpoint', 'status'],
-        registers,
-      }),
-      duration: new Histogram({
-        name: `${prefix}requests_duration_seconds`,
-        help: 'Histogram of latencies for HTTP requests',
-        labelNames: ['method', 'endpoint'],
-        buckets: DURATION_BUCKETS_S,
-        registers,
-      }),
-      byIp: new Counter({
-        name: `${prefix}requests_by_ip_total`,
-        help: 'Total number of HTTP requests grouped by IP address',
-        labelNames: ['ip', 'endpoint', 'status'],
-        registers,
-      }),
-      success: new Counter({
-        name: `${prefix}requests_success_total`,
-        help: 'Total number of successful HTTP requests (status < 400)',
-        labelNames: ['method', 'endpoint'],
-        registers,
-      }),
-      failure: new Counter({
-        name: `${prefix}requests_failure_total`,
-        help: 'Total number of failed HTTP requests (status >= 400)',
-        labelNames: ['method', 'endpoint'],
-        registers,
-      }),
-      apiKeys: new Gauge({
-        name: `${prefix}apikeys_total`,
-        help: 'Number of active API keys',
-        registers,
-      }),
-      apiKeysAlias: new Gauge({
-        name: `${prefix}api_keys_total`,
-        help: 'Number of active API keys (the name some Go gateway releases used)',
-        registers,
-      }),
-      servers: new Gauge({
-        name: `${prefix}ollama_servers_total`,
-        help: 'Number of configured Ollama servers',
-        registers,
-      }),
-      tokens: new Counter({
-        name: `${prefix}tokens_total`,
-        help: 'Tokens processed, by type (prompt or completion) and model',
-        labelNames: ['type', 'model'],
-        registers,
-      }),
-      ttfb: new Histogram({
-        name: `${prefix}time_to_first_byte_seconds`,
-        help: 'Time from the request to the first byte of the response body',
-        labelNames: ['endpoint'],
-        buckets: TTFB_BUCKETS_S,
-        registers,
-      }),
+      requests: add(
+        new CounterSeries(
+          `${prefix}requests_total`,
+          'Total number of HTTP requests made to the gateway',
+          ['method', 'endpoint', 'status'],
+        ),
+      ),
+      duration: add(
+        new HistogramSeries(
+          `${prefix}requests_duration_seconds`,
+          'Histogram of latencies for HTTP requests',
+          ['method', 'endpoint'],
+          DURATION_BUCKETS_S,
+        ),
+      ),
+      byIp: add(
+        new CounterSeries(
+          `${prefix}requests_by_ip_total`,
+          'Total number of HTTP requests grouped by IP address',
+          ['ip', 'endpoint', 'status'],
+        ),
+      ),
+      success: add(
+        new CounterSeries(
+          `${prefix}requests_success_total`,
+          'Total number of successful HTTP requests (status < 400)',
+          ['method', 'endpoint'],
+        ),
+      ),
+      failure: add(
+        new CounterSeries(
+          `${prefix}requests_failure_total`,
+          'Total number of failed HTTP requests (status >= 400)',
+          ['method', 'endpoint'],
+        ),
+      ),
+      apiKeys: gauge('apikeys_total', 'Number of active API keys'),
+      apiKeysAlias: gauge(
+        'api_keys_total',
+        'Number of active API keys (the name some Go gateway releases used)',
+      ),
+      servers: gauge('ollama_servers_total', 'Number of configured Ollama servers'),
+      tokens: add(
+        new CounterSeries(
+          `${prefix}tokens_total`,
+          'Tokens processed, by type (prompt or completion) and model',
+          ['type', 'model'],
+        ),
+      ),
+      ttfb: add(
+        new HistogramSeries(
+          `${prefix}time_to_first_byte_seconds`,
+          'Time from the request to the first byte of the response body',
+          ['endpoint'],
+          TTFB_BUCKETS_S,
+        ),
+      ),
       backendUp: new Gauge({
         name: `${prefix}backend_up`,
         help: 'Whether a backend passes its health check (1) or not (0)',
@@ -274,29 +292,24 @@ export class GatewayMetrics {
     }
   }
 
-  private ttfbChild(endpoint: string): Observe {
+  private ttfbChild(endpoint: string): HistogramChild {
     let child = this.ttfbChildren.get(endpoint)
     if (child === undefined) {
       child = this.set.ttfb.labels(endpoint)
-      this.cache(this.ttfbChildren, endpoint, child)
+      this.ttfbChildren.set(endpoint, child)
     }
     return child
   }
 
-  private tokenChild(model: string): { prompt: Inc; completion: Inc } {
+  private tokenChild(model: string): { prompt: CounterChild; completion: CounterChild } {
     let child = this.tokenChildren.get(model)
     if (child === undefined) {
       child = {
         prompt: this.set.tokens.labels('prompt', model),
         completion: this.set.tokens.labels('completion', model),
       }
-      this.cache(this.tokenChildren, model, child)
+      this.tokenChildren.set(model, child)
     }
     return child
-  }
-
-  private cache<T>(map: Map<string, T>, id: string, value: T): void {
-    if (map.size >= MAX_CACHED_CHILDREN) map.clear()
-    map.set(id, value)
   }
 }

@@ -1,5 +1,6 @@
-import { register as globalRegistry } from 'prom-client'
+import { Counter, Histogram, Registry, register as globalRegistry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
+import { CounterSeries, HistogramSeries } from '../../gateway/stats/metric-series.js'
 import { GatewayMetrics } from '../../gateway/stats/metrics.js'
 import { rec } from './fixtures/records.js'
 
@@ -175,5 +176,45 @@ describe('gateway metrics', () => {
       value(samples, 'gateway_tokens_total', { type: 'prompt', model: 'we"ird\\model\nname' }),
     ).toBe(10)
     expect(globalRegistry.getSingleMetric('gateway_requests_total')).toBeUndefined()
+  })
+
+  /** Pins: the per-request series are Corral's own (prom-client's children hash their labels on every call); Prometheus must not see a difference. */
+  it('writes its request series exactly as prom-client’s Counter and Histogram would', async () => {
+    const ours = new Registry()
+    const theirs = new Registry()
+    const counter = new CounterSeries('x_total', 'Some "x"\\n', ['method', 'status'])
+    const histogram = new HistogramSeries('y_seconds', 'Some y', ['endpoint'], [0.1, 1, 5])
+    counter.registerIn(ours)
+    histogram.registerIn(ours)
+    const promCounter = new Counter({
+      name: 'x_total',
+      help: 'Some "x"\\n',
+      labelNames: ['method', 'status'],
+      registers: [theirs],
+    })
+    const promHistogram = new Histogram({
+      name: 'y_seconds',
+      help: 'Some y',
+      labelNames: ['endpoint'],
+      buckets: [0.1, 1, 5],
+      registers: [theirs],
+    })
+    const observations: Array<[string, string, string, number]> = [
+      ['POST', '200', '/a', 0.05],
+      ['GET', '401', '/b', 2],
+      ['POST', '200', '/a', 7],
+      ['PUT', '5"0\n0', 'we"ird\\', 1],
+      ['POST', '200', '/a', 0.1],
+    ]
+    for (const [method, status, endpoint, seconds] of observations) {
+      counter.labels(method, status).inc()
+      promCounter.labels(method, status).inc()
+      histogram.labels(endpoint).observe(seconds)
+      promHistogram.labels(endpoint).observe(seconds)
+    }
+    counter.labels('GET', '401').inc(2.5)
+    promCounter.labels('GET', '401').inc(2.5)
+    expect(await ours.metrics()).toBe(await theirs.metrics())
+    expect(await ours.getMetricsAsJSON()).toEqual(await theirs.getMetricsAsJSON())
   })
 })
