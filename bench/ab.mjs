@@ -5,7 +5,7 @@
 //
 //   node bench/ab.mjs <bundleA.mjs|floor> <bundleB.mjs|floor> [--req show|tags|chat] [--connections 32]
 //                     [--rounds 6] [--ms 3000] [--stats off] [--logging off] [--strace]
-//                     [--b-stats off] [--b-logging off] [--cpu-prof]
+//                     [--b-stats off] [--b-logging off] [--b-node='<node flags>'] [--cpu-prof]
 //
 // The same bundle twice with --b-stats off measures what the stats cost (issue 5).
 //
@@ -45,6 +45,7 @@ const { values: o, positionals } = parseArgs({
     streams: { type: 'string', default: '200' },
     strace: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'b-node': { type: 'string', default: '' },
   },
 })
 if (positionals.length !== 2) {
@@ -84,7 +85,7 @@ try {
     const c = await startCorral(bundle, { config, label: `ab${i}`, nodeArgs })
     stopAll.push(c)
     pin(c.pid, os.cpus().length - 1)
-    const name = `${i === 0 ? 'A' : 'B'}${stats ? '' : ' stats off'}${logging ? '' : ' log off'}`
+    const name = `${i === 0 ? 'A' : 'B'}${stats ? '' : ' stats off'}${logging ? '' : ' log off'}${nodeArgs.length && !o['cpu-prof'] ? ' ' + nodeArgs.join(' ') : ''}`
     variants.push({ name, bundle, c, rounds: [] })
   }
   const reqs = requests(key)

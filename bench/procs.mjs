@@ -82,6 +82,14 @@ export function corralConfig({ backendUrl, keyHash, stats = true }) {
   }
 }
 
+/** The flags bin/corral.js's first line gives node: the bench runs Corral as users do. */
+export const CORRAL_NODE_FLAGS = corralNodeFlags()
+
+function corralNodeFlags() {
+  const shebang = readFileSync(path.join(HERE, '..', 'bin', 'corral.js'), 'utf8').split('\n', 1)[0]
+  return shebang.split(/\s+/).filter((word) => word.startsWith('--'))
+}
+
 /**
  * Starts `corral serve` headless in a child process with its own data dir and config.
  * `nodeArgs` go to node (e.g. --cpu-prof). Resolves with the gateway URL once it listens.
@@ -94,6 +102,7 @@ export function startCorral(corralBundle, { config, nodeArgs = [], label = 'corr
     if (/^(CORRAL_(?!LOG_LEVEL)|OLLAMA_|AUTH_TOKEN$)/.test(name)) delete env[name]
   }
   const args = [
+    ...CORRAL_NODE_FLAGS,
     ...nodeArgs,
     corralBundle,
     'serve',

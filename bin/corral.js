@@ -1,6 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The `corral` command. The TypeScript sources are compiled to dist/ by `npm run build`
 // (run automatically by `npm install` through the `prepare` script).
+// The flag caps V8's young generation at 3 × 4 MB instead of 3 × 16 MB: a gateway's garbage
+// dies young, so collecting it sooner costs no measurable CPU (bench/README.md) and keeps
+// ~20 MB less resident under 500 streams. `env -S` passes it on Linux and macOS; npm's
+// Windows shims read it from this line too.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
