@@ -36,6 +36,8 @@ export interface CorralOptions {
   /** Start health checks (off in some unit tests). */
   healthChecks?: boolean
   agent?: Dispatcher
+  /** How often a stats database that could not be opened is tried again (tests). */
+  statsReopenIntervalMs?: number
 }
 
 export interface CorralEvents {
@@ -85,7 +87,9 @@ export class Corral {
       this.now,
     )
     this.limiters = new Limiters(snap.config, this.now)
-    this.stats = StatsHub.open(dataFiles(this.dataDir), snap.config, this.logger, this.now)
+    this.stats = StatsHub.open(dataFiles(this.dataDir), snap.config, this.logger, this.now, {
+      reopenIntervalMs: opts.statsReopenIntervalMs,
+    })
     this.stats.live.setQueueDepth(() => this.limiters.queueDepth())
     this.discovery = opts.discovery ?? createNoopDiscovery()
     this.devices = new DeviceTracker(this.dataDir, this.logger)
