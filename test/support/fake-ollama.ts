@@ -411,7 +411,7 @@ class FakeOllamaServer implements FakeOllama {
   }
 
   private encode(frame: Frame, sse: boolean): string {
-    if (this.options.stampFrames) frame.sent_at = now()
+    if (this.options.stampFrames) frame = stamped(frame)
     return sse ? `data: ${JSON.stringify(frame)}\n\n` : `${JSON.stringify(frame)}\n`
   }
 
@@ -513,6 +513,24 @@ class FakeOllamaServer implements FakeOllama {
 }
 
 /** Starts a fake Ollama listening on `host:port` (default 127.0.0.1, any free port). */
+/**
+ * The frame with `sent_at` (epoch ms, taken now) placed before `done`, so the fields keep
+ * the order Ollama's Go encoder writes (`done` last in every frame but the final one).
+ */
+function stamped(frame: Frame): Frame {
+  const out: Frame = {}
+  let stampedAt = false
+  for (const key of Object.keys(frame)) {
+    if (key === 'done') {
+      out.sent_at = now()
+      stampedAt = true
+    }
+    out[key] = frame[key]
+  }
+  if (!stampedAt) out.sent_at = now()
+  return out
+}
+
 export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
   const options: Required<FakeOllamaOptions> = {
     models: (opts.models ?? DEFAULT_MODELS).map((m) => ({ ...m })),
