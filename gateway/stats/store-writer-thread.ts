@@ -21,6 +21,9 @@ import {
 } from './store-worker.mjs'
 import { logReports, type StatsWriter, type WriterOptions } from './store-writer.js'
 
+/** The writer thread's young generation (V8 `maxYoungGenerationSizeMb`). */
+const WORKER_YOUNG_GENERATION_MB = 4
+
 /** The thread's script: beside this module in the sources and in dist/, and beside bundles. */
 export const WRITER_THREAD_URL = new URL('./store-worker.mjs', import.meta.url)
 /** A read waits this long at most for the thread to write what was recorded before it. */
@@ -94,7 +97,13 @@ export class WriterThread implements StatsWriter {
       maxHeld: this.opts.maxHeld,
     }
     try {
-      this.worker = new Worker(this.opts.url, { workerData, transferList: [port2] })
+      this.worker = new Worker(this.opts.url, {
+        workerData,
+        transferList: [port2],
+        // A few thousand small records a second at most: V8's default young generation
+        // (tens of MB per isolate) would only hold garbage, and show as resident memory.
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      })
     } catch (err) {
       port1.close()
       return this.fallBack(errorText(err))
