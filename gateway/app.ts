@@ -18,7 +18,7 @@ import { registerConnectPage } from './control/connect-page.js'
 import { registerMetricsRoute } from './control/metrics-route.js'
 import { registerKeyRateLimit } from './limits/fastify.js'
 import { finishRecord, recordReply } from './proxy/record.js'
-import './proxy/context.js'
+import { startRequest } from './proxy/context.js'
 
 /** Fastify's own ceiling; the configured limit (hot-reloadable) is enforced per request. */
 const HARD_BODY_LIMIT_BYTES = 1024 * 1024 * 1024
@@ -100,30 +100,13 @@ export async function buildGateway(
   app.decorateRequest('corral', null as never)
   app.addHook('onRequest', (request, reply, done) => {
     const snapshot = corral.snapshot
-    const peer = request.raw.socket.remoteAddress ?? ''
-    const clientIp = snapshot.access.clientIp(peer, request.headers['x-forwarded-for'])
-    request.corral = {
-      startedAt: corral.now(),
-      snapshot,
-      dialect: dialectOf(request.url),
-      clientIp,
-      route: request.routeOptions.config.route ?? null,
-      key: null,
-      model: null,
-      backend: null,
-      ttfbMs: null,
-      queuedMs: 0,
-      queued: false,
-      promptTokens: null,
-      completionTokens: null,
-      outcome: 'refused',
-      recorded: false,
-      hijacked: false,
-    }
+    const route = request.routeOptions.config.route ?? null
+    request.corral = startRequest(corral.now(), snapshot, request.raw, request.url, route)
     corral.stats.requestStarted()
     // Address first: a refused peer learns nothing about keys.
-    if (!snapshot.access.isAllowed(clientIp)) return sendError(reply, 'CORRAL_ERR_IP')
-    const route = request.corral.route
+    if (!snapshot.access.isAllowed(request.corral.clientIp)) {
+      return sendError(reply, 'CORRAL_ERR_IP')
+    }
     if (!route) return done()
     const denied = authenticate(request.raw, request.corral, route.scope, corral.now())
     if (denied) return sendError(reply, denied)

@@ -1,7 +1,8 @@
 // What the gateway learns about a request on its way through: set by the
 // hooks (access, auth), read by the handler and by the stats record.
+import type { IncomingMessage } from 'node:http'
 import type { CompiledKey } from '../auth/keys.js'
-import type { Dialect } from '../errors.js'
+import { dialectOf, type Dialect } from '../errors.js'
 import type { Snapshot } from '../runtime.js'
 import type { RouteDef } from './routes.js'
 
@@ -26,6 +27,40 @@ export interface RequestState {
   recorded: boolean
   /** The proxy took over the response (it records the request itself). */
   hijacked: boolean
+}
+
+/**
+ * The state of a request that just arrived (either way in: Fastify or the fast path), with
+ * the client's address as the snapshot's access rules read it.
+ */
+export function startRequest(
+  now: number,
+  snapshot: Snapshot,
+  req: IncomingMessage,
+  url: string,
+  route: RouteDef | null,
+): RequestState {
+  return {
+    startedAt: now,
+    snapshot,
+    dialect: dialectOf(url),
+    clientIp: snapshot.access.clientIp(
+      req.socket.remoteAddress ?? '',
+      req.headers['x-forwarded-for'],
+    ),
+    route,
+    key: null,
+    model: null,
+    backend: null,
+    ttfbMs: null,
+    queuedMs: 0,
+    queued: false,
+    promptTokens: null,
+    completionTokens: null,
+    outcome: 'refused',
+    recorded: false,
+    hijacked: false,
+  }
 }
 
 declare module 'fastify' {

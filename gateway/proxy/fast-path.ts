@@ -9,10 +9,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Corral } from '../core.js'
 import { authenticate } from '../auth/hook.js'
-import { CorralError, dialectOf, errorBody } from '../errors.js'
+import { CorralError, errorBody } from '../errors.js'
 import { rateLimitedBody, type KeyRateCheck } from '../limits/fastify.js'
 import type { Snapshot } from '../runtime.js'
-import type { RequestState } from './context.js'
+import { startRequest } from './context.js'
 import { pathOf, type Exchange } from './exchange.js'
 import { proxyRequest } from './handler.js'
 import { finishRecord, recordReply } from './record.js'
@@ -62,27 +62,7 @@ async function serve(
   url: string,
   snapshot: Snapshot,
 ): Promise<void> {
-  const state: RequestState = {
-    startedAt: corral.now(),
-    snapshot,
-    dialect: dialectOf(url),
-    clientIp: snapshot.access.clientIp(
-      req.socket.remoteAddress ?? '',
-      req.headers['x-forwarded-for'],
-    ),
-    route,
-    key: null,
-    model: null,
-    backend: null,
-    ttfbMs: null,
-    queuedMs: 0,
-    queued: false,
-    promptTokens: null,
-    completionTokens: null,
-    outcome: 'refused',
-    recorded: false,
-    hijacked: false,
-  }
+  const state = startRequest(corral.now(), snapshot, req, url, route)
   corral.stats.requestStarted()
   let extra = NO_HEADERS
   const ex: Exchange = {
