@@ -35,6 +35,8 @@ export interface TestGatewayOptions {
   config?: (c: Config) => void
   key?: Partial<KeyInput>
   start?: Partial<StartOptions>
+  /** Prepare the data dir (after config.json is written) before the gateway starts. */
+  beforeStart?: (dataDir: string) => void
 }
 
 export function tempDataDir(): string {
@@ -68,6 +70,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     c.discovery.mdns = false
     opts.config?.(c)
   })
+  opts.beforeStart?.(dataDir)
   const running = await startCorral({
     dataDir,
     host: '127.0.0.1',
