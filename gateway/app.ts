@@ -11,7 +11,7 @@ import { authenticate } from './auth/hook.js'
 import { keyFromHeaders } from './auth/headers.js'
 import { proxyRequest } from './proxy/handler.js'
 import { createFastPath, type FastPath } from './proxy/fast-path.js'
-import type { Exchange } from './proxy/exchange.js'
+import { pathOf, type Exchange } from './proxy/exchange.js'
 import type { RecordedRequest } from './proxy/record.js'
 import { registerAdminRoutes } from './control/go-compat.js'
 import { registerConnectPage } from './control/connect-page.js'
@@ -270,6 +270,5 @@ export function stripBasePath(url: string, basePath: string): string {
 }
 
 function pathOnly(url: string): string {
-  const q = url.indexOf('?')
-  return (q === -1 ? url : url.slice(0, q)).slice(0, 200)
+  return pathOf(url).slice(0, 200)
 }

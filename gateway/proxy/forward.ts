@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import { Agent, errors, type Dispatcher } from 'undici'
 import { CorralError, errorBody, type Dialect, type ErrorCode } from '../errors.js'
+import { isStreamingContentType } from '../stats/usage-tap.js'
 
 /** Headers that describe one hop and never cross the proxy (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
@@ -139,12 +140,6 @@ export interface RelayOptions {
   onFirstByte?: () => void
   /** Added to the response headers (e.g. RateLimit-*). */
   extraHeaders?: Record<string, string>
-}
-
-/** Whether a response is a stream (NDJSON/SSE) where an error frame can be appended. */
-export function isStreamingType(contentType: string | string[] | undefined): boolean {
-  if (typeof contentType !== 'string') return false
-  return contentType.includes('ndjson') || contentType.includes('event-stream')
 }
 
 /** The headers a client sees: the backend's, minus hop-by-hop, plus the gateway's own. */
@@ -287,7 +282,9 @@ class Exchange implements ProxyExchange, Dispatcher.DispatchHandler {
     headers: IncomingHttpHeaders,
   ): void {
     if (statusCode < 200 || this.settled) return
-    const streaming = isStreamingType(headers['content-type'])
+    // The stats' rule: the usage tap is told the same thing the relay decides here.
+    const type = headers['content-type']
+    const streaming = isStreamingContentType(typeof type === 'string' ? type : undefined)
     this.streaming = streaming
     this.cb.onStatus?.(statusCode, streaming)
     const res = this.res
