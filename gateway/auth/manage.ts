@@ -16,8 +16,15 @@ export interface KeyInput {
   expires?: string | null
 }
 
+/** Bad input about keys; `status` is what the control API answers (400, 404, 409). */
 export class KeyInputError extends Error {
   override name = 'KeyInputError'
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409 = 400,
+  ) {
+    super(message)
+  }
 }
 
 export async function createKey(
@@ -94,9 +101,9 @@ export function findKey(config: Config, idOrName: string): KeyRecord {
   const byName = config.keys.filter((k) => k.name === idOrName)
   if (byName.length === 1) return byName[0]!
   if (byName.length > 1) {
-    throw new KeyInputError(`several keys are named "${idOrName}"; use the id`)
+    throw new KeyInputError(`several keys are named "${idOrName}"; use the id`, 409)
   }
-  throw new KeyInputError(`no key with id or name "${idOrName}"`)
+  throw new KeyInputError(`no key with id or name "${idOrName}"`, 404)
 }
 
 function cleanName(name: string): string {

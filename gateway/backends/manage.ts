@@ -6,8 +6,15 @@ import type { Candidate } from '../discovery/mdns.js'
 import { newId } from '../util/ids.js'
 import type { BackendState } from './pool.js'
 
+/** Bad input about backends; `status` is what the control API answers (400, 404, 409). */
 export class BackendInputError extends Error {
   override name = 'BackendInputError'
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409 = 400,
+  ) {
+    super(message)
+  }
 }
 
 export interface BackendInput {
@@ -51,7 +58,7 @@ export async function addBackend(
   if (!url && input.candidate) {
     const c = candidates.find((x) => x.name === input.candidate || x.url === input.candidate)
     if (!c)
-      throw new BackendInputError(`no service named "${input.candidate}" was found on the LAN`)
+      throw new BackendInputError(`no service named "${input.candidate}" was found on the LAN`, 404)
     url = c.url
     name ??= c.name
     source = 'mdns'
@@ -70,7 +77,7 @@ export async function addBackend(
   }
   await update((c) => {
     if (c.backends.some((b) => b.url === normalized)) {
-      throw new BackendInputError(`${normalized} is already a backend`)
+      throw new BackendInputError(`${normalized} is already a backend`, 409)
     }
     c.backends.push(record)
   })
@@ -85,7 +92,13 @@ export async function updateBackend(
   let result: BackendRecord | null = null
   await update((c) => {
     const b = findBackend(c.backends, idOrName)
-    if (patch.url !== undefined) b.url = normalizeBackendUrl(patch.url)
+    if (patch.url !== undefined) {
+      const url = normalizeBackendUrl(patch.url)
+      if (c.backends.some((x) => x !== b && x.url === url)) {
+        throw new BackendInputError(`${url} is already a backend`, 409)
+      }
+      b.url = url
+    }
     if (patch.name !== undefined) b.name = patch.name
     if (patch.key !== undefined) b.key = patch.key
     if (patch.weight !== undefined) b.weight = patch.weight
@@ -114,12 +127,15 @@ export function findBackend(list: BackendRecord[], idOrName: string): BackendRec
     list.find((b) => b.id === idOrName) ??
     list.find((b) => b.name === idOrName) ??
     list.find((b) => b.url === idOrName)
-  if (!found) throw new BackendInputError(`no backend with id, name or URL "${idOrName}"`)
+  if (!found) throw new BackendInputError(`no backend with id, name or URL "${idOrName}"`, 404)
   return found
 }
 
-/** A backend as the UI and CLI show it; the upstream key is never echoed. */
-export function backendView(b: BackendState) {
+/**
+ * A backend as the UI and CLI show it; the upstream key is never echoed. `readOnly`: it
+ * comes from a flag or the environment for this run (not config.json), so it cannot be edited.
+ */
+export function backendView(b: BackendState, readOnly = false) {
   return {
     id: b.id,
     name: b.record.name,
@@ -137,5 +153,6 @@ export function backendView(b: BackendState) {
     models: b.models ? [...b.models].sort() : [],
     loaded: [...b.loaded].sort(),
     inFlight: b.inFlight,
+    readOnly,
   }
 }

@@ -29,8 +29,15 @@ export interface PullJob {
   finishedAt: number | null
 }
 
+/** A pull that cannot start; `status` is what the control API answers (400, 404, 503). */
 export class PullError extends Error {
   override name = 'PullError'
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 503 = 400,
+  ) {
+    super(message)
+  }
 }
 
 export class PullManager extends EventEmitter<{ progress: [PullJob] }> {
@@ -58,8 +65,11 @@ export class PullManager extends EventEmitter<{ progress: [PullJob] }> {
     const backend = backendRef
       ? this.pool.list().find((b) => b.id === backendRef || b.record.name === backendRef)
       : usable[0]
-    if (!backend)
-      throw new PullError(backendRef ? `no backend "${backendRef}"` : 'no backend is up')
+    if (!backend) {
+      throw backendRef
+        ? new PullError(`no backend "${backendRef}"`, 404)
+        : new PullError('no backend is up', 503)
+    }
     const running = this.list().find((j) => !j.done && j.backendId === backend.id && j.model === m)
     if (running) return running
     const job: PullJob = {

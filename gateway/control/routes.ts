@@ -4,16 +4,13 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { Corral } from '../core.js'
 import { VERSION } from '../core.js'
 import { createKey, publicKey, revokeKey, updateKey } from '../auth/manage.js'
-import { addBackend, backendView, removeBackend, updateBackend } from '../backends/manage.js'
 import { ControlError, CONTROL_PREFIX } from './common.js'
 import type { ControlOptions } from './server.js'
 import { statusView } from './status.js'
+import { registerBackendRoutes } from './backend-routes.js'
 import { applyPlan, ImportPlanSchema, type ApplyReport, type ImportPlan } from '../import/index.js'
 import {
   AnyObject,
-  BackendCreate,
-  BackendRecordView,
-  BackendsView,
   IdParam,
   KeyCreate,
   KeyCreated,
@@ -169,74 +166,6 @@ function registerKeyRoutes(app: FastifyInstance, corral: Corral, opts: ControlOp
     },
     async (req) => publicKey(await revokeKey(update, req.params.id, new Date(corral.now()))),
   )
-}
-
-function registerBackendRoutes(app: FastifyInstance, corral: Corral): void {
-  const update = (m: Parameters<Corral['update']>[0]) => corral.update(m)
-  const tags = ['backends']
-
-  app.get(
-    `${P}/backends`,
-    {
-      schema: {
-        summary: 'Backends with health and models; services found on the LAN',
-        tags,
-        response: { 200: BackendsView },
-      },
-    },
-    async () => ({
-      backends: corral.pool.list().map(backendView),
-      candidates: corral.discovery.candidates(),
-    }),
-  )
-  app.post<{ Body: Static<typeof BackendCreate> }>(
-    `${P}/backends`,
-    {
-      schema: {
-        summary: 'Add a backend by URL, or a LAN candidate by name',
-        tags,
-        body: BackendCreate,
-        response: { 201: BackendRecordView },
-      },
-    },
-    async (req, reply) => {
-      const record = await addBackend(update, req.body, corral.discovery.candidates())
-      await corral.health.checkNow()
-      const state = corral.pool.get(record.id)
-      return reply.code(201).send(state ? backendView(state) : redactBackend(record))
-    },
-  )
-  app.patch<{ Params: Static<typeof IdParam>; Body: Static<typeof BackendCreate> }>(
-    `${P}/backends/:id`,
-    {
-      schema: {
-        summary: 'Change a backend (by id, name or URL)',
-        tags,
-        params: IdParam,
-        body: BackendCreate,
-        response: { 200: BackendRecordView },
-      },
-    },
-    async (req) => redactBackend(await updateBackend(update, req.params.id, req.body)),
-  )
-  app.delete<{ Params: Static<typeof IdParam> }>(
-    `${P}/backends/:id`,
-    {
-      schema: {
-        summary: 'Remove a backend',
-        tags,
-        params: IdParam,
-        response: { 200: BackendRecordView },
-      },
-    },
-    async (req) => redactBackend(await removeBackend(update, req.params.id)),
-  )
-}
-
-/** A backend record as answered: whether it has an upstream key, never the key. */
-function redactBackend<T extends { key: string | null }>(record: T) {
-  const { key, ...rest } = record
-  return { ...rest, hasKey: key !== null }
 }
 
 function startOfToday(now: number): number {

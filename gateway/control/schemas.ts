@@ -106,6 +106,10 @@ export const BackendView = Type.Object({
   models: Type.Array(Type.String()),
   loaded: Type.Array(Type.String()),
   inFlight: Type.Integer(),
+  readOnly: Type.Boolean({
+    description:
+      'Set for this run by `serve --backend` or CORRAL_BACKENDS, not saved: cannot be changed.',
+  }),
 })
 
 export const CandidateView = Type.Object({

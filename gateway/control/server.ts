@@ -6,6 +6,8 @@ import crypto from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Corral } from '../core.js'
 import { KeyInputError } from '../auth/manage.js'
+import { BackendInputError } from '../backends/manage.js'
+import { PullError } from '../backends/pull.js'
 import { ConfigError } from '../config/load.js'
 import { AccessRuleError } from '../access/ip-filter.js'
 import { registerControlRoutes } from './routes.js'
@@ -75,13 +77,9 @@ export async function buildControl(corral: Corral, opts: ControlOptions): Promis
 
 function statusOf(err: Error & { statusCode?: number; validation?: unknown }): number {
   if (err instanceof ControlError) return err.status
-  if (
-    err instanceof KeyInputError ||
-    err instanceof AccessRuleError ||
-    err instanceof ConfigError
-  ) {
-    return 400
-  }
+  if (err instanceof KeyInputError || err instanceof BackendInputError) return err.status
+  if (err instanceof PullError) return err.status
+  if (err instanceof AccessRuleError || err instanceof ConfigError) return 400
   if (err.validation || (err.statusCode && err.statusCode < 500)) return err.statusCode ?? 400
   return 500
 }

@@ -1,11 +1,11 @@
 import type { Corral } from '../core.js'
 import type { Sharing } from './sharing.js'
-import { backendView } from '../backends/manage.js'
+import { backendViews } from './backend-routes.js'
 
 /** What `corral status` and the UI's Share view show. */
 export function statusView(corral: Corral, sharing: Sharing, version: string) {
   const now = corral.now()
-  const backends = corral.pool.list().map(backendView)
+  const backends = backendViews(corral)
   const warnings: string[] = []
   const exposed = corral.localExposure()
   if (exposed) warnings.push(exposed)

@@ -101,6 +101,18 @@ describe('Backends view', () => {
     expect(screen.getByText('Turned off')).toBeTruthy()
   })
 
+  it('shows a backend set by serve --backend read-only: no switch, no remove', async () => {
+    const api = new FakeApi()
+    api.backendsData.backends = [
+      backend({ id: 'flag-1', name: '10.0.0.7:11434', source: 'manual', readOnly: true }),
+    ]
+    renderWithApi(<BackendsView />, api)
+    const card = await screen.findByRole('listitem', { name: '10.0.0.7:11434' })
+    expect(within(card).getByText(/read-only/)).toBeTruthy()
+    expect(within(card).queryByRole('switch')).toBeNull()
+    expect(within(card).queryByRole('button', { name: /Remove/ })).toBeNull()
+  })
+
   it('removes a backend after asking', async () => {
     const api = new FakeApi()
     renderWithApi(<BackendsView />, api)

@@ -31,6 +31,7 @@ export function backend(over: Partial<Backend> = {}): Backend {
     models: ['llama3.2:latest', 'qwen2.5:0.5b'],
     loaded: ['llama3.2:latest'],
     inFlight: 0,
+    readOnly: false,
     ...over,
   }
 }

@@ -41,6 +41,8 @@ export interface Backend {
   models: string[]
   loaded: string[]
   inFlight: number
+  /** Set for this run by a flag or the environment: shown, not editable. */
+  readOnly: boolean
 }
 
 export interface Candidate {

@@ -5,6 +5,10 @@ import { useAction } from '../hooks/use-resource.js'
 import { ErrorText, StatusDot, Switch } from '../components/controls.js'
 import { formatAgo, formatDuration } from '../format.js'
 
+/** Why a backend from `serve --backend` or CORRAL_BACKENDS has no switches. */
+const READ_ONLY_HINT =
+  'Set by `corral serve --backend` or CORRAL_BACKENDS for this run, not saved: change it where Corral is started.'
+
 const STATE_TEXT: Record<Backend['state'], string> = {
   up: 'Healthy',
   down: 'Not answering',
@@ -82,25 +86,31 @@ export function BackendCard({
               ? ' · found on the LAN'
               : ''}
         </span>
-        <div className="row">
-          <div className="compact-switch">
-            <Switch
-              checked={b.enabled}
-              busy={toggle.busy}
-              onChange={(on) => void toggle.run(on)}
-              label="Enabled"
-              ariaLabel={`Send requests to ${b.name}`}
-            />
+        {b.readOnly ? (
+          <span className="badge badge-muted" title={READ_ONLY_HINT}>
+            Set for this run · read-only
+          </span>
+        ) : (
+          <div className="row">
+            <div className="compact-switch">
+              <Switch
+                checked={b.enabled}
+                busy={toggle.busy}
+                onChange={(on) => void toggle.run(on)}
+                label="Enabled"
+                ariaLabel={`Send requests to ${b.name}`}
+              />
+            </div>
+            <button
+              type="button"
+              className="btn btn-danger-ghost btn-sm"
+              onClick={onRemove}
+              aria-label={`Remove ${b.name}`}
+            >
+              Remove
+            </button>
           </div>
-          <button
-            type="button"
-            className="btn btn-danger-ghost btn-sm"
-            onClick={onRemove}
-            aria-label={`Remove ${b.name}`}
-          >
-            Remove
-          </button>
-        </div>
+        )}
       </div>
       <ErrorText error={toggle.error} />
     </li>
