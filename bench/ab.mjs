@@ -3,11 +3,12 @@
 // rounds. Prints the medians of throughput, latency and Corral's CPU time per request
 // (or per frame, for streams), the last being the least noisy figure on a shared machine.
 //
-//   node bench/ab.mjs <bundleA.mjs|floor> <bundleB.mjs|floor> [--req show|tags|chat] [--connections 32]
+//   node bench/ab.mjs <bundleA.mjs|floor|nginx> <bundleB.mjs|floor|nginx> [--req show|tags|chat] [--connections 32]
 //                     [--rounds 6] [--ms 3000] [--stats off] [--logging off] [--strace]
 //                     [--b-stats off] [--b-logging off] [--b-node='<node flags>'] [--cpu-prof]
 //
-// The same bundle twice with --b-stats off measures what the stats cost (issue 5).
+// The same bundle twice with --b-stats off measures what the stats cost (issue 5). `nginx` is
+// nginx with the bench's key-map config (bench/nginx.mjs, one worker), pinned like the rest.
 //
 // Both gateways are pinned to the same core (the backend and this process to the other), so
 // neither gets the quieter core by luck. --strace also counts each one's system calls per
@@ -20,6 +21,7 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CACHE_DIR } from './build.mjs'
 import { closedLoop, manyStreams } from './load.mjs'
+import { findNginx, startNginx } from './nginx.mjs'
 import { requests, rotate } from './phases.mjs'
 import {
   corralConfig,
@@ -50,7 +52,7 @@ const { values: o, positionals } = parseArgs({
 })
 if (positionals.length !== 2) {
   process.stderr.write(
-    'usage: node bench/ab.mjs <bundleA.mjs|floor> <bundleB.mjs|floor> [options]\n',
+    'usage: node bench/ab.mjs <bundleA.mjs|floor|nginx> <bundleB.mjs|floor|nginx> [options]\n',
   )
   process.exit(2)
 }
@@ -74,7 +76,18 @@ try {
       const c = await startFloorProxy(backend.url, key)
       stopAll.push(c)
       pin(c.pid, os.cpus().length - 1)
-      variants.push({ name: i === 0 ? 'A' : 'B', bundle, c, rounds: [] })
+      variants.push({ name: i === 0 ? 'A' : 'B', bundle, c, pids: [c.pid], rounds: [] })
+      continue
+    }
+    // `nginx` stands for nginx with the bench's key-map config (one worker), pinned likewise.
+    if (path.basename(bundle) === 'nginx') {
+      const bin = findNginx()
+      if (bin === null) throw new Error('nginx is not installed')
+      const c = await startNginx(bin, { backendUrl: backend.url, key })
+      stopAll.push(c)
+      const pids = [c.pid, ...c.workerPids()]
+      for (const pid of pids) pin(pid, os.cpus().length - 1)
+      variants.push({ name: i === 0 ? 'A' : 'B', bundle, c, pids, rounds: [] })
       continue
     }
     const stats = (i === 1 ? (o['b-stats'] ?? o.stats) : o.stats) !== 'off'
@@ -86,7 +99,7 @@ try {
     stopAll.push(c)
     pin(c.pid, os.cpus().length - 1)
     const name = `${i === 0 ? 'A' : 'B'}${stats ? '' : ' stats off'}${logging ? '' : ' log off'}${nodeArgs.length && !o['cpu-prof'] ? ' ' + nodeArgs.join(' ') : ''}`
-    variants.push({ name, bundle, c, rounds: [] })
+    variants.push({ name, bundle, c, pids: [c.pid], rounds: [] })
   }
   const reqs = requests(key)
   const streaming = o.req === 'chat'
@@ -109,10 +122,10 @@ try {
   for (const v of variants) await run(v, 5000) // warm-up
   for (let round = 0; round < Number(o.rounds); round++) {
     for (const v of rotate(variants, round)) {
-      const cpu0 = procStats(v.c.pid)
+      const cpu0 = cpuOf(v.pids)
       const r = await run(v, Number(o.ms))
       const n = streaming ? r.frames : r.ok
-      const cpu1 = procStats(v.c.pid)
+      const cpu1 = cpuOf(v.pids)
       v.rounds.push({
         r,
         cpuUs: ((cpu1.cpuMs - cpu0.cpuMs) * 1000) / n,
@@ -163,7 +176,7 @@ try {
   if (o.strace) {
     for (const v of variants) {
       const out = path.join(os.tmpdir(), `corral-ab-strace-${v.name}.txt`)
-      const st = spawn('strace', ['-c', '-f', '-p', String(v.c.pid), '-o', out], {
+      const st = spawn('strace', ['-c', '-f', '-p', String(v.pids.at(-1)), '-o', out], {
         stdio: 'ignore',
       })
       await sleep(1000)
@@ -190,6 +203,17 @@ try {
 } finally {
   await Promise.all(stopAll.map((p) => p.stop().catch(() => {})))
   if (o['cpu-prof']) process.stdout.write(`CPU profile of B: ${PROFILE_DIR}\n`)
+}
+
+/** CPU time (user + system, ms) of a set of processes (nginx: master and worker). */
+function cpuOf(pids) {
+  const sum = { cpuMs: 0, sysMs: 0 }
+  for (const pid of pids) {
+    const s = procStats(pid)
+    sum.cpuMs += s.cpuMs
+    sum.sysMs += s.sysMs
+  }
+  return sum
 }
 
 /** Pins every thread of a process to one core (best effort: needs taskset). */

@@ -2,11 +2,20 @@
 // the functions with the most self time, and the most total (self + callees) time.
 //
 //   node bench/profile-summary.mjs <file.cpuprofile> [top=30] [filter]
+//   node bench/profile-summary.mjs <file.cpuprofile> --pieces [µs per frame or request]
+//
+// --pieces splits the busy (non-idle) time into the pieces of a relay (see PIECES), each
+// sample going to the innermost function on its stack that some piece claims; given the
+// CPU time per frame that `bench/ab.mjs` measured, it also prints each piece's share of it.
 import { readFileSync } from 'node:fs'
 
-const [file, topArg = '30', filter = ''] = process.argv.slice(2)
+const args = process.argv.slice(2)
+const pieces = args.includes('--pieces')
+const [file, topArg = '30', filter = ''] = args.filter((a) => a !== '--pieces')
 if (!file) {
-  process.stderr.write('usage: node bench/profile-summary.mjs <file.cpuprofile> [top] [filter]\n')
+  process.stderr.write(
+    'usage: node bench/profile-summary.mjs <file.cpuprofile> [top] [filter] | --pieces [µs]\n',
+  )
   process.exit(2)
 }
 const profile = JSON.parse(readFileSync(file, 'utf8'))
@@ -55,5 +64,66 @@ const show = (title, map) => {
     )
   }
 }
-show('self time', selfBy)
-show('total time', totalBy)
+/**
+ * The pieces of a relayed frame, tried on each stack frame from the innermost out; the
+ * first that claims one takes the sample. Native send calls count as the system call.
+ */
+const PIECES = [
+  ['system calls: send (writev/write)', /^(writev|writeBuffer|writeUtf8String|writeLatin1String)$/],
+  ['system calls: other native', /^(postMessage|readFileUtf8|openFileHandle|writeString|\w+)$/],
+  ['garbage collector', /^\(garbage collector\)/],
+  ['usage tap', /^(onChunk|push) .*corral|usage-tap|line-splitter|json-scan/],
+  [
+    "Node's response writing (ServerResponse, chunked framing, net.Socket)",
+    /_http_outgoing|_http_server|^(Socket\._write\w*|writevGeneric|writeGeneric|createWriteWrap|handleWriteReq|afterWriteDispatched|onwrite|Writable\.\w+|_write|writeOrBuffer|clearBuffer|doWrite|connectionCorkNT) /,
+  ],
+  [
+    'relay (our handler and upstream client)',
+    /^(onResponse\w*|onRequestStart|onHead|onBody|relayBody|\w*Relay\w*|forward\w*|drained|finish) .*corral/,
+  ],
+  [
+    'undici (client, llhttp parse)',
+    /undici|client-h1|client\.js|request\.js|unwrap-handler|pool|agent\.js|dispatcher|wasm/,
+  ],
+  [
+    'socket reads (libuv to JS, Readable)',
+    /^(onStreamRead|Readable\.\w+|readableAddChunk\w*|emitReadable\w*|addChunk) /,
+  ],
+  [
+    'per-request work (routing, checks, dispatch, stats)',
+    /corral|fastify|avvio|find-my-way|prom-client/,
+  ],
+  [
+    'timers, ticks, events (unattributed)',
+    /^(processTicksAndRejections|processTimers|listOnTimeout|processImmediate|runMicrotasks|emit|nextTick) /,
+  ],
+  ['(program): V8 and libuv outside JS', /^\(program\)/],
+]
+
+if (pieces) {
+  const perFrameUs = Number(topArg)
+  const byPiece = new Map()
+  let busy = 0
+  for (const [id, ms] of self) {
+    if (label(nodes.get(id)) === '(idle)') continue
+    busy += ms
+    let piece = 'other'
+    for (let cur = id; cur !== undefined && piece === 'other'; cur = parent.get(cur)) {
+      const l = label(nodes.get(cur))
+      const hit = PIECES.find(([, re]) => re.test(l))
+      if (hit) piece = hit[0]
+    }
+    byPiece.set(piece, (byPiece.get(piece) ?? 0) + ms)
+  }
+  process.stdout.write(`busy ${busy.toFixed(0)} ms of ${total.toFixed(0)} ms sampled\n`)
+  for (const [piece, ms] of [...byPiece].sort((a, b) => b[1] - a[1])) {
+    const share = ms / busy
+    const us = Number.isFinite(perFrameUs)
+      ? `${(share * perFrameUs).toFixed(1).padStart(6)} µs`
+      : ''
+    process.stdout.write(`${(share * 100).toFixed(1).padStart(5)}% ${us}  ${piece}\n`)
+  }
+} else {
+  show('self time', selfBy)
+  show('total time', totalBy)
+}
