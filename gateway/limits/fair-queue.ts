@@ -168,6 +168,21 @@ export class FairQueue {
     }
   }
 
+  /** Requests holding a slot now (cheaper than stats()). */
+  get active(): number {
+    return this.#active
+  }
+
+  /** Requests waiting for a slot now. */
+  get queued(): number {
+    return this.#queued
+  }
+
+  /** Slots: how many may run at once. */
+  get capacity(): number {
+    return this.#capacity
+  }
+
   stats(): FairQueueStats {
     const queuedByKey: Record<string, number> = {}
     const activeByKey: Record<string, number> = {}

@@ -65,6 +65,42 @@ export class Limiters {
     return release === null ? null : { release, waitedMs: 0 }
   }
 
+  /**
+   * The first backend of `list` (best first) with a slot free now, and the slot; null
+   * when every one is busy. This is what makes a loaded model's backend win only while
+   * it has room: past that, the next best one (least loaded) takes the request.
+   */
+  tryAcquireFirst(
+    list: readonly BackendState[],
+    keyId: string,
+  ): { backend: BackendState; slot: Slot } | null {
+    for (const backend of list) {
+      const slot = this.tryAcquire(backend, keyId)
+      if (slot !== null) return { backend, slot }
+    }
+    return null
+  }
+
+  /**
+   * Where a request waits when every backend of `list` is busy: the one whose line
+   * should clear first, that is the fewest requests running and waiting per slot
+   * (join the shortest queue); the earlier in `list` on a tie. A backend with no slot
+   * at all (learned full) is taken only when all are.
+   */
+  shortestWait(list: readonly BackendState[]): BackendState {
+    let best = list[0]!
+    let bestLoad = Infinity
+    for (const b of list) {
+      const q = this.queueFor(b)
+      const load = q.capacity > 0 ? (q.active + q.queued) / q.capacity : Infinity
+      if (load < bestLoad) {
+        best = b
+        bestLoad = load
+      }
+    }
+    return best
+  }
+
   /** Wait for a slot on this backend, fairly across keys. */
   async acquire(
     b: BackendState,
@@ -77,7 +113,7 @@ export class Limiters {
 
   /** Requests waiting for this backend (not yet sent). */
   queued(b: BackendState): number {
-    return this.queues.get(b.id)?.stats().queued ?? 0
+    return this.queues.get(b.id)?.queued ?? 0
   }
 
   queueDepth(): number {

@@ -1,11 +1,13 @@
 // From "this request may go" to "the answer has been relayed": per-key
-// token and concurrency limits, backend choice, the fair queue, one retry on
-// another backend when the first could not be reached, and the stream relay.
+// token and concurrency limits, backend choice (the best one with a free slot,
+// else the shortest line), the fair queue, a retry on the next backend when one
+// could not be reached, and the stream relay.
 import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Corral } from '../core.js'
 import type { Limits } from '../config/schema.js'
 import type { BackendState } from '../backends/pool.js'
+import type { Slot } from '../limits/limiters.js'
 import { isLoopback } from '../util/net.js'
 import { CorralError, errorBody, type Dialect } from '../errors.js'
 import { classifyUpstreamError, proxyUpstream, type ProxyCallbacks } from './forward.js'
@@ -97,21 +99,13 @@ async function forward(
   client: ClientWatch,
 ): Promise<Outcome> {
   const state = ex.state
-  const keyId = state.key!.record.id
-  const candidates = chooseBackends(corral, ex, plan)
   const replayable = plan.body === null || Buffer.isBuffer(plan.body)
-  const attempts = replayable ? Math.min(2, candidates.length) : 1
   const config = state.snapshot.config
+  // Backends not yet tried and failed; a body that was streamed cannot be sent twice.
+  let left = chooseBackends(corral, ex, plan)
 
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const backend = candidates[attempt]!
-    let slot = corral.limiters.tryAcquire(backend, keyId)
-    if (slot === null) {
-      const priority = config.queue.localPriority && isLoopback(ex.req.socket?.remoteAddress)
-      slot = await corral.limiters.acquire(backend, keyId, { signal: client.signal, priority })
-      state.queuedMs += slot.waitedMs
-      state.queued ||= slot.waitedMs > 0
-    }
+  for (;;) {
+    const { backend, slot } = await takeSlot(corral, ex, left, client)
     if (client.gone) {
       slot.release()
       return 'client_aborted'
@@ -148,14 +142,37 @@ async function forward(
         (err as Error).message,
         code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT',
       )
-      if (retryable && attempt + 1 < attempts) continue
+      left = left.filter((b) => b !== backend)
+      if (retryable && replayable && left.length > 0) continue
       throw err
     } finally {
       backend.inFlight -= 1
       slot.release()
     }
   }
-  throw new CorralError('CORRAL_ERR_NO_BACKEND')
+}
+
+/**
+ * A slot on the first of `list` (best first) that has one free now; when none has,
+ * a place in the line of the backend that should free one first.
+ */
+async function takeSlot(
+  corral: Corral,
+  ex: Exchange,
+  list: readonly BackendState[],
+  client: ClientWatch,
+): Promise<{ backend: BackendState; slot: Slot }> {
+  const state = ex.state
+  const keyId = state.key!.record.id
+  const free = corral.limiters.tryAcquireFirst(list, keyId)
+  if (free !== null) return free
+  const backend = corral.limiters.shortestWait(list)
+  const priority =
+    state.snapshot.config.queue.localPriority && isLoopback(ex.req.socket?.remoteAddress)
+  const slot = await corral.limiters.acquire(backend, keyId, { signal: client.signal, priority })
+  state.queuedMs += slot.waitedMs
+  state.queued ||= slot.waitedMs > 0
+  return { backend, slot }
 }
 
 /** The relay's callbacks for one attempt: health marks, time to first byte, the usage tap. */
