@@ -21,6 +21,7 @@ export { localOllamaUrl, seedConfig } from './config/seed.js'
 import { DeviceTracker } from './auth/devices.js'
 import { PullManager } from './backends/pull.js'
 import type { HealthState } from './backends/pool.js'
+import { Owner } from './owner/owner.js'
 
 export { VERSION } from './version.js'
 
@@ -62,6 +63,8 @@ export class Corral {
   readonly stats: StatsHub
   readonly discovery: Discovery
   readonly pulls: PullManager
+  /** Pauses, kicks and who is using the GPU now. */
+  readonly owner: Owner
   private snap: Snapshot
   private readonly devices: DeviceTracker
   private readonly overlay: (config: Config) => Config
@@ -91,6 +94,13 @@ export class Corral {
       reopenIntervalMs: opts.statsReopenIntervalMs,
     })
     this.stats.live.setQueueDepth(() => this.limiters.queueDepth())
+    this.owner = new Owner(snap.config, {
+      now: this.now,
+      limiters: this.limiters,
+      logger: this.logger,
+      update: (m) => this.update(m),
+      persisted: () => this.store.current,
+    })
     this.discovery = opts.discovery ?? createNoopDiscovery()
     this.devices = new DeviceTracker(this.dataDir, this.logger)
     this.pulls = new PullManager(this.pool, this.agent, this.logger, this.now)
@@ -169,6 +179,7 @@ export class Corral {
       path: b.healthPath,
     })
     this.limiters.configure(c)
+    this.owner.configure(c)
     this.stats.configure(c)
     this.refreshGauges()
     // New backends get checked now rather than at the next interval.
@@ -182,6 +193,7 @@ export class Corral {
 
   async close(): Promise<void> {
     this.health.stop()
+    this.owner.close()
     this.store.close()
     await this.discovery.close().catch(() => {})
     await this.stats.close()

@@ -92,6 +92,12 @@ export const ERRORS = {
     type: 'server_error',
   },
   CORRAL_ERR_INTERNAL: { status: 500, message: 'internal error', type: 'server_error' },
+  CORRAL_ERR_PAUSED: { status: 503, message: 'paused by the owner', type: 'server_error' },
+  CORRAL_ERR_KICKED: {
+    status: 503,
+    message: 'cancelled by the owner',
+    type: 'server_error',
+  },
 } as const satisfies Record<string, ErrorDef>
 
 export type ErrorCode = keyof typeof ERRORS

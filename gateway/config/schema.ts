@@ -83,6 +83,16 @@ export const BackendSchema = Type.Object({
 })
 export type BackendRecord = Static<typeof BackendSchema>
 
+/** A pause set by the owner (one key, or everyone but the owner). */
+export const PauseSchema = Type.Object({
+  since: Type.String({ format: 'date-time' }),
+  /** When it ends by itself; null: until resumed. */
+  until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { default: null }),
+  /** New requests wait in the fair queue instead of being refused. */
+  queue: Type.Boolean({ default: false }),
+})
+export type PauseRecord = Static<typeof PauseSchema>
+
 export const ConfigSchema = Type.Object({
   version: Type.Integer({ minimum: 1, default: CONFIG_VERSION }),
   server: Type.Object(
@@ -220,6 +230,19 @@ export const ConfigSchema = Type.Object({
   desktop: Type.Object(
     {
       startAtLogin: Type.Boolean({ default: false }),
+    },
+    { default: {} },
+  ),
+  /** The owner's controls: paused keys, "pause everyone but me", the owner's own keys. */
+  owner: Type.Object(
+    {
+      paused: Type.Array(Type.Composite([Type.Object({ keyId: Type.String() }), PauseSchema]), {
+        default: [],
+      }),
+      /** "Pause everyone but me": every key but `ownKeys`, except from this machine. */
+      everyone: Type.Union([PauseSchema, Type.Null()], { default: null }),
+      /** Ids of the owner's keys: they keep working while everyone else is paused. */
+      ownKeys: Type.Array(Type.String(), { default: [] }),
     },
     { default: {} },
   ),

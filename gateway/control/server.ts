@@ -17,6 +17,7 @@ import { registerSettingsRoutes } from './settings-routes.js'
 import { registerOpenApi } from './openapi.js'
 import { registerStaticUi } from './static-ui.js'
 import { registerPullRoutes } from './pull-routes.js'
+import { registerOwnerRoutes } from './owner-routes.js'
 import type { Sharing } from './sharing.js'
 import { CONTROL_PREFIX, ControlError } from './common.js'
 
@@ -70,6 +71,7 @@ export async function buildControl(corral: Corral, opts: ControlOptions): Promis
   registerAccessRoutes(app, corral, { subnets: opts.subnets })
   registerSettingsRoutes(app, corral, opts)
   registerPullRoutes(app, corral)
+  registerOwnerRoutes(app, corral)
 
   await registerStaticUi(app, opts.uiDir)
   return app

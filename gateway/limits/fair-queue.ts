@@ -84,6 +84,8 @@ export class FairQueue {
   readonly #now: () => number
   readonly #setTimer: SetTimer
   readonly #keys = new Map<string, KeyState>()
+  /** Keys whose waiters stay queued until released (the owner paused them with "wait"). */
+  readonly #held = new Set<string>()
   #active = 0
   #queued = 0
   #priorityQueued = 0
@@ -104,7 +106,10 @@ export class FairQueue {
    * waits in turn). Needs no promise and no abort signal: the common case on a quiet backend.
    */
   tryAcquire(keyId: string): Release | null {
-    if (this.#queued !== 0 || this.#active >= this.#capacity) return null
+    if (this.#active >= this.#capacity) return null
+    if (this.#queued !== 0 || this.#held.size !== 0) {
+      if (!this.#mayJump(keyId)) return null
+    }
     return this.#grant(this.#keyState(keyId), 0)
   }
 
@@ -118,7 +123,7 @@ export class FairQueue {
     const { signal, priority = false } = opts
     if (signal?.aborted) return Promise.reject(new AbortError({ cause: signal.reason }))
     const key = this.#keyState(keyId)
-    if (this.#queued === 0 && this.#active < this.#capacity)
+    if (this.#active < this.#capacity && this.#mayJump(keyId))
       return Promise.resolve(this.#grant(key, 0))
     if (key.normal.size + key.priority.size >= this.#maxQueuedPerKey) {
       this.#prune(key)
@@ -198,6 +203,28 @@ export class FairQueue {
       queuedByKey,
       activeByKey,
     }
+  }
+
+  /**
+   * Holds a key: its requests wait (never granted) until `release(keyId)`; other keys go
+   * past them. The wait still ends at `maxWaitMs` or when the client leaves.
+   */
+  hold(keyId: string): void {
+    this.#held.add(keyId)
+  }
+
+  /** Ends a hold: the key's waiters take free slots in their fair turn. */
+  release(keyId: string): void {
+    if (this.#held.delete(keyId)) this.#pump()
+  }
+
+  /** Rejects every waiter of one key with `error` (the owner kicked it); returns how many. */
+  dropKey(keyId: string, error: Error): number {
+    const key = this.#keys.get(keyId)
+    if (!key) return 0
+    const waiters = [...key.priority, ...key.normal]
+    for (const waiter of waiters) this.#fail(waiter, error)
+    return waiters.length
   }
 
   /** Rejects every waiter with `error` (a backend removed, shutdown). Running requests keep their slots. */
@@ -283,13 +310,30 @@ export class FairQueue {
     }
   }
 
+  /** Whether a request of this key may take a free slot now: nobody who may go waits before it. */
+  #mayJump(keyId: string): boolean {
+    if (this.#held.size === 0) return this.#queued === 0
+    if (this.#held.has(keyId)) return false
+    let heldWaiting = 0
+    for (const id of this.#held) {
+      const key = this.#keys.get(id)
+      if (key) heldWaiting += key.normal.size + key.priority.size
+    }
+    return this.#queued === heldWaiting
+  }
+
   /** The head waiter of the key served longest ago, priority waiters first; ties go to the earlier waiter. */
   #next(): Waiter | undefined {
-    const priority = this.#priorityQueued > 0
+    const best = this.#bestHead(this.#priorityQueued > 0)
+    // Every priority waiter may belong to a held key: then the others go.
+    return best ?? (this.#priorityQueued > 0 ? this.#bestHead(false) : undefined)
+  }
+
+  #bestHead(priority: boolean): Waiter | undefined {
     let best: Waiter | undefined
     for (const key of this.#keys.values()) {
       const head = firstOf(priority ? key.priority : key.normal)
-      if (!head) continue
+      if (!head || (this.#held.size !== 0 && this.#held.has(key.id))) continue
       if (
         !best ||
         key.lastServed < best.key.lastServed ||

@@ -7,6 +7,7 @@ import { CorralError } from '../errors.js'
 import { TokenMeter } from './token-bucket.js'
 import { ConcurrencyGate } from './concurrency.js'
 import { FairQueue, QueueFullError, QueueTimeoutError, type Release } from './fair-queue.js'
+import { KickedError } from './queue-errors.js'
 
 export interface Slot {
   release: () => void
@@ -17,6 +18,8 @@ export class Limiters {
   readonly tokens: TokenMeter
   readonly concurrency = new ConcurrencyGate()
   private readonly queues = new Map<string, FairQueue>()
+  /** Keys held in every queue (paused with "wait"), also in queues made later. */
+  private readonly held = new Set<string>()
   private queueSettings: Config['queue']
 
   constructor(
@@ -54,6 +57,7 @@ export class Limiters {
         maxWaitMs: this.queueSettings.maxWaitMs,
         now: this.now,
       })
+      for (const keyId of this.held) q.hold(keyId)
       this.queues.set(b.id, q)
     }
     return q
@@ -122,6 +126,34 @@ export class Limiters {
     return n
   }
 
+  /** The key's requests wait in every backend's queue until `releaseKey` (a pause with "wait"). */
+  holdKey(keyId: string): void {
+    this.held.add(keyId)
+    for (const q of this.queues.values()) q.hold(keyId)
+  }
+
+  releaseKey(keyId: string): void {
+    if (!this.held.delete(keyId)) return
+    for (const q of this.queues.values()) q.release(keyId)
+  }
+
+  /** Drops every waiting request of the key (it is kicked); returns how many there were. */
+  dropKey(keyId: string): number {
+    let n = 0
+    for (const q of this.queues.values()) n += q.dropKey(keyId, new KickedError(keyId))
+    return n
+  }
+
+  /** Requests waiting per key, over every backend's queue. */
+  queuedByKey(): Map<string, number> {
+    const out = new Map<string, number>()
+    for (const q of this.queues.values()) {
+      for (const [id, n] of Object.entries(q.stats().queuedByKey))
+        out.set(id, (out.get(id) ?? 0) + n)
+    }
+    return out
+  }
+
   /** A queue refusal as the client's error, with Retry-After; null for other errors. */
   queueError(err: unknown): CorralError | null {
     if (err instanceof QueueFullError) {
@@ -134,6 +166,7 @@ export class Limiters {
         headers: { 'retry-after': String(err.retryAfterSeconds) },
       })
     }
+    if (err instanceof KickedError) return new CorralError('CORRAL_ERR_KICKED')
     return null
   }
 

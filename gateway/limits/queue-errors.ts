@@ -37,3 +37,12 @@ export class AbortError extends Error {
     this.name = 'AbortError'
   }
 }
+
+/** The owner kicked the waiter's key: every request of it, queued or running, ends now. */
+export class KickedError extends Error {
+  readonly code = 'CORRAL_ERR_KICKED'
+  constructor(readonly keyId: string) {
+    super('cancelled by the owner')
+    this.name = 'KickedError'
+  }
+}

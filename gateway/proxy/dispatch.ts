@@ -10,7 +10,14 @@ import type { BackendState } from '../backends/pool.js'
 import type { Slot } from '../limits/limiters.js'
 import { isLoopback } from '../util/net.js'
 import { CorralError, errorBody, type Dialect } from '../errors.js'
-import { classifyUpstreamError, proxyUpstream, type ProxyCallbacks } from './forward.js'
+import {
+  classifyUpstreamError,
+  errorFrame,
+  proxyUpstream,
+  type ProxyCallbacks,
+  type ProxyExchange,
+} from './forward.js'
+import type { InFlight } from '../owner/in-flight.js'
 import type { RouteDef } from './routes.js'
 import { createUsageTap, type UsageTap } from '../stats/usage-tap.js'
 import { finishRecord } from './record.js'
@@ -41,17 +48,26 @@ export async function dispatch(corral: Corral, ex: Exchange, plan: DispatchPlan)
     throw new CorralError('CORRAL_ERR_CONCURRENCY', { headers: { 'retry-after': '1' } })
   }
 
+  let entry: InFlight
+  try {
+    entry = corral.owner.track(state, ex.headers['user-agent'])
+  } catch (err) {
+    releaseKey()
+    throw err
+  }
   corral.observeDevice(keyId, state.key!.record.name, state.clientIp)
   const res = ex.res
   const client = new ClientWatch(res)
   const extraHeaders = ex.takeOver()
   try {
-    state.outcome = await forward(corral, ex, extraHeaders, plan, client)
+    state.outcome = await forward(corral, ex, extraHeaders, plan, client, entry)
+    if (entry.kicked) state.outcome = 'refused'
   } catch (err) {
     const e = toCorralError(err, corral)
     state.outcome = client.gone ? 'client_aborted' : errorOutcome(e)
     if (!client.gone) writeError(res, state.dialect, e)
   } finally {
+    corral.owner.untrack(entry)
     releaseKey()
     client.detach()
     const used = (state.promptTokens ?? 0) + (state.completionTokens ?? 0)
@@ -97,6 +113,7 @@ async function forward(
   extraHeaders: Record<string, string>,
   plan: DispatchPlan,
   client: ClientWatch,
+  entry: InFlight,
 ): Promise<Outcome> {
   const state = ex.state
   const replayable = plan.body === null || Buffer.isBuffer(plan.body)
@@ -106,15 +123,16 @@ async function forward(
 
   for (;;) {
     const { backend, slot } = await takeSlot(corral, ex, left, client)
-    if (client.gone) {
+    if (client.gone || entry.kicked) {
       slot.release()
+      if (entry.kicked) throw new CorralError('CORRAL_ERR_KICKED')
       return 'client_aborted'
     }
     state.backend = backend.record.name
     backend.inFlight += 1
     const relay = new RelayState(corral, ex, backend, extraHeaders)
     try {
-      const outcome = await proxyUpstream(
+      const upstream = proxyUpstream(
         corral.agent,
         { origin: backend.origin, key: backend.record.key },
         {
@@ -129,12 +147,16 @@ async function forward(
         },
         ex.res,
         relay,
-      ).done
+      )
+      entry.abort = () => kickExchange(upstream, ex.res, state.dialect, relay.streaming)
+      entry.progress = () => relay.chunks()
+      const outcome = await upstream.done
       relay.end()
       return outcome
     } catch (err) {
       // Only a failure before the backend's response head lands here: nothing was written.
       if (client.gone) return 'client_aborted'
+      if (entry.kicked) throw new CorralError('CORRAL_ERR_KICKED')
       const { retryable } = classifyUpstreamError(err)
       const code = (err as { code?: string }).code
       corral.pool.markFailure(
@@ -146,6 +168,8 @@ async function forward(
       if (retryable && replayable && left.length > 0) continue
       throw err
     } finally {
+      entry.abort = null
+      entry.progress = null
       backend.inFlight -= 1
       slot.release()
     }
@@ -179,6 +203,8 @@ async function takeSlot(
 class RelayState implements ProxyCallbacks {
   readonly dialect: Dialect
   onChunk: ((chunk: Buffer) => void) | undefined = undefined
+  /** The answer is a stream (NDJSON or SSE), as the relay decided from its Content-Type. */
+  streaming = false
   private tap: UsageTap | null = null
 
   constructor(
@@ -192,6 +218,7 @@ class RelayState implements ProxyCallbacks {
 
   onStatus(statusCode: number, streaming: boolean): void {
     const { corral, backend, ex } = this
+    this.streaming = streaming
     if (statusCode >= 500) corral.pool.markFailure(backend, `answered ${statusCode}`)
     else corral.pool.markSuccess(backend)
     if (statusCode < 400 && corral.stats.enabled && ex.state.route?.usage === true) {
@@ -204,6 +231,11 @@ class RelayState implements ProxyCallbacks {
   onFirstByte(): void {
     const state = this.ex.state
     state.ttfbMs = this.corral.now() - state.startedAt
+  }
+
+  /** Content frames relayed so far (the live tokens/s). */
+  chunks(): number {
+    return this.tap?.chunks() ?? 0
   }
 
   /** The relay is over (however it ended): what the tap read becomes the record's tokens. */
@@ -253,6 +285,25 @@ function toCorralError(err: unknown, corral: Corral): CorralError {
 function errorOutcome(err: CorralError): 'limited' | 'backend_error' | 'refused' {
   if (err.status === 429 || err.code.startsWith('CORRAL_ERR_QUEUE')) return 'limited'
   return err.status < 500 ? 'refused' : 'backend_error'
+}
+
+/**
+ * The owner kicked a request the backend has: abort it the way a leaving client does
+ * (frees the GPU), then end the client's answer with the kick's error — a JSON error before
+ * the head, a last error frame on a stream, a cut connection on a half-sent body.
+ */
+function kickExchange(
+  upstream: ProxyExchange,
+  res: ServerResponse,
+  dialect: Dialect,
+  streaming: boolean,
+): void {
+  upstream.abort()
+  const err = new CorralError('CORRAL_ERR_KICKED')
+  if (!res.headersSent) return writeError(res, dialect, err)
+  if (res.writableEnded || res.destroyed) return
+  if (streaming) res.end(errorFrame(dialect, err))
+  else res.destroy()
 }
 
 /** An error before any response byte: a normal JSON error in the client's dialect. */

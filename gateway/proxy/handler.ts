@@ -27,6 +27,8 @@ export async function proxyRequest(corral: Corral, ex: Exchange): Promise<void> 
   const state = ex.state
   const route = state.route!
   const key = state.key!
+  // Both ways in (Fastify and the fast path) come here once the key is known.
+  corral.owner.admit(state)
   const path = upstreamPath(route, ex.params)
   if (path === null)
     throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: 'malformed name in path' })

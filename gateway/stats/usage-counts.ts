@@ -21,6 +21,8 @@ export interface Usage {
 export interface UsageTap {
   push(chunk: Uint8Array): void
   end(): Usage
+  /** Content frames counted so far (a live tokens/s; 0 for a body that is not a stream). */
+  chunks(): number
 }
 
 const OLLAMA_PROMPT = ['prompt_eval_count']

@@ -80,6 +80,7 @@ export function isStreamingContentType(contentType: string | undefined): boolean
 interface Parser {
   push(chunk: Buffer): void
   end(): Usage
+  chunks(): number
 }
 
 /** Ollama NDJSON: one JSON object per line; the last has `"done":true` and the counts. */
@@ -89,6 +90,10 @@ class OllamaStream implements Parser {
 
   push(chunk: Buffer): void {
     this.lines.push(chunk)
+  }
+
+  chunks(): number {
+    return this.state.contentChunks
   }
 
   end(): Usage {
@@ -127,6 +132,10 @@ class SseStream implements Parser {
   push(chunk: Buffer): void {
     this.lines.push(chunk)
     this.data.detach() // an event still open keeps copies, not slices of this chunk
+  }
+
+  chunks(): number {
+    return this.state.contentChunks
   }
 
   end(): Usage {
@@ -195,6 +204,10 @@ class WholeBody implements Parser {
     this.body.append(chunk)
   }
 
+  chunks(): number {
+    return 0
+  }
+
   end(): Usage {
     const { bytes, truncated } = this.body.take()
     if (bytes.length > 0) {
@@ -235,6 +248,9 @@ function guard(parser: Parser): UsageTap {
       } catch {
         failed = true
       }
+    },
+    chunks() {
+      return failed ? 0 : parser.chunks()
     },
     end() {
       if (result !== null) return result

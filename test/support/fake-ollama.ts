@@ -52,6 +52,8 @@ export interface RecordedRequest {
   body: unknown
   /** The client closed the connection before the response ended. */
   aborted: boolean
+  /** When the abort was seen (epoch ms, as `at`), or null. */
+  abortedAt: number | null
   /** The whole response was written. */
   finished: boolean
   /** Arrival time, epoch ms (performance.timeOrigin + performance.now()). */
@@ -441,6 +443,7 @@ class FakeOllamaServer implements FakeOllama {
       headers: req.headers,
       body: undefined,
       aborted: false,
+      abortedAt: null,
       finished: false,
       at: now(),
     }
@@ -478,7 +481,10 @@ class FakeOllamaServer implements FakeOllama {
     this.active--
     this.hung.delete(c)
     if (c.res.writableFinished) c.rec.finished = true
-    else if (!c.cut && !this.killing) c.rec.aborted = true
+    else if (!c.cut && !this.killing) {
+      c.rec.aborted = true
+      c.rec.abortedAt = now()
+    }
     this.notify(c.rec)
     if (this.closing && this.active === 0) this.onIdle?.()
   }
