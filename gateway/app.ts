@@ -1,7 +1,8 @@
 // buildGateway: the LAN-facing Fastify app. It answers the Ollama API, the
 // OpenAI-compatible API, /metrics, /connect and nothing else. It does not listen.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { Readable } from 'node:stream'
 import type { Corral } from './core.js'
 import type { Config } from './config/schema.js'
@@ -39,6 +40,24 @@ export function connectionCheckIntervalMs(
 export interface GatewayOptions {
   /** Where the built UI lives (for the connect page); null when not built. */
   uiDir?: string | null
+  /** Serve HTTPS with this certificate and key; null or absent: plain HTTP. */
+  tls?: TlsPair | null
+  /** With `tls`: also make a plain HTTP server (plainServerOf) for a port of its own. */
+  plainHttp?: boolean
+  /** The certificate offered at /connect/cert (public; no key). */
+  certificate?: () => string | null
+}
+
+export interface TlsPair {
+  cert: string
+  key: string
+}
+
+const plainServers = new WeakMap<Server, Server>()
+
+/** The plain HTTP server made next to an HTTPS gateway (GatewayOptions.plainHttp), if any. */
+export function plainServerOf(app: FastifyInstance): Server | null {
+  return plainServers.get(app.server) ?? null
 }
 
 export async function buildGateway(
@@ -55,26 +74,35 @@ export async function buildGateway(
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     serverFactory: (fastifyHandler) => {
-      const http = createServer(
-        {
+      const make = (tls: TlsPair | null) => {
+        const options = {
           connectionsCheckingInterval: connectionCheckIntervalMs(
             server.headersTimeoutMs,
             server.requestTimeoutMs,
           ),
-        },
-        onRequest,
-      )
-      // `Expect: 100-continue`: Node would invite the body before any check. Only a client
-      // with an address and a key that pass is invited; anyone else gets the refusal instead
-      // and the connection closes (the body it may still send must not be read as a request).
-      http.on('checkContinue', (req, res) => {
-        if (mayContinue(corral, req)) res.writeContinue()
-        else res.shouldKeepAlive = false
-        onRequest(req, res)
-      })
-      http.keepAliveTimeout = server.keepAliveTimeoutMs
-      http.requestTimeout = server.requestTimeoutMs
-      return http
+        }
+        // https.Server is node:http's server over TLS: same events, same timeouts. Fastify
+        // types its raw server as http.Server; the 'request' hook below is the same for both.
+        const http = tls
+          ? (createHttpsServer({ ...options, ...tls }, onRequest) as unknown as Server)
+          : createServer(options, onRequest)
+        // `Expect: 100-continue`: Node would invite the body before any check. Only a client
+        // with an address and a key that pass is invited; anyone else gets the refusal instead
+        // and the connection closes (the body it may still send must not be read as a request).
+        http.on('checkContinue', (req, res) => {
+          if (mayContinue(corral, req)) res.writeContinue()
+          else res.shouldKeepAlive = false
+          onRequest(req, res)
+        })
+        http.keepAliveTimeout = server.keepAliveTimeoutMs
+        http.requestTimeout = server.requestTimeoutMs
+        http.headersTimeout = server.headersTimeoutMs
+        return http
+      }
+      const main = make(opts.tls ?? null)
+      // Plain HTTP next to HTTPS, on a port of its own: the same app behind both.
+      if (opts.tls && opts.plainHttp) plainServers.set(main, make(null))
+      return main
 
       function onRequest(req: IncomingMessage, res: ServerResponse): void {
         if (fastPath === null || !fastPath(req, res)) fastifyHandler(req, res)
@@ -139,7 +167,7 @@ export async function buildGateway(
   fastPath = createFastPath(corral, { rateCheck, isClosing: () => closing, stripBasePath })
   registerAdminRoutes(app, corral)
   registerMetricsRoute(app, corral)
-  registerConnectPage(app, opts.uiDir ?? null)
+  registerConnectPage(app, opts.uiDir ?? null, opts.certificate)
 
   app.setNotFoundHandler((request, reply) => {
     sendError(

@@ -5,6 +5,8 @@ import path from 'node:path'
 import { defaultDataDir } from './config/paths.js'
 import { CliError, findServer, makeContext, type CliContext } from './cli/context.js'
 import type { Flags } from './cli/keys.js'
+import type { TlsStatus } from './tls/status.js'
+import { formatFingerprint } from './tls/fingerprint.js'
 
 // Each command's module is loaded only when that command runs: `corral keys list`
 // should not pay for loading the whole gateway.
@@ -14,6 +16,8 @@ const USAGE = `corral ${VERSION}: share your Ollama on the LAN, safely.
 
 Usage:
   corral serve [--host H] [--port P] [--control-port C] [--backend URL]... [--pull MODEL]... [--no-mdns]
+               [--tls off|self-signed|files [--cert-file F --key-file F] [--plain-port P]]
+               [--network-bound]
   corral keys create --name N [--scopes inference,models,metrics,admin] [--models a,b]
                      [--rpm N | --requests N --window S] [--tpm N] [--concurrency N]
                      [--max-tokens N] [--expires 7d]
@@ -22,6 +26,7 @@ Usage:
   corral access list | allow CIDR | deny CIDR | trust CIDR | remove CIDR [--list allow|deny|trustedProxies]
   corral stats [--since 1h] [--by key|backend|model]
   corral status
+  corral cert [--pem]
   corral import FILE... [--dry-run]
 
 Every command takes --data-dir D (default: ${defaultDataDir()}, or CORRAL_DATA_DIR)
@@ -55,6 +60,12 @@ const OPTIONS = {
   since: { type: 'string' },
   by: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  tls: { type: 'string' },
+  'cert-file': { type: 'string' },
+  'key-file': { type: 'string' },
+  'plain-port': { type: 'string' },
+  'network-bound': { type: 'boolean' },
+  pem: { type: 'boolean' },
 } as const
 
 export async function main(argv: string[]): Promise<number> {
@@ -117,6 +128,8 @@ async function run(
     }
     case 'status':
       return statusCommand(ctx)
+    case 'cert':
+      return (await import('./cli/cert.js')).certCommand(ctx, flags)
     default:
       throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2)
   }
@@ -140,7 +153,8 @@ async function statusCommand(ctx: CliContext): Promise<void> {
       (b) => `  ${b.name} ${b.url}: ${b.state}${b.latencyMs != null ? ` (${b.latencyMs} ms)` : ''}`,
     ),
   ]
-  for (const w of s.warnings) lines.push(`WARNING: ${w}`)
+  lines.push(...tlsLines(s.tls))
+  for (const w of s.warnings) if (w !== s.tls.error) lines.push(`WARNING: ${w}`)
   ctx.out(lines.join('\n'))
 }
 
@@ -153,4 +167,14 @@ interface StatusView {
   live: { inFlight: number }
   backends: Array<{ name: string; url: string; state: string; latencyMs: number | null }>
   warnings: string[]
+  tls: TlsStatus
+}
+
+function tlsLines(tls: TlsStatus): string[] {
+  if (tls.mode === 'off') return ['HTTPS: off (keys are sent unencrypted).']
+  const lines = [`HTTPS: ${tls.mode}${tls.fingerprint ? '' : ' (not serving)'}`]
+  if (tls.fingerprint) lines.push(`  SHA-256 fingerprint: ${formatFingerprint(tls.fingerprint)}`)
+  if (tls.certificate) lines.push(`  Valid until ${tls.certificate.notAfter}`)
+  if (tls.error) lines.push(`ERROR: ${tls.error}`)
+  return lines
 }

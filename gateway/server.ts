@@ -8,12 +8,15 @@ export { lanUrls }
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { Corral, VERSION, type CorralOptions } from './core.js'
-import { buildGateway } from './app.js'
+import { buildGateway, plainServerOf } from './app.js'
 import { buildControl, newControlToken } from './control/server.js'
 import { defaultUiDir } from './control/static-ui.js'
 import type { Sharing } from './control/sharing.js'
 import { dataFiles } from './config/paths.js'
 import { writeFileAtomic } from './util/atomic-file.js'
+import { TlsSource } from './tls/source.js'
+import { connectFragment, tlsStatus } from './tls/status.js'
+import { closePlain, listenPlain, setCertificate, type LanListeners } from './tls/listeners.js'
 
 export interface StartOptions extends CorralOptions {
   /** Overrides config for this run (flags): bind address, ports. */
@@ -24,6 +27,8 @@ export interface StartOptions extends CorralOptions {
   uiDir?: string | null
   /** Sharing state for this run; default: the config's `server.sharing`. */
   sharing?: boolean
+  /** The TLS source (tests pass one with their own names); default: from config. */
+  tls?: TlsSource
 }
 
 export interface ControlInfo {
@@ -60,33 +65,84 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
   let gateway: FastifyInstance | null = null
   let controlPort = 0
   let switching: Promise<void> = Promise.resolve()
+  const tls =
+    opts.tls ??
+    new TlsSource({
+      dataDir: opts.dataDir,
+      logger: corral.logger,
+      now: corral.now,
+      watch: opts.watchConfig,
+    })
+  await tls.configure(cfg.tls)
+  // What listens now: the HTTPS (or, with TLS off, plain) gateway port and the plain port.
+  let listeners: LanListeners = { main: null, plain: null }
 
   const startLan = async () => {
     if (gateway) return
-    const app = await buildGateway(corral, { uiDir })
+    const material = tls.current()
+    const want = corral.config.server.tls
+    // No usable certificate: never fall back to plain HTTP on the HTTPS port. Only the
+    // plain port the owner configured serves (or nothing); status and the UI say why.
+    const broken = want.mode !== 'off' && material === null
+    if (broken && want.plainPort === null) return
+    const app = await buildGateway(corral, {
+      uiDir,
+      tls: material,
+      plainHttp: material !== null && want.plainPort !== null,
+      certificate: () => tls.current()?.cert ?? null,
+    })
     try {
-      await app.listen({ host, port: lanPort })
+      await app.listen({ host, port: broken ? (want.plainPort ?? 0) : lanPort })
+      const port = (app.server.address() as AddressInfo).port
+      if (broken) listeners = { main: null, plain: { port, scheme: 'http' } }
+      else {
+        lanPort = port
+        const plain = await listenPlain(app, host, want.plainPort)
+        listeners = { main: { port, scheme: material ? 'https' : 'http' }, plain }
+      }
     } catch (err) {
       await app.close().catch(() => {})
       throw err
     }
-    lanPort = (app.server.address() as AddressInfo).port
     gateway = app
-    if (corral.config.discovery.mdns) {
-      corral.discovery.advertise({
-        name: corral.config.discovery.name || os.hostname(),
-        port: lanPort,
-        version: VERSION,
-      })
-    }
+    advertise()
+  }
+  const advertise = () => {
+    const main = listeners.main ?? listeners.plain
+    if (!corral.config.discovery.mdns || !main) return
+    corral.discovery.advertise({
+      name: corral.config.discovery.name || os.hostname(),
+      port: main.port,
+      version: VERSION,
+    })
   }
   const stopLan = async () => {
     const app = gateway
     if (!app) return
     gateway = null
+    listeners = { main: null, plain: null }
     await corral.discovery.withdraw().catch(() => {})
     await closeGracefully(app, corral.config.server.shutdownGraceMs)
   }
+  const urlsOf = (l: LanListeners['main']) => (l ? lanUrls(host, l.port, l.scheme) : [])
+  tls.on('change', (material) => {
+    // A renewed or replaced certificate: new connections get it, open ones keep theirs.
+    if (gateway && listeners.main?.scheme === 'https') setCertificate(gateway, material)
+    else void sharing.restart().catch(() => {})
+    writeControlInfo()
+  })
+
+  let tlsApplied = JSON.stringify(cfg.tls)
+  corral.store.on('change', () => {
+    const next = corral.config.server.tls
+    if (JSON.stringify(next) === tlsApplied) return
+    tlsApplied = JSON.stringify(next)
+    // A new TLS mode, files or plain port: the listener starts again with them.
+    void tls
+      .configure(next)
+      .then(() => sharing.restart())
+      .catch((err: unknown) => corral.logger.error(`TLS change not applied: ${String(err)}`))
+  })
 
   const sharing: Sharing = {
     isOn: () => gateway !== null,
@@ -106,9 +162,36 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
         })
       return switching
     },
-    urls: () => (gateway ? lanUrls(host, lanPort) : []),
-    connectUrls: (key) =>
-      lanUrls(host, lanPort).map((u) => `${u}/connect#key=${encodeURIComponent(key)}`),
+    restart: () => {
+      switching = switching
+        .catch(() => {})
+        .then(async () => {
+          if (!gateway && !corral.config.server.sharing) return
+          await stopLan()
+          await startLan()
+          writeControlInfo()
+        })
+      return switching
+    },
+    urls: () => (gateway ? [...urlsOf(listeners.main), ...urlsOf(listeners.plain)] : []),
+    connectUrls: (key) => {
+      const fp = tls.current()?.info.fingerprint ?? null
+      const main =
+        listeners.main ?? (tls.mode === 'off' ? { port: lanPort, scheme: 'http' as const } : null)
+      const urls = main ? lanUrls(host, main.port, main.scheme) : urlsOf(listeners.plain)
+      return urls.map(
+        (u) => `${u}/connect${connectFragment(key, main?.scheme === 'https' ? fp : null)}`,
+      )
+    },
+    tls: () =>
+      tlsStatus({
+        config: corral.config.server.tls,
+        served: listeners.main?.scheme === 'https' ? tls.current() : null,
+        error: tls.error(),
+        plainPort: tls.mode === 'off' ? null : (listeners.plain?.port ?? null),
+        now: corral.now(),
+      }),
+    certificate: () => tls.current()?.cert ?? null,
   }
 
   const control = await buildControl(corral, {
@@ -164,6 +247,7 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       (closing ??= (async () => {
         await switching.catch(() => {})
         await stopLan()
+        tls.close()
         await control.close()
         await corral.close()
         removeControlInfo(files.control, token)
@@ -173,14 +257,15 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
 
 /** Stop accepting, let requests in flight finish for up to `graceMs`, then cut them. */
 async function closeGracefully(app: FastifyInstance, graceMs: number): Promise<void> {
-  const timer = setTimeout(() => app.server.closeAllConnections(), graceMs)
+  const servers = [app.server, plainServerOf(app)].filter((x) => x !== null)
+  const timer = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), graceMs)
   timer.unref()
   // A keep-alive connection whose stream ends during the grace period goes idle: close it
   // then, instead of waiting for the whole grace period.
-  const sweep = setInterval(() => app.server.closeIdleConnections(), IDLE_SWEEP_MS)
+  const sweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections()), IDLE_SWEEP_MS)
   sweep.unref()
   try {
-    await app.close()
+    await Promise.all([app.close(), closePlain(app)])
   } finally {
     clearTimeout(timer)
     clearInterval(sweep)

@@ -1,5 +1,6 @@
 // `corral serve`: the headless gateway, with the same UI in a browser.
-import type { Config } from '../config/schema.js'
+import path from 'node:path'
+import { TLS_MODES, type Config, type TlsConfig } from '../config/schema.js'
 import { startCorral } from '../server.js'
 import { createDiscovery } from '../discovery/mdns.js'
 import { normalizeBackendUrl } from '../backends/manage.js'
@@ -7,6 +8,7 @@ import { CliError, findServer, type CliContext } from './context.js'
 import { str, type Flags } from './keys.js'
 import { envOverlay } from './env.js'
 import { pullProgressPrinter } from './progress.js'
+import { formatFingerprint } from '../tls/fingerprint.js'
 
 export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void> {
   if (await findServer(ctx.dataDir)) {
@@ -19,6 +21,7 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
   )
   const pulls = (flags.pull as string[] | undefined) ?? []
   const mdns = flags.mdns !== false
+  const tlsFlags = tlsOverlay(flags)
   const env = envOverlay(process.env, ctx.logger)
   const overlay = (c: Config): Config => {
     let next = env.apply(c)
@@ -48,6 +51,7 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
       }
     }
     if (!mdns) next = { ...next, discovery: { ...next.discovery, mdns: false } }
+    if (tlsFlags) next = { ...next, server: { ...next.server, tls: tlsFlags(next.server.tls) } }
     return next
   }
 
@@ -64,10 +68,12 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
   })
   running.corral.pulls.on('progress', pullProgressPrinter())
   const urls = running.sharing.urls()
+  const tls = running.sharing.tls()
   if (ctx.json) {
     ctx.out(
       JSON.stringify({
         gateway: urls,
+        tls: { mode: tls.mode, fingerprint: tls.fingerprint, error: tls.error },
         control: running.controlUrl,
         ui: running.uiUrl,
         dataDir: ctx.dataDir,
@@ -79,6 +85,9 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
       [
         `Corral is sharing Ollama on the LAN:`,
         ...urls.map((u) => `  ${u}`),
+        ...(tls.fingerprint
+          ? [`HTTPS certificate SHA-256: ${formatFingerprint(tls.fingerprint)} (corral cert --pem)`]
+          : []),
         ``,
         `Open the control UI (this machine only):`,
         `  ${running.uiUrl}`,
@@ -89,6 +98,8 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
       ].join('\n'),
     )
   }
+  if (tls.error) ctx.logger.error(tls.error)
+  for (const w of tls.warnings) ctx.logger.warn(w)
   for (const w of running.corral.localExposure() ? [running.corral.localExposure()!] : []) {
     ctx.logger.warn(w)
   }
@@ -106,6 +117,27 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
+  })
+}
+
+/** `--tls MODE [--cert-file F --key-file F] [--plain-port P]`: this run's TLS, not saved. */
+function tlsOverlay(flags: Flags): ((t: TlsConfig) => TlsConfig) | null {
+  const mode = str(flags.tls)
+  const certFile = str(flags['cert-file'])
+  const keyFile = str(flags['key-file'])
+  const plainPort = optionalPort(flags['plain-port'], '--plain-port')
+  if (mode === undefined && !certFile && !keyFile && plainPort === undefined) return null
+  if (mode !== undefined && !(TLS_MODES as readonly string[]).includes(mode)) {
+    throw new CliError(`--tls must be one of ${TLS_MODES.join(', ')}`, 2)
+  }
+  if (mode === 'files' && (!certFile || !keyFile)) {
+    throw new CliError('--tls files needs --cert-file FILE and --key-file FILE', 2)
+  }
+  return (t) => ({
+    mode: (mode as TlsConfig['mode'] | undefined) ?? (certFile ? 'files' : t.mode),
+    certFile: certFile ? path.resolve(certFile) : t.certFile,
+    keyFile: keyFile ? path.resolve(keyFile) : t.keyFile,
+    plainPort: plainPort ?? t.plainPort,
   })
 }
 

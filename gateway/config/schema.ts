@@ -93,6 +93,44 @@ export const PauseSchema = Type.Object({
 })
 export type PauseRecord = Static<typeof PauseSchema>
 
+export const TLS_MODES = ['off', 'self-signed', 'files'] as const
+export type TlsMode = (typeof TLS_MODES)[number]
+
+/** HTTPS on the gateway port; plain HTTP only on a port of its own, when asked for. */
+export const TlsSchema = Type.Object(
+  {
+    /** `self-signed`: Corral makes and keeps one in the data dir; `files`: certFile + keyFile. */
+    mode: Type.Union(
+      TLS_MODES.map((m) => Type.Literal(m)),
+      { default: 'off' },
+    ),
+    /** PEM certificate (chain) for `files`; re-read when it changes. */
+    certFile: Type.String({ default: '' }),
+    /** PEM private key for `files`. */
+    keyFile: Type.String({ default: '' }),
+    /** Also serve plain HTTP on this port (keys travel unencrypted there); null: no plain HTTP. */
+    plainPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65_535 }), Type.Null()], {
+      default: null,
+    }),
+  },
+  { default: {} },
+)
+export type TlsConfig = Static<typeof TlsSchema>
+
+/** A network the owner said sharing may run on (see gateway/network/). */
+export const RememberedNetworkSchema = Type.Object({
+  id: Type.String({ minLength: 1 }),
+  /** The LAN address's subnet, e.g. `192.168.1.0/24`. */
+  subnet: Type.String(),
+  /** The default gateway's address; '' when the network has none. */
+  gateway: Type.String({ default: '' }),
+  /** The default gateway's MAC address when it was known; '' otherwise. */
+  gatewayMac: Type.String({ default: '' }),
+  label: Type.String({ default: '' }),
+  addedAt: Type.String({ format: 'date-time' }),
+})
+export type RememberedNetwork = Static<typeof RememberedNetworkSchema>
+
 export const ConfigSchema = Type.Object({
   version: Type.Integer({ minimum: 1, default: CONFIG_VERSION }),
   server: Type.Object(
@@ -117,6 +155,8 @@ export const ConfigSchema = Type.Object({
       upstreamIdleTimeoutMs: Type.Integer({ minimum: 1000, default: 600_000 }),
       /** On shutdown, how long in-flight streams may run before they are cut. */
       shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
+      /** HTTPS on the LAN listener (see TlsSchema). */
+      tls: TlsSchema,
     },
     { default: {} },
   ),
@@ -243,6 +283,18 @@ export const ConfigSchema = Type.Object({
       everyone: Type.Union([PauseSchema, Type.Null()], { default: null }),
       /** Ids of the owner's keys: they keep working while everyone else is paused. */
       ownKeys: Type.Array(Type.String(), { default: [] }),
+    },
+    { default: {} },
+  ),
+  network: Type.Object(
+    {
+      /**
+       * Pause sharing on a network the owner has not shared on. null: the way Corral runs
+       * decides (the desktop app: yes; `corral serve`: no, unless --network-bound).
+       */
+      bound: Type.Union([Type.Boolean(), Type.Null()], { default: null }),
+      /** Networks sharing may run on: added when sharing is turned on, or "Share on this network". */
+      remembered: Type.Array(RememberedNetworkSchema, { default: [] }),
     },
     { default: {} },
   ),

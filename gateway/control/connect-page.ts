@@ -5,7 +5,12 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { CorralError } from '../errors.js'
 
-export function registerConnectPage(app: FastifyInstance, uiDir: string | null): void {
+export function registerConnectPage(
+  app: FastifyInstance,
+  uiDir: string | null,
+  certificate: () => string | null = () => null,
+): void {
+  registerCertificateDownload(app, certificate)
   let html: string | null = null
   const load = () => {
     if (html === null && uiDir) {
@@ -41,4 +46,34 @@ export function registerConnectPage(app: FastifyInstance, uiDir: string | null):
         .send(page)
     },
   })
+}
+
+/**
+ * The LAN listener's certificate (public: no key), for clients to trust: `cert.pem` for
+ * curl, Python and Node, `cert.crt` with the type phones offer to install.
+ */
+function registerCertificateDownload(app: FastifyInstance, certificate: () => string | null) {
+  const types = { pem: 'application/x-pem-file', crt: 'application/x-x509-ca-cert' }
+  for (const [ext, type] of Object.entries(types)) {
+    app.route({
+      method: ['GET', 'HEAD'],
+      url: `/connect/cert.${ext}`,
+      config: { public: true },
+      handler: async (request, reply) => {
+        const pem = certificate()
+        if (pem === null) {
+          throw new CorralError('CORRAL_ERR_NOT_FOUND', {
+            message: 'this gateway serves plain HTTP: there is no certificate to trust',
+          })
+        }
+        request.corral.outcome = 'done'
+        return reply
+          .type(type)
+          .header('content-disposition', `attachment; filename="corral.${ext}"`)
+          .header('cache-control', 'no-store')
+          .header('x-content-type-options', 'nosniff')
+          .send(pem)
+      },
+    })
+  }
 }

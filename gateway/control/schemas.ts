@@ -5,6 +5,7 @@
 import { Type, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox'
 import { KeyLimitsSchema, LimitsSchema, SCOPES } from '../config/schema.js'
 import { OUTCOMES } from '../stats/record.js'
+import { TlsStatusView } from '../tls/schema.js'
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 /** A union of string literals, typed as the union of the values. */
@@ -162,6 +163,7 @@ export const StatusView = Type.Object({
   live: LiveSnapshot,
   localOllamaExposed: Type.Boolean(),
   warnings: Type.Array(Type.String()),
+  tls: TlsStatusView,
 })
 
 // --- Access -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import { registerStaticUi } from './static-ui.js'
 import { registerPullRoutes } from './pull-routes.js'
 import { registerOwnerRoutes } from './owner-routes.js'
 import type { Sharing } from './sharing.js'
+import { registerTlsRoutes } from '../tls/routes.js'
 import { CONTROL_PREFIX, ControlError } from './common.js'
 
 export { CONTROL_PREFIX, ControlError }
@@ -72,6 +73,7 @@ export async function buildControl(corral: Corral, opts: ControlOptions): Promis
   registerSettingsRoutes(app, corral, opts)
   registerPullRoutes(app, corral)
   registerOwnerRoutes(app, corral)
+  registerTlsRoutes(app, opts.sharing)
 
   await registerStaticUi(app, opts.uiDir)
   return app

@@ -1,3 +1,5 @@
+import type { TlsStatus } from '../tls/status.js'
+
 /** The LAN listener as the control API and the tray see it. */
 export interface Sharing {
   isOn(): boolean
@@ -7,4 +9,10 @@ export interface Sharing {
   urls(): string[]
   /** The connect page for a key, per LAN URL: what the QR code encodes. */
   connectUrls(key: string): string[]
+  /** Stop and start the LAN listener again (new TLS settings); a no-op while sharing is off. */
+  restart(): Promise<void>
+  /** HTTPS: mode, fingerprint, errors and warnings. */
+  tls(): TlsStatus
+  /** The certificate the HTTPS listener serves (PEM, public), or null. */
+  certificate(): string | null
 }

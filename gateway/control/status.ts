@@ -13,6 +13,10 @@ export function statusView(corral: Corral, sharing: Sharing, version: string) {
     if (b.enabled && b.state === 'down')
       warnings.push(`Backend ${b.name} is down: ${b.lastError ?? 'no answer'}`)
   }
+  const tls = sharing.tls()
+  if (tls.error) warnings.push(tls.error)
+  // With TLS off the Share view says so on its own; a warning is for a choice that needs one.
+  if (tls.mode !== 'off') warnings.push(...tls.warnings)
   return {
     version,
     dataDir: corral.dataDir,
@@ -23,5 +27,6 @@ export function statusView(corral: Corral, sharing: Sharing, version: string) {
     live: corral.stats.live.snapshot(),
     localOllamaExposed: exposed !== null,
     warnings,
+    tls,
   }
 }
