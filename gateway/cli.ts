@@ -20,8 +20,10 @@ Usage:
                [--network-bound]
   corral keys create --name N [--scopes inference,models,metrics,admin] [--models a,b]
                      [--rpm N | --requests N --window S] [--tpm N] [--concurrency N]
-                     [--max-tokens N] [--expires 7d]
-  corral keys list | update ID [options as create] | revoke ID
+                     [--max-tokens N] [--expires 7d] [--subnet CIDR]
+                     [--option NAME=VALUE]... [--keep-alive-max 30m]
+  corral keys create --guest [--name N] [--expires 24h] [--subnet CIDR] [--models a,b]
+  corral keys list [--all] | update ID [options as create] [--clear-options] | revoke ID
   corral backends list | add URL|NAME [--name N] [--key K] [--weight N] | remove ID
   corral access list | allow CIDR | deny CIDR | trust CIDR | remove CIDR [--list allow|deny|trustedProxies]
   corral stats [--since 1h] [--by key|backend|model]
@@ -66,6 +68,12 @@ const OPTIONS = {
   'plain-port': { type: 'string' },
   'network-bound': { type: 'boolean' },
   pem: { type: 'boolean' },
+  guest: { type: 'boolean' },
+  subnet: { type: 'string' },
+  option: { type: 'string', multiple: true },
+  'keep-alive-max': { type: 'string' },
+  'clear-options': { type: 'boolean' },
+  all: { type: 'boolean' },
 } as const
 
 export async function main(argv: string[]): Promise<number> {

@@ -19,6 +19,7 @@ import { localExposureWarning } from './backends/exposure.js'
 import { seedConfig } from './config/seed.js'
 export { localOllamaUrl, seedConfig } from './config/seed.js'
 import { DeviceTracker } from './auth/devices.js'
+import { GuestBindings } from './auth/subnet.js'
 import { PullManager } from './backends/pull.js'
 import type { HealthState } from './backends/pool.js'
 import { Owner } from './owner/owner.js'
@@ -69,6 +70,8 @@ export class Corral {
   private readonly devices: DeviceTracker
   private readonly overlay: (config: Config) => Config
   private readonly ownsAgent: boolean
+  /** Guest keys bound on first use, kept until the binding is saved to config.json. */
+  private readonly guestBindings = new GuestBindings((keyId, cidr) => this.saveBinding(keyId, cidr))
 
   private constructor(opts: CorralOptions, store: ConfigStore, snap: Snapshot) {
     this.dataDir = opts.dataDir
@@ -129,6 +132,8 @@ export class Corral {
       validate: (c) => void compileSnapshot(overlay(c)),
     })
     const corral = new Corral({ ...opts, logger }, store, compileSnapshot(overlay(store.current)))
+    // Compiled again with the bindings, which exist only once the Corral does.
+    corral.snap = compileSnapshot(overlay(store.current), { guestBindings: corral.guestBindings })
     corral.refreshGauges()
     if (opts.healthChecks ?? true) corral.health.start()
     return corral
@@ -157,6 +162,18 @@ export class Corral {
     if (this.devices.observe(keyId, ip)) this.events.emit('new-device', { keyId, keyName, ip })
   }
 
+  /** Save a guest key's first-use subnet, unless the owner set one meanwhile. */
+  private async saveBinding(keyId: string, cidr: string): Promise<void> {
+    try {
+      await this.update((c) => {
+        const k = c.keys.find((x) => x.id === keyId)
+        if (k && k.subnet === null) k.subnet = cidr
+      })
+    } catch (err) {
+      this.logger.error(`Could not save the subnet of key ${keyId}: ${(err as Error).message}`)
+    }
+  }
+
   /** A warning when the local Ollama is reachable from the LAN without Corral, else null. */
   localExposure(): string | null {
     const local = this.config.backends.find((b) => b.source === 'local')
@@ -165,7 +182,7 @@ export class Corral {
 
   private apply(persisted: Config): void {
     try {
-      this.snap = compileSnapshot(this.overlay(persisted))
+      this.snap = compileSnapshot(this.overlay(persisted), { guestBindings: this.guestBindings })
     } catch (err) {
       this.logger.error(`Config not applied: ${(err as Error).message}`)
       return

@@ -98,6 +98,12 @@ export const ERRORS = {
     message: 'cancelled by the owner',
     type: 'server_error',
   },
+  CORRAL_ERR_SUBNET: {
+    status: 403,
+    message:
+      'this key is bound to another network (a guest key works only from the network it was first used on)',
+    type: 'permission_error',
+  },
 } as const satisfies Record<string, ErrorDef>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -5,6 +5,8 @@ import type { Config, Limits } from './config/schema.js'
 import { KeyIndex, type CompiledKey } from './auth/keys.js'
 import { compileAccess, type CompiledAccess } from './access/ip-filter.js'
 import { compileModelAllowlist } from './limits/models.js'
+import { compileSubnetRule, type GuestBindings, type SubnetRule } from './auth/subnet.js'
+import { compileKeyOptions, type CompiledKeyOptions } from './key-options/merge.js'
 
 export interface Snapshot {
   readonly config: Config
@@ -15,21 +17,37 @@ export interface Snapshot {
   readonly basePath: string
   limitsFor(key: CompiledKey): Limits
   modelAllowed(key: CompiledKey, model: string): boolean
+  /** Whether the key may be used from this address (its subnet, or a guest's binding). */
+  keyAllowedFrom(key: CompiledKey, ip: string): boolean
+  /** The key's model options; null when it has none (nothing to apply). */
+  keyOptions(key: CompiledKey): CompiledKeyOptions | null
+}
+
+export interface SnapshotDeps {
+  /** Where guest keys' first-use bindings are kept until saved (the running Corral's). */
+  guestBindings?: GuestBindings | null
 }
 
 /** Compile a config; throws (naming the bad entry) when it cannot be used. */
-export function compileSnapshot(config: Config): Snapshot {
+export function compileSnapshot(config: Config, deps: SnapshotDeps = {}): Snapshot {
   const keys = new KeyIndex(config.keys)
   const access = compileAccess(config.access)
   const defaults = config.limits.defaults
   const limitsById = new Map<string, Limits>()
   const modelsById = new Map<string, (model: string) => boolean>()
+  // Only keys that have a rule or options are in these maps: the others cost one miss.
+  const subnetsById = new Map<string, SubnetRule>()
+  const optionsById = new Map<string, CompiledKeyOptions>()
   for (const k of config.keys) {
     const own = Object.fromEntries(
       Object.entries(k.limits).filter(([, v]) => v !== undefined),
     ) as Partial<Limits>
     limitsById.set(k.id, { ...defaults, ...own })
     modelsById.set(k.id, compileModelAllowlist(k.models))
+    const subnet = compileSubnetRule(k, deps.guestBindings ?? null)
+    if (subnet !== null) subnetsById.set(k.id, subnet)
+    const options = compileKeyOptions(k)
+    if (options !== null) optionsById.set(k.id, options)
   }
   const custom = config.auth.headerName.toLowerCase()
   const keyHeaders = ['authorization', 'x-api-key', ...(custom ? [custom] : [])]
@@ -49,5 +67,7 @@ export function compileSnapshot(config: Config): Snapshot {
     limitsFor: (key) =>
       config.limits.enabled ? (limitsById.get(key.record.id) ?? defaults) : unlimited,
     modelAllowed: (key, model) => modelsById.get(key.record.id)?.(model) ?? true,
+    keyAllowedFrom: (key, ip) => subnetsById.get(key.record.id)?.allows(ip) ?? true,
+    keyOptions: (key) => optionsById.get(key.record.id) ?? null,
   }
 }

@@ -30,6 +30,9 @@ export function authenticate(
   const checked = snapshot.keys.check(presented.key, now)
   if (!checked.ok) return 'CORRAL_ERR_BAD_KEY'
   state.key = checked.key
+  // After the key (so the refusal is recorded under its name) and on the address the access
+  // check judged: the X-Forwarded-For hop when the peer is a trusted proxy.
+  if (!snapshot.keyAllowedFrom(checked.key, state.clientIp)) return 'CORRAL_ERR_SUBNET'
   if (!checked.key.scopes.has(scope)) return 'CORRAL_ERR_SCOPE'
   return null
 }

@@ -4,17 +4,32 @@
 import type { Config, KeyLimits, KeyRecord, Scope } from '../config/schema.js'
 import { displayPrefix, generateKey, hashKey, parseExpiry } from './keys.js'
 import { newId } from '../util/ids.js'
+import { checkSubnet } from './subnet.js'
+import { checkOllamaOption, type OllamaOptions } from '../config/ollama-options.js'
+import { parseKeepAliveMax } from '../key-options/keep-alive.js'
 
 export type UpdateConfig = (mutator: (draft: Config) => Config | void) => Promise<Config>
 
 export interface KeyInput {
-  name: string
+  /** Needed, except for a guest key (named after the time it was made). */
+  name?: string
   scopes?: Scope[]
   models?: string[]
   limits?: KeyLimits
   /** `7d`, `12h`, an ISO date, or null for never. */
   expires?: string | null
+  /** A guest key: inference only, expires (default 24 h), bound to a subnet. */
+  guest?: boolean
+  /** The CIDR the key works from; for a guest without one, its first device's /24 or /64. */
+  subnet?: string | null
+  /** Ollama options applied where the client set none (checked against Ollama's names). */
+  options?: Record<string, unknown>
+  /** `30m`, `1h`, seconds; null: no cap. */
+  keepAliveMax?: string | number | null
 }
+
+/** How long a guest key lives when no expiry is given. */
+export const GUEST_DEFAULT_EXPIRY = '24h'
 
 /** Bad input about keys; `status` is what the control API answers (400, 404, 409). */
 export class KeyInputError extends Error {
@@ -33,18 +48,29 @@ export async function createKey(
   now: Date = new Date(),
 ): Promise<{ record: KeyRecord; key: string }> {
   const key = generateKey()
+  const guest = input.guest === true
+  const scopes =
+    input.scopes && input.scopes.length > 0
+      ? [...new Set(input.scopes)]
+      : (['inference'] as Scope[])
   const record: KeyRecord = {
     id: newId(),
-    name: cleanName(input.name),
+    name: cleanName(input.name || (guest ? guestName(now) : '')),
     hash: hashKey(key),
     prefix: displayPrefix(key),
-    scopes: input.scopes && input.scopes.length > 0 ? [...new Set(input.scopes)] : ['inference'],
+    scopes: guest ? guestScopes(scopes) : scopes,
     models: input.models ?? [],
     limits: input.limits ?? {},
     createdAt: now.toISOString(),
-    expiresAt: expiryOf(input.expires, now),
+    expiresAt: guest
+      ? guestExpiry(input.expires === undefined ? GUEST_DEFAULT_EXPIRY : input.expires, now)
+      : expiryOf(input.expires, now),
     revokedAt: null,
     source: 'created',
+    guest,
+    subnet: subnetOf(input.subnet),
+    options: input.options === undefined ? {} : checkOptions(input.options),
+    keepAliveMaxSeconds: keepAliveOf(input.keepAliveMax),
   }
   await update((c) => {
     c.keys.push(record)
@@ -58,6 +84,11 @@ export interface KeyPatch {
   models?: string[]
   limits?: KeyLimits
   expires?: string | null
+  /** null: anywhere (a guest key is then bound again by its next request). */
+  subnet?: string | null
+  /** Merged into the key's options; a name set to null is removed, `null` removes them all. */
+  options?: Record<string, unknown> | null
+  keepAliveMax?: string | number | null
 }
 
 export async function updateKey(
@@ -70,10 +101,18 @@ export async function updateKey(
   await update((c) => {
     const k = findKey(c, idOrName)
     if (patch.name !== undefined) k.name = cleanName(patch.name)
-    if (patch.scopes !== undefined) k.scopes = [...new Set(patch.scopes)]
+    if (patch.scopes !== undefined) {
+      const scopes = [...new Set(patch.scopes)]
+      k.scopes = k.guest ? guestScopes(scopes) : scopes
+    }
     if (patch.models !== undefined) k.models = patch.models
     if (patch.limits !== undefined) k.limits = { ...k.limits, ...patch.limits }
-    if (patch.expires !== undefined) k.expiresAt = expiryOf(patch.expires, now)
+    if (patch.expires !== undefined) {
+      k.expiresAt = k.guest ? guestExpiry(patch.expires, now) : expiryOf(patch.expires, now)
+    }
+    if (patch.subnet !== undefined) k.subnet = subnetOf(patch.subnet)
+    if (patch.options !== undefined) k.options = mergeOptions(k.options, patch.options)
+    if (patch.keepAliveMax !== undefined) k.keepAliveMaxSeconds = keepAliveOf(patch.keepAliveMax)
     result = k
   })
   return result!
@@ -115,6 +154,9 @@ function cleanName(name: string): string {
 function expiryOf(expires: string | null | undefined, now: Date): string | null {
   if (expires === undefined || expires === null || expires === '' || expires === 'never')
     return null
+  if (/^\s*-/.test(expires)) {
+    throw new KeyInputError(`"${expires.trim()}" is negative: an expiry counts forward (2h, 7d)`)
+  }
   try {
     return parseExpiry(expires, now).toISOString()
   } catch (err) {
@@ -126,4 +168,69 @@ function expiryOf(expires: string | null | undefined, now: Date): string | null 
 export function publicKey(k: KeyRecord) {
   const { hash: _hash, ...rest } = k
   return rest
+}
+
+function guestName(now: Date): string {
+  return `Guest ${now.toISOString().slice(0, 16).replace('T', ' ')}`
+}
+
+function guestScopes(scopes: Scope[]): Scope[] {
+  if (scopes.some((s) => s !== 'inference')) {
+    throw new KeyInputError('a guest key has the inference scope only')
+  }
+  return ['inference']
+}
+
+/** A guest key always expires, and not in the past. */
+function guestExpiry(expires: string | null, now: Date): string {
+  const at = expiryOf(expires, now)
+  if (at === null) throw new KeyInputError('a guest key must expire (for example 2h, 24h or 7d)')
+  if (Date.parse(at) <= now.getTime()) {
+    throw new KeyInputError('a guest key must expire in the future')
+  }
+  return at
+}
+
+function subnetOf(subnet: string | null | undefined): string | null {
+  if (subnet === undefined || subnet === null || subnet.trim() === '') return null
+  const problem = checkSubnet(subnet)
+  if (problem !== null) throw new KeyInputError(`subnet: ${problem}`)
+  return subnet.trim()
+}
+
+function keepAliveOf(value: string | number | null | undefined): number | null {
+  if (value === undefined || value === null || value === '' || value === 'none') return null
+  try {
+    return parseKeepAliveMax(value)
+  } catch (err) {
+    throw new KeyInputError(`keep-alive cap: ${(err as Error).message}`)
+  }
+}
+
+/** Every option checked against Ollama's names and types; all problems in one message. */
+function checkOptions(options: Record<string, unknown>): OllamaOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new KeyInputError('options must be an object of Ollama option names and values')
+  }
+  const problems: string[] = []
+  for (const [name, value] of Object.entries(options)) {
+    const problem = checkOllamaOption(name, value)
+    if (problem !== null) problems.push(problem)
+  }
+  if (problems.length > 0) throw new KeyInputError(problems.join('; '))
+  return { ...options } as OllamaOptions
+}
+
+function mergeOptions(
+  current: OllamaOptions,
+  patch: Record<string, unknown> | null,
+): OllamaOptions {
+  if (patch === null) return {}
+  const next: Record<string, unknown> = { ...current }
+  const set: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) delete next[name]
+    else set[name] = value
+  }
+  return { ...(next as OllamaOptions), ...checkOptions(set) }
 }

@@ -9,6 +9,9 @@ import {
   type KeyPatch,
 } from '../auth/manage.js'
 import { SCOPES, type KeyLimits, type Scope } from '../config/schema.js'
+import { checkOllamaOption } from '../config/ollama-options.js'
+import { checkSubnet } from '../auth/subnet.js'
+import { parseKeepAliveMax } from '../key-options/keep-alive.js'
 import { lanUrls } from '../util/lan.js'
 import { CliError, findServer, openStore, type CliContext } from './context.js'
 import { table } from './format.js'
@@ -26,7 +29,7 @@ export async function keysCommand(
       return createCmd(ctx, flags)
     case 'list':
     case undefined:
-      return listCmd(ctx)
+      return listCmd(ctx, flags.all === true)
     case 'update':
       return updateCmd(ctx, need(args[0], 'keys update ID'), flags)
     case 'revoke':
@@ -37,12 +40,25 @@ export async function keysCommand(
 }
 
 async function createCmd(ctx: CliContext, flags: Flags): Promise<void> {
+  const guest = flags.guest === true
+  const { options, ...rest } = keyOptions(flags)
   const input: KeyInput = {
-    name: need(str(flags.name), 'keys create --name NAME'),
-    ...keyOptions(flags),
+    name: guest ? (str(flags.name) ?? '') : need(str(flags.name), 'keys create --name NAME'),
+    ...rest,
+    ...(guest ? { guest } : {}),
   }
+  // On a new key, "remove this option" (NAME=) and --clear-options have nothing to remove.
+  const set = Object.entries(options ?? {}).filter(([, v]) => v !== null)
+  if (set.length > 0) input.options = Object.fromEntries(set)
   const server = await findServer(ctx.dataDir)
-  let result: { id: string; name: string; key: string; connectUrls: string[] }
+  let result: {
+    id: string
+    name: string
+    key: string
+    connectUrls: string[]
+    expiresAt: string | null
+    subnet: string | null
+  }
   if (server) {
     result = await server.call('POST', '/control/keys', input)
   } else {
@@ -66,11 +82,15 @@ async function createCmd(ctx: CliContext, flags: Flags): Promise<void> {
   }
   const connect = result.connectUrls[0]
   const lines = [
-    `Key "${result.name}" created (id ${result.id}). It is shown only now:`,
+    `${guest ? 'Guest key' : 'Key'} "${result.name}" created (id ${result.id}). It is shown only now:`,
     '',
     `  ${result.key}`,
     '',
   ]
+  if (guest) {
+    const where = result.subnet ?? 'the network of the first device that uses it (its /24 or /64)'
+    lines.push(`It works until ${result.expiresAt ?? '?'}, only from ${where}.`, '')
+  }
   if (connect) {
     lines.push(`Scan to connect a phone or laptop (${connect.replace(/#.*/, '')}):`, '')
     lines.push(await QRCode.toString(connect, { type: 'terminal', small: true }))
@@ -78,7 +98,7 @@ async function createCmd(ctx: CliContext, flags: Flags): Promise<void> {
   ctx.out(lines.join('\n'))
 }
 
-async function listCmd(ctx: CliContext): Promise<void> {
+async function listCmd(ctx: CliContext, all: boolean): Promise<void> {
   const server = await findServer(ctx.dataDir)
   let keys: Array<Record<string, unknown>>
   if (server) keys = await server.get('/control/keys')
@@ -87,6 +107,9 @@ async function listCmd(ctx: CliContext): Promise<void> {
     keys = store.current.keys.map((k) => ({ ...publicKey(k) }))
     store.close()
   }
+  // Guest keys that ran out leave the list (their use stays in `corral stats`); --all shows them.
+  const hidden = all ? [] : keys.filter((k) => k.guest === true && keyState(k) !== 'active')
+  keys = keys.filter((k) => !hidden.includes(k))
   if (ctx.json) return ctx.out(JSON.stringify(keys))
   if (keys.length === 0) return ctx.out('No keys yet. Create one: corral keys create --name alice')
   ctx.out(
@@ -97,15 +120,22 @@ async function listCmd(ctx: CliContext): Promise<void> {
         String(k.name),
         `${String(k.prefix)}…`,
         (k.scopes as string[]).join(','),
-        k.revokedAt
-          ? 'revoked'
-          : k.expiresAt && Date.parse(String(k.expiresAt)) <= Date.now()
-            ? 'expired'
-            : 'active',
+        k.guest === true && keyState(k) === 'active'
+          ? `guest until ${new Date(String(k.expiresAt)).toLocaleString()}`
+          : keyState(k),
         k.lastUsedAt ? new Date(Number(k.lastUsedAt)).toLocaleString() : '-',
       ]),
     ),
   )
+  if (hidden.length > 0) {
+    ctx.out(`${hidden.length} expired or revoked guest key(s) not shown (--all shows them).`)
+  }
+}
+
+function keyState(k: Record<string, unknown>): 'revoked' | 'expired' | 'active' {
+  if (k.revokedAt) return 'revoked'
+  if (k.expiresAt && Date.parse(String(k.expiresAt)) <= Date.now()) return 'expired'
+  return 'active'
 }
 
 async function updateCmd(ctx: CliContext, id: string, flags: Flags): Promise<void> {
@@ -141,8 +171,10 @@ async function revokeCmd(ctx: CliContext, id: string): Promise<void> {
 }
 
 /** Flags shared by create and update: scopes, models, limits, expiry. */
-export function keyOptions(flags: Flags): Omit<KeyInput, 'name'> {
-  const out: Omit<KeyInput, 'name'> = {}
+type KeyFlags = Omit<KeyInput, 'name' | 'options'> & Pick<KeyPatch, 'options'>
+
+export function keyOptions(flags: Flags): KeyFlags {
+  const out: KeyFlags = {}
   const scopes = list(flags.scopes)
   if (scopes) {
     const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s))
@@ -164,7 +196,71 @@ export function keyOptions(flags: Flags): Omit<KeyInput, 'name'> {
   if (flags['max-tokens'] !== undefined)
     limits.maxOutputTokens = int(flags['max-tokens'], '--max-tokens')
   if (Object.keys(limits).length > 0) out.limits = limits
-  if (str(flags.expires)) out.expires = str(flags.expires)
+  if (str(flags.expires)) out.expires = checkDuration(str(flags.expires)!, '--expires')
+  if (flags.subnet !== undefined) {
+    const subnet = String(flags.subnet).trim()
+    const problem = subnet === '' || subnet === 'none' ? null : checkSubnet(subnet)
+    if (problem !== null) throw new CliError(`--subnet: ${problem}`, 2)
+    out.subnet = subnet === '' || subnet === 'none' ? null : subnet
+  }
+  const options = optionFlags(flags)
+  if (options !== undefined) out.options = options
+  const keepAlive = flags['keep-alive-max']
+  if (typeof keepAlive === 'string') {
+    if (keepAlive === 'none' || keepAlive === 'off') out.keepAliveMax = null
+    else {
+      try {
+        out.keepAliveMax = parseKeepAliveMax(keepAlive)
+      } catch (err) {
+        throw new CliError(`--keep-alive-max: ${(err as Error).message}`, 2)
+      }
+    }
+  }
+  return out
+}
+
+function checkDuration(v: string, flag: string): string {
+  if (v.trim().startsWith('-')) {
+    throw new CliError(`${flag}: "${v}" is negative: a duration counts forward (2h, 7d)`, 2)
+  }
+  return v
+}
+
+/**
+ * `--option NAME=VALUE` (repeatable): VALUE is read as JSON when it can be (8192, 0.2, true,
+ * ["a","b"]), else as text (`stop` takes text as a one-item list). `--option NAME=` removes
+ * the option (on update); `--clear-options` removes them all. Checked against Ollama's names
+ * and types here, so a typo exits 2 before anything is sent or saved.
+ */
+function optionFlags(flags: Flags): Record<string, unknown> | null | undefined {
+  const given = flags.option
+  const list = Array.isArray(given) ? given : typeof given === 'string' ? [given] : []
+  if (flags['clear-options'] === true) {
+    if (list.length > 0) throw new CliError('use --clear-options or --option, not both', 2)
+    return null
+  }
+  if (list.length === 0) return undefined
+  const out: Record<string, unknown> = {}
+  for (const item of list) {
+    const eq = item.indexOf('=')
+    if (eq < 1) throw new CliError(`--option needs NAME=VALUE, got "${item}"`, 2)
+    const name = item.slice(0, eq).trim()
+    const text = item.slice(eq + 1)
+    if (text === '') {
+      out[name] = null
+      continue
+    }
+    let value: unknown = text
+    try {
+      value = JSON.parse(text)
+    } catch {
+      // Plain text.
+    }
+    if (name === 'stop' && typeof value === 'string') value = [value]
+    const problem = checkOllamaOption(name, value)
+    if (problem !== null) throw new CliError(`--option ${problem}`, 2)
+    out[name] = value
+  }
   return out
 }
 

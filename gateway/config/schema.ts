@@ -1,6 +1,7 @@
 // The one schema for config.json. Every field has a default, so `{}` is a valid
 // file and an older file gains new settings without a migration step of its own.
 import { Type, type Static } from '@sinclair/typebox'
+import { OllamaOptionsSchema } from './ollama-options.js'
 
 export const CONFIG_VERSION = 1
 
@@ -64,6 +65,17 @@ export const KeySchema = Type.Object({
   source: Type.Union([Type.Literal('created'), Type.Literal('imported'), Type.Literal('env')], {
     default: 'created',
   }),
+  /** Made by "Add a guest": inference only, expiring, bound to a subnet (see `subnet`). */
+  guest: Type.Boolean({ default: false }),
+  /**
+   * The CIDR this key may be used from (on top of the access list); null: anywhere. A guest
+   * key without one is bound, on first use, to its device's /24 (IPv4) or /64 (IPv6).
+   */
+  subnet: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+  /** Ollama `options` added to /api/chat and /api/generate where the client set none. */
+  options: OllamaOptionsSchema,
+  /** Longest `keep_alive` this key's requests may ask for, in seconds; null: no cap. */
+  keepAliveMaxSeconds: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { default: null }),
 })
 export type KeyRecord = Static<typeof KeySchema>
 

@@ -4,6 +4,7 @@
 // as they are (see openapi.ts), so a schema can never silently drop a field.
 import { Type, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox'
 import { KeyLimitsSchema, LimitsSchema, SCOPES } from '../config/schema.js'
+import { OLLAMA_OPTION_NAMES, OllamaOptionsView } from '../config/ollama-options.js'
 import { OUTCOMES } from '../stats/record.js'
 import { TlsStatusView } from '../tls/schema.js'
 
@@ -21,6 +22,17 @@ export const ScopeList = Type.Array(Literals(SCOPES))
 // --- Keys ---------------------------------------------------------------------------
 
 /**
+ * Ollama options by name. Checked by the key code (auth/manage.ts) against Ollama's names and
+ * types with a message naming the option, not here: Fastify's validator would drop unknown
+ * names silently (removeAdditional) or coerce "8192" into a number.
+ */
+function KeyOptionsInput(value: string) {
+  return Type.Record(Type.String(), Type.Unknown(), {
+    description: `Ollama option name -> ${value}: ${OLLAMA_OPTION_NAMES.join(', ')}.`,
+  })
+}
+
+/**
  * A JSON copy of a schema without its `default` annotations, for request bodies that
  * change only what they name: Fastify's validator fills in defaults, so a patch of one
  * field would otherwise reset its siblings to their defaults.
@@ -32,15 +44,43 @@ export function stripDefaults<T extends TSchema>(schema: T): T {
 }
 
 export const KeyCreate = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 100, description: 'Needed, except for a guest key.' }),
+  ),
   scopes: Type.Optional(ScopeList),
   models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   limits: Type.Optional(stripDefaults(KeyLimitsSchema)),
   expires: Type.Optional(
     Nullable(Type.String({ description: '`7d`, `12h`, an ISO date; null: never expires.' })),
   ),
+  guest: Type.Optional(
+    Type.Boolean({
+      description:
+        'A guest key: inference scope only, expires (default 24h, never "never"), bound to `subnet` or to its first device\'s /24 (IPv4) or /64 (IPv6).',
+    }),
+  ),
+  subnet: Type.Optional(
+    Nullable(Type.String({ description: 'The CIDR the key works from; null: anywhere allowed.' })),
+  ),
+  options: Type.Optional(KeyOptionsInput('a value')),
+  keepAliveMax: Type.Optional(
+    Nullable(
+      Type.Union([Type.String(), Type.Integer()], {
+        description: 'Longest keep_alive (`30m`, `1h`, or seconds); null: no cap.',
+      }),
+    ),
+  ),
 })
-export const KeyPatch = Type.Partial(KeyCreate)
+export const KeyPatch = Type.Composite([
+  Type.Partial(Type.Omit(KeyCreate, ['guest', 'options'])),
+  Type.Object({
+    options: Type.Optional(
+      Type.Union([KeyOptionsInput('a value, or null to remove it'), Type.Null()], {
+        description: "Merged into the key's options; null removes them all.",
+      }),
+    ),
+  }),
+])
 export const IdParam = Type.Object({ id: Type.String({ minLength: 1 }) })
 
 /** A key as stored, without its hash: the secret itself is never kept. */
@@ -55,6 +95,10 @@ export const PublicKey = Type.Object({
   expiresAt: Nullable(Type.String({ format: 'date-time' })),
   revokedAt: Nullable(Type.String({ format: 'date-time' })),
   source: Literals(['created', 'imported', 'env'] as const),
+  guest: Type.Boolean(),
+  subnet: Nullable(Type.String({ description: 'Set by the first request of a guest key.' })),
+  options: OllamaOptionsView,
+  keepAliveMaxSeconds: Nullable(Type.Integer()),
 })
 
 export const KeyView = Type.Composite([

@@ -104,6 +104,14 @@ const READ_FIELDS = new Set([
   'max_tokens',
   'max_completion_tokens',
   'max_output_tokens',
+  // Read and filled in by a key's model options (key-options/).
+  'keep_alive',
+  'temperature',
+  'top_p',
+  'seed',
+  'stop',
+  'frequency_penalty',
+  'presence_penalty',
 ])
 
 /**

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream'
 import type { Corral } from '../core.js'
 import { CorralError } from '../errors.js'
 import { capOutputTokens } from '../limits/output-cap.js'
+import { applyKeyOptions } from '../key-options/merge.js'
 import {
   checkContentEncoding,
   modelOf,
@@ -55,12 +56,14 @@ export async function proxyRequest(corral: Corral, ex: Exchange): Promise<void> 
 
   const limits = state.snapshot.limitsFor(key)
   let outBody: Buffer | Readable | null = body
-  if (
-    json &&
-    limits.maxOutputTokens !== null &&
-    capOutputTokens(route.path, json, limits.maxOutputTokens)
-  ) {
-    outBody = Buffer.from(JSON.stringify(json))
+  if (json) {
+    // The key's option defaults first, so a default num_predict is capped like the client's.
+    const options = state.snapshot.keyOptions(key)
+    let changed = options !== null && applyKeyOptions(route.path, json, options)
+    if (limits.maxOutputTokens !== null) {
+      changed = capOutputTokens(route.path, json, limits.maxOutputTokens) || changed
+    }
+    if (changed) outBody = Buffer.from(JSON.stringify(json))
   }
 
   await dispatch(corral, ex, {

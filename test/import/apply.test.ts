@@ -72,6 +72,10 @@ describe('applying a plan to a config', () => {
       expiresAt: null,
       revokedAt: null,
       source: 'imported',
+      guest: false,
+      subnet: null,
+      options: {},
+      keepAliveMaxSeconds: null,
     })
     expect(config.keys.map((k) => k.name)).toEqual(['imported-1', 'imported-2', 'imported-3'])
   })

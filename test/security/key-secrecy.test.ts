@@ -118,6 +118,10 @@ describe('the key check takes the same time for every invalid key', () => {
         expiresAt: null,
         revokedAt: null,
         source: 'created',
+        guest: false,
+        subnet: null,
+        options: {},
+        keepAliveMaxSeconds: null,
       },
     ])
     expect(JSON.stringify(index)).not.toContain(key)

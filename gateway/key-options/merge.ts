@@ -1,0 +1,135 @@
+// A key's model options applied to a request body the handler has already parsed:
+// defaults where the client said nothing, and a ceiling on keep_alive. Compiled once
+// per config load (compileKeyOptions); applying is a few property look-ups.
+import type { KeyRecord } from '../config/schema.js'
+import { keepAliveSeconds, OLLAMA_DEFAULT_KEEP_ALIVE_SECONDS } from './keep-alive.js'
+
+type Body = Record<string, unknown>
+type Pair = readonly [name: string, value: unknown]
+
+export interface CompiledKeyOptions {
+  /** Ollama `options` for /api/chat and /api/generate; empty when none. */
+  readonly ollama: readonly Pair[]
+  /** The options Ollama's OpenAI layer reads, as top-level fields of /v1 chat and completions. */
+  readonly openai: readonly Pair[]
+  /** `num_predict` as `max_tokens` on /v1, where the client set no output ceiling itself. */
+  readonly maxTokens: number | null
+  readonly keepAliveMaxSeconds: number | null
+}
+
+/** Ollama options that Ollama's OpenAI layer takes as top-level fields of the same name. */
+const OPENAI_FIELDS = new Set([
+  'temperature',
+  'top_p',
+  'seed',
+  'stop',
+  'frequency_penalty',
+  'presence_penalty',
+])
+
+/** What each route (by its path in the route table) takes of a key's options. */
+type Style = 'ollama' | 'ollama-embed' | 'openai-chat' | 'openai-completions'
+const STYLES = new Map<string, Style>([
+  ['/api/chat', 'ollama'],
+  ['/api/generate', 'ollama'],
+  ['/api/embed', 'ollama-embed'],
+  ['/api/embeddings', 'ollama-embed'],
+  ['/v1/chat/completions', 'openai-chat'],
+  ['/v1/completions', 'openai-completions'],
+])
+
+/** Null when the key has nothing to apply: the hot path then does nothing at all. */
+export function compileKeyOptions(
+  record: Pick<KeyRecord, 'options' | 'keepAliveMaxSeconds'>,
+): CompiledKeyOptions | null {
+  const ollama: Pair[] = []
+  const openai: Pair[] = []
+  for (const [name, value] of Object.entries(record.options ?? {})) {
+    if (value === undefined) continue
+    const frozen = Array.isArray(value) ? Object.freeze([...value]) : value
+    ollama.push([name, frozen])
+    if (OPENAI_FIELDS.has(name)) openai.push([name, frozen])
+  }
+  const numPredict = record.options?.num_predict
+  const keepAlive = record.keepAliveMaxSeconds ?? null
+  if (ollama.length === 0 && keepAlive === null) return null
+  return {
+    ollama,
+    openai,
+    maxTokens: typeof numPredict === 'number' && numPredict >= 1 ? numPredict : null,
+    keepAliveMaxSeconds: keepAlive,
+  }
+}
+
+const isPlainObject = (v: unknown): v is Body =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** Whether the client left a field out: absent and null both mean "not set" to Ollama. */
+const silent = (body: Body, name: string): boolean =>
+  body[name] === undefined || body[name] === null
+
+/**
+ * Applies a key's options to a parsed body of the route at `path`; returns whether it changed.
+ * - /api/chat, /api/generate: each option is added to `options` where the client set none;
+ * - /v1/chat/completions, /v1/completions: temperature, top_p, seed, stop, frequency_penalty,
+ *   presence_penalty (and num_predict as max_tokens) where the client set none;
+ * - keep_alive on /api/chat, /api/generate, /api/embed, /api/embeddings: lowered to the cap
+ *   when longer (or forever, or unreadable); set to the cap when missing and the cap is shorter
+ *   than Ollama's own 5 minutes.
+ * What the client sent itself is never replaced, except a keep_alive above the cap.
+ */
+export function applyKeyOptions(path: string, body: Body, opts: CompiledKeyOptions): boolean {
+  const style = STYLES.get(path)
+  if (style === undefined) return false
+  let changed = false
+  if (style === 'ollama' || style === 'ollama-embed') {
+    if (opts.keepAliveMaxSeconds !== null) changed = capKeepAlive(body, opts.keepAliveMaxSeconds)
+    if (style === 'ollama' && opts.ollama.length > 0) {
+      changed = fillOllamaOptions(body, opts.ollama) || changed
+    }
+    return changed
+  }
+  for (const [name, value] of opts.openai) {
+    if (silent(body, name)) {
+      body[name] = value
+      changed = true
+    }
+  }
+  if (
+    opts.maxTokens !== null &&
+    silent(body, 'max_tokens') &&
+    (style === 'openai-completions' || silent(body, 'max_completion_tokens'))
+  ) {
+    body.max_tokens = opts.maxTokens
+    changed = true
+  }
+  return changed
+}
+
+function fillOllamaOptions(body: Body, pairs: readonly Pair[]): boolean {
+  const current = body.options
+  if (current === undefined || current === null) {
+    body.options = Object.fromEntries(pairs)
+    return true
+  }
+  // Not an object: Ollama refuses the request itself; the gateway does not guess.
+  if (!isPlainObject(current)) return false
+  let changed = false
+  for (const [name, value] of pairs) {
+    if (silent(current, name)) {
+      current[name] = value
+      changed = true
+    }
+  }
+  return changed
+}
+
+function capKeepAlive(body: Body, cap: number): boolean {
+  const asked = keepAliveSeconds(body.keep_alive)
+  if (asked === null) {
+    if (cap >= OLLAMA_DEFAULT_KEEP_ALIVE_SECONDS) return false
+  } else if (asked <= cap) return false
+  // Longer than the cap, forever (negative), unreadable, or missing with a shorter cap.
+  body.keep_alive = cap
+  return true
+}
