@@ -30,6 +30,9 @@ Usage:
   corral status
   corral cert [--pem]
   corral import FILE... [--dry-run]
+  corral who
+  corral keys pause ID [--for 30m] [--queue] | resume ID | kick ID | mine ID [--off]
+  corral pause-all [--for D] | resume-all
 
 Every command takes --data-dir D (default: ${defaultDataDir()}, or CORRAL_DATA_DIR)
 and --json (machine-readable output on stdout).`
@@ -74,6 +77,9 @@ const OPTIONS = {
   'keep-alive-max': { type: 'string' },
   'clear-options': { type: 'boolean' },
   all: { type: 'boolean' },
+  for: { type: 'string' },
+  queue: { type: 'boolean' },
+  off: { type: 'boolean' },
 } as const
 
 export async function main(argv: string[]): Promise<number> {
@@ -122,8 +128,18 @@ async function run(
   switch (command) {
     case 'serve':
       return (await import('./cli/serve.js')).serveCommand(ctx, flags)
-    case 'keys':
+    case 'keys': {
+      const owner = await import('./cli/owner.js')
+      if (sub !== undefined && owner.OWNER_KEY_COMMANDS.has(sub))
+        return owner.ownerKeyCommand(ctx, sub, rest, flags)
       return (await import('./cli/keys.js')).keysCommand(ctx, sub, rest, flags)
+    }
+    case 'who':
+      return (await import('./cli/owner.js')).whoCommand(ctx)
+    case 'pause-all':
+      return (await import('./cli/owner.js')).pauseAllCommand(ctx, flags)
+    case 'resume-all':
+      return (await import('./cli/owner.js')).resumeAllCommand(ctx)
     case 'backends':
       return (await import('./cli/backends.js')).backendsCommand(ctx, sub, rest, flags)
     case 'access':

@@ -110,7 +110,8 @@ export function registerStatsRoutes(app: FastifyInstance, corral: Corral): void 
         summary: 'The live feed (Server-Sent Events)',
         description:
           '`event: tick` each second with the live numbers (LiveSnapshot) and `event: request` ' +
-          'with each request as it ends (a RequestRecord without `id`). Read it with fetch(): ' +
+          'with each request as it ends (a RequestRecord without `id`); `event: activity` ' +
+          '(GET /control/activity/now) at once and with each tick while it changes. Read it with fetch(): ' +
           'EventSource cannot send the Authorization header.',
         tags,
         produces: ['text/event-stream'],
@@ -128,12 +129,21 @@ export function registerStatsRoutes(app: FastifyInstance, corral: Corral): void 
       })
       const send = (event: string, data: unknown) =>
         res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+      let lastActivity = ''
+      const sendActivity = () => {
+        const { ts: _ts, ...now } = corral.owner.activity()
+        const text = JSON.stringify(now)
+        if (text !== lastActivity) send('activity', { ts: corral.now(), ...now })
+        lastActivity = text
+      }
       send('tick', corral.stats.live.snapshot())
+      sendActivity()
       const unsubscribe = corral.stats.live.subscribe((e) => {
         if (e.type === 'request') send('request', e.record)
         else {
           const { type: _type, ...snapshot } = e
           send('tick', snapshot)
+          sendActivity()
         }
       })
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS)

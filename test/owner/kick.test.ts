@@ -192,4 +192,37 @@ describe('who is using the GPU now', () => {
       expect(after.body.keys).toEqual([])
     })
   })
+
+  test('comes on the live feed (SSE) as `event: activity`, no request to ask for it', async () => {
+    gw = await startTestGateway({ backends: [slowStream] })
+    const feed = await request(`${gw.running.controlUrl}/control/events`, {
+      headers: { authorization: `Bearer ${gw.running.token}` },
+    })
+    const events: Array<{ keys: Array<{ keyName: string; running: number }> }> = []
+    let buffered = ''
+    feed.body.on('data', (chunk: Buffer) => {
+      buffered += String(chunk)
+      const parts = buffered.split('\n\n')
+      buffered = parts.pop()!
+      for (const part of parts) {
+        const m = /^event: activity\ndata: (.*)$/m.exec(part)
+        if (m) events.push(JSON.parse(m[1]!) as (typeof events)[number])
+      }
+    })
+    await eventually(() => expect(events).toHaveLength(1))
+    expect(events[0]!.keys).toEqual([])
+    const res = await request(`${gw.url}/api/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.key}` },
+      body: JSON.stringify({ model: 'llama3.2', messages }),
+    })
+    await eventually(() =>
+      expect(events.at(-1)!.keys).toEqual([
+        expect.objectContaining({ keyName: 'alice', running: 1 }),
+      ]),
+    )
+    res.body.destroy()
+    await eventually(() => expect(events.at(-1)!.keys).toEqual([]))
+    feed.body.destroy()
+  })
 })
