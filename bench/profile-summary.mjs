@@ -69,17 +69,27 @@ const show = (title, map) => {
  * first that claims one takes the sample. Native send calls count as the system call.
  */
 const PIECES = [
-  ['system calls: send (writev/write)', /^(writev|writeBuffer|writeUtf8String|writeLatin1String)$/],
-  ['system calls: other native', /^(postMessage|readFileUtf8|openFileHandle|writeString|\w+)$/],
-  ['garbage collector', /^\(garbage collector\)/],
-  ['usage tap', /^(onChunk|push) .*corral|usage-tap|line-splitter|json-scan/],
   [
-    "Node's response writing (ServerResponse, chunked framing, net.Socket)",
-    /_http_outgoing|_http_server|^(Socket\._write\w*|writevGeneric|writeGeneric|createWriteWrap|handleWriteReq|afterWriteDispatched|onwrite|Writable\.\w+|_write|writeOrBuffer|clearBuffer|doWrite|connectionCorkNT) /,
+    'system calls: send (write, writev)',
+    /^(writev|writeBuffer|writeUtf8String|writeLatin1String)$/,
   ],
   [
-    'relay (our handler and upstream client)',
-    /^(onResponse\w*|onRequestStart|onHead|onBody|relayBody|\w*Relay\w*|forward\w*|drained|finish) .*corral/,
+    'module loading (start-up)',
+    /^(wrapSafe|compileForInternalLoader|readFileUtf8|openFileHandle) /,
+  ],
+  ['other native calls', /^[\w$]+$/],
+  ['garbage collector', /^\(garbage collector\)/],
+  [
+    'usage tap',
+    /^(onChunk|push|onLine|emit|readCounts) .*corral|usage-tap|line-splitter|json-scan/,
+  ],
+  [
+    "Node's response writing (ServerResponse, chunked framing, net.Socket)",
+    /_http_outgoing|_http_server|^(Socket\._write\w*|writevGeneric|writeGeneric|createWriteWrap|handleWriteReq|afterWriteDispatched|onwrite|Writable\.\w+|_write|writeOrBuffer|clearBuffer|doWrite|connectionCorkNT|_unrefTimer) /,
+  ],
+  [
+    'relay (exchange, HTTP/1.1 reader, upstream pool)',
+    /^(feed|onData|onEnd|onClose|onTimeout|readHead|readBody|parseHead|headEnd|framingOf|startAnswer|data|raw|sizeLine|complete|fail|finish|drained|pauseForClient|send|requestHead|acquire|release|connect|proxyUpstream|onResponse\w*|onRequestStart) .*corral/,
   ],
   [
     'undici (client, llhttp parse)',
@@ -95,7 +105,7 @@ const PIECES = [
   ],
   [
     'timers, ticks, events (unattributed)',
-    /^(processTicksAndRejections|processTimers|listOnTimeout|processImmediate|runMicrotasks|emit|nextTick) /,
+    /^(processTicksAndRejections|processTimers|listOnTimeout|processImmediate|runMicrotasks|emit|nextTick|insert) /,
   ],
   ['(program): V8 and libuv outside JS', /^\(program\)/],
 ]

@@ -9,7 +9,7 @@ import type { Config } from './config/schema.js'
 import { compileSnapshot, type Snapshot } from './runtime.js'
 import { BackendPool } from './backends/pool.js'
 import { HealthChecker } from './backends/health.js'
-import { createUpstreamAgent } from './proxy/forward.js'
+import { createUpstreamAgent, UpstreamPool } from './proxy/forward.js'
 import { createLogger, type Logger } from './util/logger.js'
 import { newId } from './util/ids.js'
 import { Limiters } from './limits/limiters.js'
@@ -60,6 +60,8 @@ export class Corral {
   readonly pool: BackendPool
   readonly health: HealthChecker
   readonly agent: Dispatcher
+  /** The relay's own keep-alive connections to the backends (proxy/upstream-pool.ts). */
+  readonly upstream = new UpstreamPool()
   readonly limiters: Limiters
   readonly stats: StatsHub
   readonly discovery: Discovery
@@ -214,6 +216,7 @@ export class Corral {
     this.store.close()
     await this.discovery.close().catch(() => {})
     await this.stats.close()
+    this.upstream.close()
     if (this.ownsAgent) await this.agent.close().catch(() => {})
   }
 }

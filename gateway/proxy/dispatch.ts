@@ -133,7 +133,7 @@ async function forward(
     const relay = new RelayState(corral, ex, backend, extraHeaders)
     try {
       const upstream = proxyUpstream(
-        corral.agent,
+        corral.upstream,
         { origin: backend.origin, key: backend.record.key },
         {
           method: ex.method,
@@ -302,7 +302,7 @@ function kickExchange(
   const err = new CorralError('CORRAL_ERR_KICKED')
   if (!res.headersSent) return writeError(res, dialect, err)
   if (res.writableEnded || res.destroyed) return
-  if (streaming) res.end(errorFrame(dialect, err))
+  if (streaming && upstream.atFrameBoundary) res.end(errorFrame(dialect, err))
   else res.destroy()
 }
 

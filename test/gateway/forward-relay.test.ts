@@ -1,21 +1,21 @@
-// proxyUpstream(): one undici handler that sends a request to a backend and
-// relays the answer. Real sockets on both sides: a plain node:http backend
+// proxyUpstream(): one exchange that sends a request to a backend over the relay's
+// own connections and relays the answer. Real sockets on both sides: a plain node:http backend
 // each test controls, and a plain node:http gateway whose only job is to call
 // proxyUpstream(), so what is seen here is the relay and nothing else.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import net, { type AddressInfo } from 'node:net'
 import { once } from 'node:events'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
-import { request, type Agent } from 'undici'
+import { request } from 'undici'
 import { CorralError, type Dialect } from '../../gateway/errors.js'
 import {
   classifyUpstreamError,
-  createUpstreamAgent,
   errorFrame,
   proxyUpstream,
   upstreamHeaders,
   type RelayOutcome,
   type UpstreamRequest,
+  UpstreamPool,
 } from '../../gateway/proxy/forward.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
@@ -49,7 +49,7 @@ interface Seen {
 const STRIP = ['authorization', 'x-api-key'] as const
 const FORWARDED_FOR = '10.0.0.7'
 const servers: http.Server[] = []
-const agent: Agent = createUpstreamAgent()
+const pool = new UpstreamPool()
 
 afterEach(() => {
   for (const s of servers.splice(0)) {
@@ -57,7 +57,7 @@ afterEach(() => {
     s.close()
   }
 })
-afterAll(() => agent.close())
+afterAll(() => pool.close())
 
 async function listen(handler: Handler): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer(handler)
@@ -97,7 +97,7 @@ async function setup(backend: Handler | { origin: string }, o: GatewayOptions = 
     seen.push(s)
     const start = (body: UpstreamRequest['body']) => {
       const exchange = proxyUpstream(
-        agent,
+        pool,
         { origin, key: o.key ?? null },
         callFor(req, body, o),
         res,
@@ -192,7 +192,7 @@ describe('request and answer', () => {
     const call = { ...callFor({ method: 'POST', url: '/', headers: sent } as never, null, {}) }
     const expected = upstreamHeaders(call, { origin: '', key: 'backend-key' }, null)
     for (const [name, value] of Object.entries(expected)) expect(got.headers[name]).toBe(value)
-    // A stream's length is undici's to find out (it knows it when the stream has ended).
+    // A stream of unknown length goes chunked.
     if (!stream) expect(got.headers['content-length']).toBe(String(Buffer.byteLength(body)))
 
     expect(res.statusCode).toBe(200)

@@ -1,0 +1,195 @@
+// The relay on the wire: a backend written byte by byte on a raw socket, the client's
+// bytes read raw too, so what is checked is exactly what crosses each connection — a
+// stream passed on as the backend framed it, connections reused, a stale keep-alive
+// connection retried, a stream cut inside a chunk.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import net, { type AddressInfo, type Socket } from 'node:net'
+import { once } from 'node:events'
+import { afterEach, expect, test } from 'vitest'
+import { request } from 'undici'
+import {
+  proxyUpstream,
+  UpstreamPool,
+  type RelayOutcome,
+  type UpstreamRequest,
+} from '../../gateway/proxy/forward.js'
+
+const closers: Array<() => void> = []
+afterEach(() => {
+  for (const close of closers.splice(0)) close()
+})
+
+/** A backend on a raw socket: `onRequest` gets the socket once per request head read. */
+async function rawBackend(onRequest: (socket: Socket, n: number) => void) {
+  let requests = 0
+  let connections = 0
+  const server = net.createServer((socket) => {
+    connections++
+    let buf = ''
+    socket.on('data', (d: Buffer) => {
+      buf += d.toString('latin1')
+      while (buf.includes('\r\n\r\n')) {
+        buf = buf.slice(buf.indexOf('\r\n\r\n') + 4)
+        onRequest(socket, ++requests)
+      }
+    })
+    socket.on('error', () => {})
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  closers.push(() => server.close())
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
+  }
+}
+
+/** A gateway whose only job is proxyUpstream(); records what the tap saw and each outcome. */
+async function gateway(origin: string) {
+  const pool = new UpstreamPool()
+  const tapped: string[] = []
+  const outcomes: Array<Promise<RelayOutcome>> = []
+  const server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume()
+    req.on('end', () => {
+      const call: UpstreamRequest = {
+        method: req.method!,
+        path: req.url!,
+        headers: req.headers,
+        stripHeaders: [],
+        body: null,
+        headersTimeoutMs: 5000,
+        idleTimeoutMs: 5000,
+      }
+      let body = ''
+      const ex = proxyUpstream(pool, { origin, key: null }, call, res, {
+        dialect: 'ollama',
+        onChunk: (c) => (body += c.toString('latin1')),
+      })
+      outcomes.push(ex.done.finally(() => tapped.push(body)))
+      ex.done.catch(() => res.writeHead(502).end())
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  closers.push(() => {
+    server.closeAllConnections()
+    server.close()
+    pool.close()
+  })
+  return { port: (server.address() as AddressInfo).port, tapped, outcomes }
+}
+
+const STREAM_HEAD =
+  'HTTP/1.1 200 OK\r\ncontent-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\n\r\n'
+const FRAMES = ['{"n":1}\n', '{"n":2}\n', '{"done":true}\n']
+const chunked = (ext = '') =>
+  FRAMES.map((f) => `${f.length.toString(16)}${ext}\r\n${f}\r\n`).join('') + '0\r\n\r\n'
+
+/** Writes `text` one byte per turn of the event loop. */
+async function byteByByte(socket: Socket, text: string): Promise<void> {
+  for (const ch of text) {
+    socket.write(ch, 'latin1')
+    await new Promise((r) => setImmediate(r))
+  }
+}
+
+/** Sends raw requests on one connection; resolves with everything read until `until` holds. */
+async function rawClient(port: number, requests: string, until: (text: string) => boolean) {
+  const socket = net.connect(port, '127.0.0.1')
+  closers.push(() => socket.destroy())
+  socket.write(requests)
+  let text = ''
+  for await (const d of socket) {
+    text += (d as Buffer).toString('latin1')
+    if (until(text)) break
+  }
+  return text
+}
+
+const GET = (path: string) => `GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`
+const ends = (n: number) => (text: string) => text.split('0\r\n\r\n').length > n
+
+test('a stream written one byte at a time reaches the client whole; the tap sees its body, unframed', async () => {
+  const backend = await rawBackend((s) => void byteByByte(s, STREAM_HEAD + chunked(';x=1')))
+  const gw = await gateway(backend.origin)
+  const res = await request(`http://127.0.0.1:${gw.port}/api/chat`)
+  expect(await res.body.text()).toBe(FRAMES.join(''))
+  await expect(gw.outcomes[0]).resolves.toBe('done')
+  expect(gw.tapped).toEqual([FRAMES.join('')])
+})
+
+test("a stream's chunks reach the client as the backend framed them, extensions and all", async () => {
+  const backend = await rawBackend((s) => s.write(STREAM_HEAD + chunked(';x=1')))
+  const gw = await gateway(backend.origin)
+  const text = await rawClient(gw.port, GET('/api/chat'), ends(1))
+  expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe(chunked(';x=1'))
+  expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+  expect(text.toLowerCase()).toContain('transfer-encoding: chunked')
+})
+
+test('streams one after another share one client connection and one backend connection', async () => {
+  const backend = await rawBackend((s) => s.write(STREAM_HEAD + chunked()))
+  const gw = await gateway(backend.origin)
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  closers.push(() => agent.destroy())
+  for (let i = 0; i < 3; i++) {
+    const res = await new Promise<IncomingMessage>((resolve) =>
+      http.get({ port: gw.port, host: '127.0.0.1', path: '/api/chat', agent }, resolve),
+    )
+    let body = ''
+    for await (const d of res) body += String(d)
+    expect(body).toBe(FRAMES.join(''))
+  }
+  expect(backend.connections()).toBe(1)
+})
+
+test('pipelined requests on one connection get their streams whole and in order', async () => {
+  const backend = await rawBackend((s, n) =>
+    s.write(STREAM_HEAD + `5\r\nreq${n}\n\r\n` + chunked()),
+  )
+  const gw = await gateway(backend.origin)
+  const text = await rawClient(gw.port, GET('/a') + GET('/b'), ends(2))
+  const bodies = text.split(/HTTP\/1\.1 200 OK\r\n/).slice(1)
+  expect(bodies).toHaveLength(2)
+  for (const b of bodies) expect(b).toContain(FRAMES[2]!.trim())
+  expect(bodies[0]).toMatch(/req\d\n/)
+  expect(await Promise.all(gw.outcomes)).toEqual(['done', 'done'])
+})
+
+test('a kept-alive backend connection closed as it is reused: the request goes again on a new one', async () => {
+  const backend = await rawBackend((s, n) => {
+    if (n === 2) return void s.destroy() // the backend had dropped the idle connection
+    s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok')
+  })
+  const gw = await gateway(backend.origin)
+  for (let i = 0; i < 2; i++) {
+    const res = await request(`http://127.0.0.1:${gw.port}/api/tags`)
+    expect(res.statusCode).toBe(200)
+    expect(await res.body.text()).toBe('ok')
+  }
+  expect(backend.connections()).toBe(2)
+})
+
+test('a stream cut inside a chunk is a cut for the client, never a corrupted frame', async () => {
+  const backend = await rawBackend((s) => {
+    s.write(STREAM_HEAD + '8\r\n{"n":1}\n\r\n' + '20\r\n{"par', () =>
+      setTimeout(() => s.destroy(), 20),
+    )
+  })
+  const gw = await gateway(backend.origin)
+  const res = await request(`http://127.0.0.1:${gw.port}/api/chat`)
+  await expect(res.body.text()).rejects.toThrow()
+  await expect(gw.outcomes[0]).resolves.toBe('backend_error')
+})
+
+test('a HEAD request relays the length and no body; the connection stays usable', async () => {
+  const backend = await rawBackend((s) =>
+    s.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 42\r\n\r\n'),
+  )
+  const gw = await gateway(backend.origin)
+  const res = await request(`http://127.0.0.1:${gw.port}/`, { method: 'HEAD' })
+  expect(res.headers['content-length']).toBe('42')
+  expect(await res.body.text()).toBe('')
+  await expect(gw.outcomes[0]).resolves.toBe('done')
+})
