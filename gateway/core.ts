@@ -111,6 +111,8 @@ export class Corral {
     this.pulls = new PullManager(this.pool, this.agent, this.logger, this.now)
     // Models that must be present are pulled once health checks know what each backend has.
     this.health.on('checked', () => this.pulls.ensure(this.snap.config))
+    // A backend that said it was full and now answers its checks gets a request again.
+    this.health.on('checked', () => this.limiters.probeFull(this.pool.list()))
     store.on('change', (next) => this.apply(next))
     this.health.on('change', ({ backend, from, to }) => {
       this.stats.metrics.setBackendHealth(backend.record.name, to === 'up')

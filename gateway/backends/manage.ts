@@ -131,11 +131,23 @@ export function findBackend(list: BackendRecord[], idOrName: string): BackendRec
   return found
 }
 
+/** What the fair queue knows of a backend: slots now (learned or set), requests waiting. */
+export interface BackendLoad {
+  effectiveCapacity: number
+  queued: number
+  /** It answered "server busy": `effectiveCapacity` is learned, below the setting. */
+  full: boolean
+}
+
 /**
  * A backend as the UI and CLI show it; the upstream key is never echoed. `readOnly`: it
  * comes from a flag or the environment for this run (not config.json), so it cannot be edited.
  */
-export function backendView(b: BackendState, readOnly = false) {
+export function backendView(
+  b: BackendState,
+  readOnly = false,
+  load: BackendLoad = { effectiveCapacity: b.record.capacity, queued: 0, full: false },
+) {
   return {
     id: b.id,
     name: b.record.name,
@@ -154,5 +166,6 @@ export function backendView(b: BackendState, readOnly = false) {
     loaded: [...b.loaded].sort(),
     inFlight: b.inFlight,
     readOnly,
+    ...load,
   }
 }

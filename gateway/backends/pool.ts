@@ -33,6 +33,20 @@ export interface BackendState {
   openUntil: number
   /** Ollama's version, from the health check. */
   version: string | null
+  /**
+   * Requests it can take at once, learned from a "server busy" 503 (OLLAMA_MAX_QUEUE):
+   * how many of ours it was running then. Null: nothing learned, `record.capacity` holds.
+   */
+  learnedCapacity: number | null
+  /** When `learnedCapacity` was last learned (it is forgotten after a while). */
+  learnedAt: number
+}
+
+/** The slots a backend has now: its `capacity` setting, or less when it said it was full. */
+export function effectiveCapacity(b: BackendState): number {
+  return b.learnedCapacity === null
+    ? b.record.capacity
+    : Math.min(b.record.capacity, b.learnedCapacity)
 }
 
 /** Ollama treats `llama3.2` and `llama3.2:latest` as the same model. */
@@ -170,5 +184,7 @@ function freshState(record: BackendRecord, origin: string): BackendState {
     failedChecks: 0,
     openUntil: 0,
     version: null,
+    learnedCapacity: null,
+    learnedAt: 0,
   }
 }

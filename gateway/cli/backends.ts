@@ -13,6 +13,11 @@ interface BackendRow {
   latencyMs?: number | null
   models?: string[]
   source: string
+  capacity?: number
+  effectiveCapacity?: number
+  inFlight?: number
+  queued?: number
+  full?: boolean
 }
 interface CandidateRow {
   name: string
@@ -44,13 +49,15 @@ export async function backendsCommand(
       if (ctx.json) return ctx.out(JSON.stringify(data))
       const lines = [
         table(
-          ['ID', 'NAME', 'URL', 'HEALTH', 'LATENCY', 'MODELS'],
+          ['ID', 'NAME', 'URL', 'HEALTH', 'LATENCY', 'LOAD', 'CAPACITY', 'MODELS'],
           data.backends.map((b) => [
             b.id,
             b.name,
             b.url,
             b.state ?? (server ? '-' : 'not running'),
             b.latencyMs == null ? '-' : `${b.latencyMs} ms`,
+            loadText(b),
+            capacityText(b),
             (b.models ?? []).join(', ') || '-',
           ]),
         ),
@@ -97,6 +104,18 @@ export async function backendsCommand(
     default:
       throw new CliError(`unknown command "backends ${sub}" (list, add, remove)`, 2)
   }
+}
+
+/** `2 running, 5 waiting`; `-` when no server runs. */
+function loadText(b: BackendRow): string {
+  if (b.inFlight === undefined) return '-'
+  return `${b.inFlight} running` + (b.queued ? `, ${b.queued} waiting` : '')
+}
+
+/** The slots it has now; a learned one says so and what the setting is. */
+function capacityText(b: BackendRow): string {
+  if (b.effectiveCapacity === undefined || !b.full) return String(b.capacity ?? '-')
+  return `${b.effectiveCapacity} (said busy; set ${b.capacity})`
 }
 
 type AccessLists = { allow: string[]; deny: string[]; trustedProxies: string[] }

@@ -19,7 +19,7 @@ const P = CONTROL_PREFIX
 /** Every backend as the UI shows it, read-only when config.json does not hold it. */
 export function backendViews(corral: Corral) {
   const saved = new Set(corral.store.current.backends.map((b) => b.id))
-  return corral.pool.list().map((b) => backendView(b, !saved.has(b.id)))
+  return corral.pool.list().map((b) => backendView(b, !saved.has(b.id), corral.limiters.load(b)))
 }
 
 export function registerBackendRoutes(app: FastifyInstance, corral: Corral): void {
@@ -51,7 +51,11 @@ export function registerBackendRoutes(app: FastifyInstance, corral: Corral): voi
       const record = await addBackend(update, req.body, corral.discovery.candidates())
       await corral.health.checkNow()
       const state = corral.pool.get(record.id)
-      return reply.code(201).send(state ? backendView(state) : redactBackend(record))
+      return reply
+        .code(201)
+        .send(
+          state ? backendView(state, false, corral.limiters.load(state)) : redactBackend(record),
+        )
     },
   )
   app.patch<{ Params: Static<typeof IdParam>; Body: Static<typeof BackendCreate> }>(

@@ -155,6 +155,14 @@ export const BackendView = Type.Object({
     description:
       'Set for this run by `serve --backend` or CORRAL_BACKENDS, not saved: cannot be changed.',
   }),
+  effectiveCapacity: Type.Integer({
+    description:
+      'Requests it runs at once now: `capacity`, or fewer after it answered "server busy".',
+  }),
+  queued: Type.Integer({ description: 'Requests waiting for one of its slots.' }),
+  full: Type.Boolean({
+    description: 'It answered "server busy" (OLLAMA_MAX_QUEUE): its capacity is learned.',
+  }),
 })
 
 export const CandidateView = Type.Object({

@@ -2,12 +2,15 @@
 // backend, the token meter and the concurrency gate. Settings come from
 // config and are re-applied on reload without dropping anyone queued.
 import type { Config } from '../config/schema.js'
-import type { BackendState } from '../backends/pool.js'
+import { effectiveCapacity, type BackendState } from '../backends/pool.js'
 import { CorralError } from '../errors.js'
 import { TokenMeter } from './token-bucket.js'
 import { ConcurrencyGate } from './concurrency.js'
 import { FairQueue, QueueFullError, QueueTimeoutError, type Release } from './fair-queue.js'
 import { KickedError } from './queue-errors.js'
+
+/** A capacity learned from a busy answer is forgotten after this long without another one. */
+export const LEARNED_CAPACITY_MS = 60_000
 
 export interface Slot {
   release: () => void
@@ -20,6 +23,8 @@ export class Limiters {
   private readonly queues = new Map<string, FairQueue>()
   /** Keys held in every queue (paused with "wait"), also in queues made later. */
   private readonly held = new Set<string>()
+  /** The pool's state of each backend with a queue (its learned capacity lives there). */
+  private readonly states = new Map<string, BackendState>()
   private queueSettings: Config['queue']
 
   constructor(
@@ -39,20 +44,25 @@ export class Limiters {
         maxQueuedPerKey: config.queue.maxQueuedPerKey,
         maxWaitMs: config.queue.maxWaitMs,
       })
-      const capacity = config.backends.find((b) => b.id === id)?.capacity
-      if (capacity !== undefined) q.setCapacity(capacity)
+      const state = this.states.get(id)
+      if (state) q.setCapacity(effectiveCapacity(state))
     }
     // Queues of removed backends are dropped once they drain (their waiters finish normally).
     for (const id of [...this.queues.keys()]) {
-      if (!ids.has(id) && this.queues.get(id)!.stats().active === 0) this.queues.delete(id)
+      if (!ids.has(id) && this.queues.get(id)!.active === 0) {
+        this.queues.delete(id)
+        this.states.delete(id)
+      }
     }
   }
 
   private queueFor(b: BackendState): FairQueue {
     let q = this.queues.get(b.id)
+    // The pool makes a new state when a backend's URL changes; follow it.
+    if (this.states.get(b.id) !== b) this.states.set(b.id, b)
     if (!q) {
       q = new FairQueue({
-        capacity: b.record.capacity,
+        capacity: effectiveCapacity(b),
         maxQueuedPerKey: this.queueSettings.maxQueuedPerKey,
         maxWaitMs: this.queueSettings.maxWaitMs,
         now: this.now,
@@ -63,8 +73,50 @@ export class Limiters {
     return q
   }
 
+  /**
+   * The backend answered "server busy" (Ollama's 503 past OLLAMA_MAX_QUEUE) while this
+   * request held one of its slots: it takes no more than the others it runs now, until
+   * one of them ends. Called before the refused request's slot is released.
+   */
+  markFull(b: BackendState): void {
+    const q = this.queueFor(b)
+    b.learnedCapacity = Math.max(0, q.active - 1)
+    b.learnedAt = this.now()
+    q.setCapacity(effectiveCapacity(b))
+  }
+
+  /**
+   * After a health check round: a backend that said it was full while running nothing of
+   * ours (someone else's load) answered its checks, so it gets one request again.
+   */
+  probeFull(backends: readonly BackendState[]): void {
+    for (const b of backends) {
+      if (b.learnedCapacity !== 0 || b.state !== 'up') continue
+      b.learnedCapacity = 1
+      this.queues.get(b.id)?.setCapacity(effectiveCapacity(b))
+    }
+  }
+
+  /** Slots, running and waiting requests of a backend, as the UI and CLI show them. */
+  load(b: BackendState): { effectiveCapacity: number; queued: number; full: boolean } {
+    this.forgetStale(b)
+    return {
+      effectiveCapacity: effectiveCapacity(b),
+      queued: this.queued(b),
+      full: b.learnedCapacity !== null,
+    }
+  }
+
+  /** A learned capacity with no busy answer for LEARNED_CAPACITY_MS gives way to the setting. */
+  private forgetStale(b: BackendState): void {
+    if (b.learnedCapacity === null || this.now() - b.learnedAt < LEARNED_CAPACITY_MS) return
+    b.learnedCapacity = null
+    this.queues.get(b.id)?.setCapacity(effectiveCapacity(b))
+  }
+
   /** A slot on this backend now, when one is free and nobody waits for one; else null. */
   tryAcquire(b: BackendState, keyId: string): Slot | null {
+    if (b.learnedCapacity !== null) this.forgetStale(b)
     const release = this.queueFor(b).tryAcquire(keyId)
     return release === null ? null : { release, waitedMs: 0 }
   }

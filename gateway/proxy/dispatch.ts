@@ -14,6 +14,7 @@ import {
   classifyUpstreamError,
   errorFrame,
   proxyUpstream,
+  RefusedAnswer,
   type ProxyCallbacks,
   type ProxyExchange,
 } from './forward.js'
@@ -37,6 +38,9 @@ export interface DispatchPlan {
 const PINNED_KINDS = new Set(['manage', 'blob'])
 /** A backend may be asked for explicitly (model management on a multi-backend setup). */
 const BACKEND_HEADER = 'x-corral-backend'
+/** Busy answers (503) one request is moved on from; past this the client sees the 503. */
+const MAX_BUSY_ANSWERS = 8
+const BUSY_STATUS = 503
 
 export async function dispatch(corral: Corral, ex: Exchange, plan: DispatchPlan): Promise<void> {
   const state = ex.state
@@ -120,6 +124,7 @@ async function forward(
   const config = state.snapshot.config
   // Backends not yet tried and failed; a body that was streamed cannot be sent twice.
   let left = chooseBackends(corral, ex, plan)
+  let busyAnswers = 0
 
   for (;;) {
     const { backend, slot } = await takeSlot(corral, ex, left, client)
@@ -130,7 +135,8 @@ async function forward(
     }
     state.backend = backend.record.name
     backend.inFlight += 1
-    const relay = new RelayState(corral, ex, backend, extraHeaders)
+    const mayRefuse = replayable && busyAnswers < MAX_BUSY_ANSWERS
+    const relay = new RelayState(corral, ex, backend, extraHeaders, mayRefuse)
     try {
       const upstream = proxyUpstream(
         corral.upstream,
@@ -157,6 +163,11 @@ async function forward(
       // Only a failure before the backend's response head lands here: nothing was written.
       if (client.gone) return 'client_aborted'
       if (entry.kicked) throw new CorralError('CORRAL_ERR_KICKED')
+      if (err instanceof RefusedAnswer) {
+        // Busy, not broken: it was marked full; wait for a slot here or elsewhere again.
+        busyAnswers++
+        continue
+      }
       const { retryable } = classifyUpstreamError(err)
       const code = (err as { code?: string }).code
       corral.pool.markFailure(
@@ -212,20 +223,27 @@ class RelayState implements ProxyCallbacks {
     private readonly ex: Exchange,
     private readonly backend: BackendState,
     readonly extraHeaders: Record<string, string>,
+    /** A busy answer may be refused (tried again elsewhere) rather than relayed. */
+    private readonly mayRefuseBusy: boolean,
   ) {
     this.dialect = ex.state.dialect
   }
 
-  onStatus(statusCode: number, streaming: boolean): void {
+  onStatus(statusCode: number, streaming: boolean): boolean {
     const { corral, backend, ex } = this
     this.streaming = streaming
-    if (statusCode >= 500) corral.pool.markFailure(backend, `answered ${statusCode}`)
+    if (statusCode === BUSY_STATUS) {
+      // Ollama's "server busy" (OLLAMA_MAX_QUEUE): it is up, and full.
+      corral.limiters.markFull(backend)
+      if (this.mayRefuseBusy) return false
+    } else if (statusCode >= 500) corral.pool.markFailure(backend, `answered ${statusCode}`)
     else corral.pool.markSuccess(backend)
     if (statusCode < 400 && corral.stats.enabled && ex.state.route?.usage === true) {
       const tap = createUsageTap(this.dialect, { streaming })
       this.tap = tap
       this.onChunk = (chunk) => tap.push(chunk)
     }
+    return true
   }
 
   onFirstByte(): void {

@@ -14,7 +14,7 @@ import type { UpstreamPool } from './upstream-pool.js'
 
 export { clientHeaders, upstreamHeaders } from './upstream-headers.js'
 export { UpstreamPool } from './upstream-pool.js'
-export { errorFrame } from './upstream-exchange.js'
+export { errorFrame, RefusedAnswer } from './upstream-exchange.js'
 
 export interface UpstreamTarget {
   /** `http://host:port` of the backend. */
@@ -85,8 +85,10 @@ export interface ProxyCallbacks extends RelayOptions {
    * Called once with the backend's status before anything is written to the client
    * (health marks), and whether the answer is a stream (its content type says so).
    * It may still set `onChunk` on this object: the relay reads it at each chunk.
+   * Returning false refuses the answer (a busy backend's 503, to be tried elsewhere):
+   * nothing reaches the client and `done` rejects with a RefusedAnswer.
    */
-  onStatus?: (statusCode: number, streaming: boolean) => void
+  onStatus?: (statusCode: number, streaming: boolean) => unknown
 }
 
 export interface ProxyExchange {

@@ -46,6 +46,14 @@ function onClientDrain(this: TaggedResponse | (Socket & { [kExchange]?: Exchange
   this[kExchange]?.drained()
 }
 
+/** A backend's answer the caller refused in onStatus; nothing of it was written. */
+export class RefusedAnswer extends Error {
+  override name = 'RefusedAnswer'
+  constructor(readonly statusCode: number) {
+    super(`the backend answered ${statusCode}`)
+  }
+}
+
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1')
 const CRLF = Buffer.from('\r\n', 'latin1')
 
@@ -212,19 +220,20 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     }
     this.response = head
     this.framing = framingOf(this.req.method, head)
-    this.startAnswer(head)
+    if (!this.startAnswer(head)) return this.refuse(head.status)
     this.socket?.setTimeout(this.req.idleTimeoutMs)
     if (this.framing === 'none') return this.complete(all.length === end)
     if (this.framing === 'length') this.left = Number(head.headers['content-length'])
     if (all.length > end) this.readBody(all, end)
   }
 
-  private startAnswer(head: ResponseHead): void {
+  /** False when onStatus refused the answer. */
+  private startAnswer(head: ResponseHead): boolean {
     const type = head.headers['content-type']
     // The stats' rule: the usage tap is told the same thing the relay decides here.
     const streaming = isStreamingContentType(typeof type === 'string' ? type : undefined)
     this.streaming = streaming
-    this.cb.onStatus?.(head.status, streaming)
+    if (this.cb.onStatus?.(head.status, streaming) === false) return false
     const res = this.res
     res.writeHead(head.status, clientHeaders(head.headers, streaming, this.cb.extraHeaders))
     if (this.framing === 'chunked') {
@@ -237,6 +246,14 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     // A stream's headers go out at once: a client waiting on a slow first token sees it open.
     // Any other answer sends its headers with the first body bytes: one write, not two.
     if (streaming) res.flushHeaders()
+    return true
+  }
+
+  /** onStatus refused the answer: nothing of it is relayed, the connection is dropped. */
+  private refuse(status: number): void {
+    if (!this.finish()) return
+    this.socket?.destroy()
+    this.reject(new RefusedAnswer(status))
   }
 
   private readBody(buf: Buffer, from: number): void {

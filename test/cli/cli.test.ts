@@ -155,6 +155,30 @@ describe('against a running corral serve', () => {
     expect(s.backends[0]!.url).toBe(fake.url)
   })
 
+  test('backends list shows each backend’s load and capacity; --json has them as fields', async () => {
+    const table = await runCli(['backends', 'list', '--data-dir', serveDir])
+    expect(table.stdout).toMatch(/LOAD\s+CAPACITY/)
+    expect(table.stdout).toMatch(/flag-1 .* 0 running\s+4\s/)
+    const json = JSON.parse(
+      (await runCli(['backends', 'list', '--json', '--data-dir', serveDir])).stdout,
+    ) as { backends: Array<Record<string, unknown>> }
+    expect(json.backends[0]).toMatchObject({
+      id: 'flag-1',
+      capacity: 4,
+      effectiveCapacity: 4,
+      inFlight: 0,
+      queued: 0,
+      full: false,
+      readOnly: true,
+    })
+  })
+
+  test('a backend from --backend cannot be removed, and the CLI says why', async () => {
+    const r = await runCli(['backends', 'remove', 'flag-1', '--data-dir', serveDir])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/set for this run by `corral serve --backend`/)
+  })
+
   test('SIGTERM stops it cleanly and removes control.json', async () => {
     const controlFile = path.join(serveDir, 'control.json')
     expect(fs.existsSync(controlFile)).toBe(true)

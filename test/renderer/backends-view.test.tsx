@@ -101,6 +101,18 @@ describe('Backends view', () => {
     expect(screen.getByText('Turned off')).toBeTruthy()
   })
 
+  it('shows the capacity it learned when a backend said it was busy, and who waits', async () => {
+    const api = new FakeApi()
+    api.backendsData.backends = [
+      backend({ inFlight: 2, effectiveCapacity: 2, capacity: 4, queued: 3, full: true }),
+    ]
+    renderWithApi(<BackendsView />, api)
+    const card = await screen.findByRole('listitem', { name: 'This computer' })
+    expect(within(card).getByText(/2\/2/)).toBeTruthy()
+    expect(within(card).getByText(/busy \(set 4\)/)).toBeTruthy()
+    expect(within(card).getByText('Waiting').nextElementSibling?.textContent).toBe('3')
+  })
+
   it('shows a backend set by serve --backend read-only: no switch, no remove', async () => {
     const api = new FakeApi()
     api.backendsData.backends = [

@@ -32,6 +32,9 @@ export function backend(over: Partial<Backend> = {}): Backend {
     loaded: ['llama3.2:latest'],
     inFlight: 0,
     readOnly: false,
+    effectiveCapacity: 4,
+    queued: 0,
+    full: false,
     ...over,
   }
 }

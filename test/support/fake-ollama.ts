@@ -41,6 +41,11 @@ export interface FakeOllamaOptions {
   host?: string
   /** Listen port (default 0: any free port). */
   port?: number
+  /**
+   * Like Ollama's OLLAMA_NUM_PARALLEL + OLLAMA_MAX_QUEUE: an inference request that arrives
+   * while this many are being answered gets 503 "server busy" (default: Infinity, never).
+   */
+  maxPending?: number
 }
 
 export interface RecordedRequest {
@@ -75,6 +80,8 @@ export interface FakeOllama {
   requests: RecordedRequest[]
   /** Requests whose response has not ended yet. */
   inFlight(): number
+  /** Inference requests answered 503 "server busy" (past `maxPending`). */
+  busyAnswers: number
   /**
    * Misbehave on the next `times` requests (default: all until cleared with `fault(null)`) whose
    * path is in `paths` (exact, or a prefix when the entry ends in `*`; default: every path).
@@ -103,6 +110,17 @@ const DEFAULT_MODELS: readonly FakeModel[] = [
     parameterSize: '137M',
   },
 ]
+/** Ollama's words when its queue is full (server/sched.go, ErrMaxQueue). */
+export const BUSY_MESSAGE = 'server busy, please try again.  maximum pending requests exceeded'
+const INFERENCE_PATHS = new Set([
+  '/api/chat',
+  '/api/generate',
+  '/api/embed',
+  '/api/embeddings',
+  '/v1/chat/completions',
+  '/v1/completions',
+  '/v1/embeddings',
+])
 const MODIFIED_AT = '2025-01-01T00:00:00Z'
 const MODIFIED_UNIX_S = Date.parse(MODIFIED_AT) / 1000
 const EMBED_DIMS = 8
@@ -273,7 +291,9 @@ class FakeOllamaServer implements FakeOllama {
   url = ''
   port = 0
   requests: RecordedRequest[] = []
+  busyAnswers = 0
   readonly blobs = new Set<string>()
+  private inference = 0
   private readonly server: http.Server
   private readonly sockets = new Set<Socket>()
   private readonly waiters = new Set<(r: RecordedRequest) => void>()
@@ -473,7 +493,17 @@ class FakeOllamaServer implements FakeOllama {
     this.notify(rec)
     const fault = this.takeFault(path)
     if (fault && this.applyFault(c, fault)) return
-    await route(this, c)
+    if (!INFERENCE_PATHS.has(path)) return route(this, c)
+    if (this.inference >= this.options.maxPending) {
+      this.busyAnswers++
+      return (path.startsWith('/v1/') ? openaiError : ollamaError)(c, 503, BUSY_MESSAGE)
+    }
+    this.inference++
+    try {
+      await route(this, c)
+    } finally {
+      this.inference--
+    }
   }
 
   private onResponseClose(c: Ctx): void {
@@ -549,6 +579,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     name: opts.name ?? 'fake',
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
+    maxPending: opts.maxPending ?? Infinity,
   }
   const fake = new FakeOllamaServer(options)
   await fake.listen()

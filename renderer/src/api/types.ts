@@ -43,6 +43,12 @@ export interface Backend {
   inFlight: number
   /** Set for this run by a flag or the environment: shown, not editable. */
   readOnly: boolean
+  /** Requests it runs at once now: `capacity`, or fewer after it answered "server busy". */
+  effectiveCapacity: number
+  /** Requests waiting for one of its slots. */
+  queued: number
+  /** It answered "server busy": its capacity is learned, below the setting. */
+  full: boolean
 }
 
 export interface Candidate {

@@ -50,9 +50,21 @@ export function BackendCard({
           </div>
           <div>
             <dt>In flight</dt>
-            <dd className="num">
-              {b.inFlight}/{b.capacity}
+            <dd
+              className="num"
+              title={
+                b.full
+                  ? `It answered “server busy”: ${b.effectiveCapacity} at once for now (setting: ${b.capacity})`
+                  : undefined
+              }
+            >
+              {b.inFlight}/{b.effectiveCapacity}
+              {b.full ? <span className="muted small"> · busy (set {b.capacity})</span> : null}
             </dd>
+          </div>
+          <div>
+            <dt>Waiting</dt>
+            <dd className="num">{b.queued}</dd>
           </div>
         </dl>
       </div>

@@ -1,0 +1,121 @@
+// Capacity learned from the backends: Ollama's 503 "server busy" (past OLLAMA_MAX_QUEUE)
+// marks a backend full, the request goes elsewhere or waits again, and no client sees
+// the 503. A backend dying under load costs no request that has not started answering.
+import { afterEach, expect, test } from 'vitest'
+import { request } from 'undici'
+import { startTestGateway, type TestGateway } from '../support/gateway.js'
+import { BUSY_MESSAGE } from '../support/fake-ollama.js'
+
+let gw: TestGateway | null = null
+afterEach(async () => {
+  await gw?.close()
+  gw = null
+})
+
+const generate = (g: TestGateway) =>
+  request(`${g.url}/api/generate`, {
+    method: 'POST',
+    headers: { authorization: g.key },
+    body: JSON.stringify({ model: 'llama3.2', prompt: 'hi', stream: false }),
+  })
+
+async function burst(g: TestGateway, n: number): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const res = await generate(g)
+      await res.body.dump()
+      return res.statusCode
+    }),
+  )
+}
+
+const served = (g: TestGateway) =>
+  g.fakes.map((f) => f.requests.filter((r) => r.path === '/api/generate').length)
+
+interface BackendRow {
+  id: string
+  capacity: number
+  effectiveCapacity: number
+  queued: number
+  full: boolean
+}
+const backendRow = async (g: TestGateway, id: string) =>
+  (await g.control<{ backends: BackendRow[] }>('GET', '/control/backends')).body.backends.find(
+    (b) => b.id === id,
+  )!
+
+test('a backend that takes 2 at once (and says busy past that) is sent 2 at once; no client sees a 503', async () => {
+  gw = await startTestGateway({
+    backends: [
+      { loaded: ['llama3.2:latest'], maxPending: 2, firstByteDelayMs: 300 },
+      { firstByteDelayMs: 300 },
+    ],
+  })
+  await gw.running.corral.health.checkNow()
+  expect(await burst(gw, 8)).toEqual(Array(8).fill(200))
+  const learnedFrom = gw.fakes[0]!.busyAnswers
+  expect(learnedFrom).toBeGreaterThan(0)
+  expect(await backendRow(gw, 'b0')).toMatchObject({
+    capacity: 4,
+    effectiveCapacity: 2,
+    full: true,
+  })
+
+  // Learned: the next burst sends it 2 at a time, and it never says busy again.
+  expect(await burst(gw, 8)).toEqual(Array(8).fill(200))
+  expect(gw.fakes[0]!.busyAnswers).toBe(learnedFrom)
+  expect(served(gw).reduce((a, b) => a + b)).toBe(16 + learnedFrom)
+})
+
+test('a backend answering 503 busy gets no more requests until it frees up', async () => {
+  gw = await startTestGateway({ backends: [{ loaded: ['llama3.2:latest'] }, {}] })
+  await gw.running.corral.health.checkNow()
+  const busy = gw.fakes[0]!
+  // Someone else's load fills it: every generation is refused.
+  busy.fault(
+    { kind: 'status', status: 503, body: { error: BUSY_MESSAGE } },
+    { paths: ['/api/generate'] },
+  )
+  for (let i = 0; i < 5; i++) {
+    const res = await generate(gw)
+    expect(res.statusCode).toBe(200)
+    await res.body.dump()
+  }
+  // One request found out; the four after it went to the other backend directly.
+  expect(served(gw)).toEqual([1, 5])
+  expect(await backendRow(gw, 'b0')).toMatchObject({ effectiveCapacity: 0, full: true })
+
+  // It frees up: its health check (version, tags, ps) answers, and it gets a request again.
+  busy.fault(null)
+  await gw.running.corral.health.checkNow()
+  expect(await backendRow(gw, 'b0')).toMatchObject({ effectiveCapacity: 1, full: true })
+  const res = await generate(gw)
+  expect(res.statusCode).toBe(200)
+  await res.body.dump()
+  expect(served(gw)).toEqual([2, 5])
+})
+
+test('when every backend is busy the request waits for a slot instead of failing', async () => {
+  gw = await startTestGateway({ backends: [{ maxPending: 1, firstByteDelayMs: 200 }] })
+  await gw.running.corral.health.checkNow()
+  expect(await burst(gw, 4)).toEqual(Array(4).fill(200))
+  expect(gw.fakes[0]!.busyAnswers).toBeGreaterThan(0)
+  expect(await backendRow(gw, 'b0')).toMatchObject({ effectiveCapacity: 1 })
+})
+
+test('killing the busiest backend under load costs no non-streaming request', async () => {
+  gw = await startTestGateway({
+    backends: [{ loaded: ['llama3.2:latest'] }, {}, {}].map((o) => ({
+      ...o,
+      firstByteDelayMs: 300,
+    })),
+  })
+  await gw.running.corral.health.checkNow()
+  const g = gw
+  const all = burst(g, 24)
+  await new Promise((r) => setTimeout(r, 100))
+  const busiest = g.fakes.reduce((a, b) => (b.inFlight() > a.inFlight() ? b : a))
+  expect(busiest.inFlight()).toBeGreaterThan(0)
+  await busiest.kill()
+  expect(await all).toEqual(Array(24).fill(200))
+})
