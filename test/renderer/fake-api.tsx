@@ -10,6 +10,10 @@ import { errorFromResponse, type ApiError } from '../../renderer/src/api/errors.
 import { LiveProvider } from '../../renderer/src/live/live-context.js'
 import { StatusProvider } from '../../renderer/src/live/status-context.js'
 import type {
+  Activity,
+  KeyPause,
+  Pause,
+  PauseInput,
   AccessListName,
   AccessLists,
   AccessPreset,
@@ -251,6 +255,51 @@ export class FakeApi implements CorralApi {
       return job
     })
   pulls = () => this.answer('pulls', [], () => this.pullList)
+  activityData: Activity = { ts: NOW, keys: [], paused: [], everyone: null, ownKeys: [] }
+  activity = () => this.answer('activity', [], () => this.activityData)
+  pauseKey = (id: string, input: PauseInput) =>
+    this.answer('pauseKey', [id, input], (): KeyPause => {
+      const name = this.keyList.find((k) => k.id === id)?.name ?? id
+      const until = input.for ? new Date(NOW + 30 * 60_000).toISOString() : null
+      const p = {
+        keyId: id,
+        keyName: name,
+        since: new Date(NOW).toISOString(),
+        until,
+        queue: !!input.queue,
+      }
+      this.activityData = { ...this.activityData, paused: [...this.activityData.paused, p] }
+      return p
+    })
+  resumeKey = (id: string) =>
+    this.answer('resumeKey', [id], () => {
+      this.activityData = {
+        ...this.activityData,
+        paused: this.activityData.paused.filter((p) => p.keyId !== id),
+      }
+      return null
+    })
+  kickKey = (id: string) =>
+    this.answer('kickKey', [id], () => {
+      const row = this.activityData.keys.find((k) => k.keyId === id)
+      this.activityData = {
+        ...this.activityData,
+        keys: this.activityData.keys.filter((k) => k.keyId !== id),
+      }
+      return { running: row?.running ?? 0, queued: row?.queued ?? 0 }
+    })
+  setOwnKey = (id: string, own: boolean) => this.answer('setOwnKey', [id, own], () => null)
+  pauseAll = (duration: string | null) =>
+    this.answer('pauseAll', [duration], (): Pause => {
+      const everyone = { since: new Date(NOW).toISOString(), until: null, queue: false }
+      this.activityData = { ...this.activityData, everyone }
+      return everyone
+    })
+  resumeAll = () =>
+    this.answer('resumeAll', [], () => {
+      this.activityData = { ...this.activityData, everyone: null, paused: [] }
+      return null
+    })
 
   events(onEvent: (event: LiveEvent) => void, signal: AbortSignal): Promise<void> {
     this.calls.push({ method: 'events', args: [] })

@@ -3,6 +3,10 @@
 import { ApiError, errorFromResponse, unreachable } from './errors.js'
 import { readSse } from './sse.js'
 import type {
+  Activity,
+  KeyPause,
+  Pause,
+  PauseInput,
   AccessListName,
   AccessLists,
   AccessPreset,
@@ -49,6 +53,13 @@ export interface CorralApi {
   pulls(): Promise<Pull[]>
   /** Streams the live feed until it ends or `signal` aborts. */
   events(onEvent: (event: LiveEvent) => void, signal: AbortSignal): Promise<void>
+  activity(): Promise<Activity>
+  pauseKey(id: string, input: PauseInput): Promise<KeyPause>
+  resumeKey(id: string): Promise<unknown>
+  kickKey(id: string): Promise<{ running: number; queued: number }>
+  setOwnKey(id: string, own: boolean): Promise<unknown>
+  pauseAll(duration: string | null): Promise<Pause>
+  resumeAll(): Promise<unknown>
 }
 
 export interface HttpApiOptions {
@@ -99,6 +110,17 @@ export class HttpApi implements CorralApi {
   pull = (model: string, backend?: string) =>
     this.call<{ id: string }>('POST', '/control/pull', backend ? { model, backend } : { model })
   pulls = () => this.call<Pull[]>('GET', '/control/pulls')
+  activity = () => this.call<Activity>('GET', '/control/activity/now')
+  pauseKey = (id: string, input: PauseInput) =>
+    this.call<KeyPause>('POST', `/control/keys/${enc(id)}/pause`, input)
+  resumeKey = (id: string) => this.call('POST', `/control/keys/${enc(id)}/resume`)
+  kickKey = (id: string) =>
+    this.call<{ running: number; queued: number }>('POST', `/control/keys/${enc(id)}/kick`)
+  setOwnKey = (id: string, own: boolean) =>
+    this.call('PUT', `/control/keys/${enc(id)}/own`, { own })
+  pauseAll = (duration: string | null) =>
+    this.call<Pause>('POST', '/control/pause-all', { for: duration })
+  resumeAll = () => this.call('POST', '/control/resume-all')
 
   async events(onEvent: (event: LiveEvent) => void, signal: AbortSignal): Promise<void> {
     const res = await this.send('GET', '/control/events', undefined, signal, 'text/event-stream')
@@ -111,6 +133,7 @@ export class HttpApi implements CorralApi {
           if (m.event === 'tick') onEvent({ type: 'tick', snapshot: data as LiveSnapshot })
           else if (m.event === 'request')
             onEvent({ type: 'request', record: data as RequestRecord })
+          else if (m.event === 'activity') onEvent({ type: 'activity', activity: data as Activity })
         } catch {
           // a malformed frame is skipped; the next tick brings fresh numbers
         }

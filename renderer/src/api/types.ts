@@ -235,4 +235,50 @@ export interface Pull {
 }
 
 export type LiveEvent =
-  { type: 'tick'; snapshot: LiveSnapshot } | { type: 'request'; record: RequestRecord }
+  | { type: 'tick'; snapshot: LiveSnapshot }
+  | { type: 'request'; record: RequestRecord }
+  | { type: 'activity'; activity: Activity }
+
+// --- The owner's controls (gateway/owner/schemas.ts) -------------------------------
+
+export interface Pause {
+  since: string
+  /** When it ends by itself; null: until resumed. */
+  until: string | null
+  /** New requests wait in the queue instead of being refused. */
+  queue: boolean
+}
+
+export interface KeyPause extends Pause {
+  keyId: string
+  keyName: string
+}
+
+export interface ActivityRow {
+  keyId: string
+  keyName: string
+  own: boolean
+  devices: Array<{ ip: string; userAgent: string | null }>
+  models: string[]
+  running: number
+  queued: number
+  startedAt: number
+  runningMs: number
+  tokensPerSecond: number | null
+  paused: Pause | null
+}
+
+/** Who is using the GPU now (GET /control/activity/now, `event: activity`). */
+export interface Activity {
+  ts: number
+  keys: ActivityRow[]
+  paused: KeyPause[]
+  everyone: Pause | null
+  ownKeys: string[]
+}
+
+export interface PauseInput {
+  /** `30m`, `2h`; null: until resumed. */
+  for?: string | null
+  queue?: boolean
+}

@@ -2,7 +2,7 @@
 // the sparklines) and the latest requests survive switching views.
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react'
 import { useApi } from '../api/context.js'
-import type { LiveEvent, LiveSnapshot, RequestRecord } from '../api/types.js'
+import type { Activity, LiveEvent, LiveSnapshot, RequestRecord } from '../api/types.js'
 import { ApiError } from '../api/errors.js'
 
 /** Ticks kept for the charts: one a second, so a minute. */
@@ -24,6 +24,8 @@ export interface Live {
   requests: RequestRecord[]
   /** Bumped with each request event: views refetch their numbers on it. */
   requestCount: number
+  /** Who is using the GPU now, and the pauses (the feed's `activity` events). */
+  activity: Activity | null
   state: FeedState
 }
 
@@ -32,6 +34,7 @@ const EMPTY: Live = {
   history: [],
   requests: [],
   requestCount: 0,
+  activity: null,
   state: 'connecting',
 }
 export const LiveContext = createContext<Live>(EMPTY)
@@ -66,6 +69,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       if (event.type === 'request') {
         batch.push(event.record)
         batchTimer ??= setTimeout(flush, REQUEST_BATCH_MS)
+        return
+      }
+      if (event.type === 'activity') {
+        setLive((l) => ({ ...l, state: 'open', activity: event.activity }))
         return
       }
       setLive((l) => ({

@@ -8,6 +8,8 @@ import { Banner, Card, Empty, PageHeader } from '../components/controls.js'
 import { Confirm } from '../components/dialog.js'
 import { KeyDialog } from './key-dialog.js'
 import { formatAgo, formatCount, formatDate } from '../format.js'
+import { KeyOwnerActions, PausedBadge } from '../owner/key-owner-actions.js'
+import { useActivity, type OwnerActions } from '../owner/use-activity.js'
 
 const KEYS_REFRESH_MS = 5000
 
@@ -18,6 +20,7 @@ export function KeysView() {
   const [creating, setCreating] = useState(false)
   const [revoking, setRevoking] = useState<KeyView | null>(null)
   const [showRevoked, setShowRevoked] = useState(false)
+  const owner = useActivity()
   const revoke = useAction(async (id: string) => {
     await api.revokeKey(id)
     await keys.reload()
@@ -66,7 +69,7 @@ export function KeysView() {
               </thead>
               <tbody>
                 {shown.map((k) => (
-                  <KeyRow key={k.id} k={k} onRevoke={() => setRevoking(k)} />
+                  <KeyRow key={k.id} k={k} owner={owner} onRevoke={() => setRevoking(k)} />
                 ))}
               </tbody>
             </table>
@@ -122,12 +125,15 @@ export function KeysView() {
   )
 }
 
-function KeyRow({ k, onRevoke }: { k: KeyView; onRevoke: () => void }) {
+function KeyRow({ k, owner, onRevoke }: { k: KeyView; owner: OwnerActions; onRevoke: () => void }) {
   const state = k.revokedAt ? 'Revoked' : !k.active ? 'Expired' : null
   return (
     <tr className={k.active ? '' : 'row-inactive'}>
       <td>
-        <div className="cell-main">{k.name}</div>
+        <div className="cell-main">
+          {k.name}
+          <PausedBadge keyId={k.id} owner={owner} />
+        </div>
         <div className="cell-sub mono">
           {k.prefix}…{state ? <span className="badge badge-muted">{state}</span> : null}
           {k.active && k.expiresAt ? (
@@ -152,6 +158,7 @@ function KeyRow({ k, onRevoke }: { k: KeyView; onRevoke: () => void }) {
       </td>
       <td className="small">{limitsText(k.limits)}</td>
       <td className="actions">
+        <KeyOwnerActions k={k} owner={owner} />
         {k.revokedAt ? null : (
           <button
             type="button"

@@ -18,6 +18,7 @@ import { KeyDialog } from './key-dialog.js'
 import { ICONS } from '../components/icons.js'
 import { formatDuration, formatRate } from '../format.js'
 import type { Backend } from '../api/types.js'
+import { WhoIsUsing } from '../owner/live-table.js'
 
 export function ShareView() {
   const api = useApi()
@@ -121,6 +122,8 @@ export function ShareView() {
             sub={`${snapshot.queueDepth} waiting`}
           />
         </div>
+
+        <WhoIsUsing />
 
         <Card
           title="Backends"
