@@ -20,6 +20,7 @@ import { registerMetricsRoute } from './control/metrics-route.js'
 import { registerKeyRateLimit } from './limits/fastify.js'
 import { finishRecord, recordReply } from './proxy/record.js'
 import { startRequest } from './proxy/context.js'
+import { createBodyWatch } from './proxy/slow-bodies.js'
 
 /** Fastify's own ceiling; the configured limit (hot-reloadable) is enforced per request. */
 const HARD_BODY_LIMIT_BYTES = 1024 * 1024 * 1024
@@ -68,6 +69,13 @@ export async function buildGateway(
   // The fixed proxy routes skip Fastify (see proxy/fast-path.ts); set once the hooks exist.
   let fastPath: FastPath | null = null
   let closing = false
+  const bodies = createBodyWatch(
+    () => corral.snapshot.config.server,
+    connectionCheckIntervalMs(
+      server.headersTimeoutMs,
+      Math.min(server.requestTimeoutMs, server.bodyIdleTimeoutMs),
+    ),
+  )
   const app = Fastify({
     logger: false,
     bodyLimit: HARD_BODY_LIMIT_BYTES,
@@ -95,7 +103,8 @@ export async function buildGateway(
           onRequest(req, res)
         })
         http.keepAliveTimeout = server.keepAliveTimeoutMs
-        http.requestTimeout = server.requestTimeoutMs
+        // No whole-request deadline: bodies are timed by their progress (slow-bodies.ts).
+        http.requestTimeout = 0
         http.headersTimeout = server.headersTimeoutMs
         return http
       }
@@ -105,6 +114,7 @@ export async function buildGateway(
       return main
 
       function onRequest(req: IncomingMessage, res: ServerResponse): void {
+        bodies.watch(req, res)
         if (fastPath === null || !fastPath(req, res)) fastifyHandler(req, res)
       }
     },
@@ -150,6 +160,10 @@ export async function buildGateway(
       state.outcome = 'client_aborted'
       finishRecord(corral, recorded(request), 499)
     }
+    done()
+  })
+  app.addHook('onClose', (_app, done) => {
+    bodies.close()
     done()
   })
   app.addHook('preClose', (done) => {

@@ -92,6 +92,16 @@ export const ERRORS = {
     type: 'server_error',
   },
   CORRAL_ERR_INTERNAL: { status: 500, message: 'internal error', type: 'server_error' },
+  CORRAL_ERR_BODY_IDLE: {
+    status: 408,
+    message: 'the request body stalled',
+    type: 'invalid_request_error',
+  },
+  CORRAL_ERR_BODY_SLOW: {
+    status: 408,
+    message: 'the request body arrived too slowly',
+    type: 'invalid_request_error',
+  },
   CORRAL_ERR_PAUSED: { status: 503, message: 'paused by the owner', type: 'server_error' },
   CORRAL_ERR_KICKED: {
     status: 503,

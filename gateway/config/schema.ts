@@ -158,13 +158,20 @@ export const ConfigSchema = Type.Object({
       bodyLimitBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
       /** Time a client has to send its request headers. */
       headersTimeoutMs: Type.Integer({ minimum: 1000, default: 15_000 }),
-      /** Time a client has to send its whole request (headers and body). */
+      /**
+       * Time a client has to send its whole request (headers and body), unless its body
+       * keeps arriving at `bodyMinBytesPerSecond` (a long upload).
+       */
       requestTimeoutMs: Type.Integer({ minimum: 1000, default: 120_000 }),
       keepAliveTimeoutMs: Type.Integer({ minimum: 1000, default: 72_000 }),
       /** How long a backend may take to answer with headers (a cold model load). */
       upstreamHeadersTimeoutMs: Type.Integer({ minimum: 1000, default: 600_000 }),
       /** Longest silence between two bytes of a backend's body. */
       upstreamIdleTimeoutMs: Type.Integer({ minimum: 1000, default: 600_000 }),
+      /** Longest silence in the middle of a request body (blob uploads, big creates). */
+      bodyIdleTimeoutMs: Type.Integer({ minimum: 100, default: 60_000 }),
+      /** Past `requestTimeoutMs`, a body slower than this on average is cut. */
+      bodyMinBytesPerSecond: Type.Integer({ minimum: 0, default: 16_384 }),
       /** On shutdown, how long in-flight streams may run before they are cut. */
       shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
       /** HTTPS on the LAN listener (see TlsSchema). */
