@@ -13,7 +13,7 @@ import { setupWindow, type MainWindow } from './window.js'
 import { setupIpc } from './ipc.js'
 import { launchedAtLogin, setupLoginItem, type LoginItem } from './login-item.js'
 import { setupTray, type TrayHandle } from './tray.js'
-import { setupNotifications } from './notifications.js'
+import { setupNetworkNotice, setupNotifications } from './notifications.js'
 import { setupLifecycle, type Lifecycle } from './lifecycle.js'
 
 export interface DesktopOptions {
@@ -39,6 +39,8 @@ export interface Desktop {
   status(): AppStatus
   /** What the tray's toggle does: start or stop the LAN listener and mDNS. */
   setSharing(on: boolean): Promise<void>
+  /** What "Share on this network" does (the tray item and the notification). */
+  shareHere(): Promise<void>
   /** Quits the app the way the tray's Quit does; resolves once shut down. */
   quit(): Promise<void>
 }
@@ -70,6 +72,12 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
     onChange: refresh,
   })
   const setSharing = sharingSwitch(running, state, logger, refresh)
+  const shareHere = async () => {
+    await running?.sharing
+      .shareHere()
+      .catch((err: unknown) => logger.error(`Share on this network: ${messageOf(err)}`))
+    refresh()
+  }
   const status = () => readStatus(running, { error: state.error, startAtLogin: loginItem.isOn() })
   const trayHandle = setupTray({
     status,
@@ -78,6 +86,7 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
       copyUrl: (url) => clipboard.writeText(url),
       addDevice: () => window?.show('add-device'),
       openWindow: () => window?.show(),
+      shareHere: () => void shareHere(),
       setStartAtLogin: (on) =>
         void loginItem
           .set(on)
@@ -91,12 +100,18 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
   })
   tray = trayHandle
   const offEvents = setupEvents(running, refresh, () => window?.show())
+  const offNetwork = running
+    ? setupNetworkNotice({ network: running.network, shareHere: () => void shareHere() })
+    : () => {}
+  running?.network.on('change', refresh)
 
   const lifecycle = setupLifecycle({
     running,
     logger,
     beforeShutdown: () => {
       offEvents()
+      offNetwork()
+      running?.network.off('change', refresh)
       loginItem.dispose()
       disposeIpc()
       // Closing the page first ends its live-stats stream, so the control listener can close.
@@ -117,6 +132,7 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
     lifecycle,
     status,
     setSharing,
+    shareHere,
     quit: async () => {
       app.quit()
       await lifecycle.stopped()

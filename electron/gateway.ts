@@ -44,6 +44,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayStart> 
       const running = await startCorral({
         ...opts,
         watchConfig: opts.watchConfig ?? true,
+        // The desktop app pauses sharing on a network the owner has not shared on.
+        networkBoundDefault: opts.networkBoundDefault ?? true,
         ...attempt,
         discovery: (opts.discovery ?? defaultDiscovery(opts))(),
       })

@@ -4,6 +4,7 @@ import type { EventEmitter } from 'node:events'
 import { Notification } from 'electron'
 import type { CorralEvents } from '../gateway/core.js'
 import type { Config } from '../gateway/config/schema.js'
+import type { NetworkState } from '../gateway/network/binding.js'
 
 type NewDevice = CorralEvents['new-device'][0]
 type BackendHealth = CorralEvents['backend-health'][0]
@@ -39,4 +40,34 @@ export function setupNotifications(opts: NotificationOptions): () => void {
     opts.events.off('new-device', onNewDevice)
     opts.events.off('backend-health', onHealth)
   }
+}
+
+/**
+ * Sharing paused on a network the owner has not shared on: ask whether to share here too.
+ * The button (macOS) or a click on the notification (elsewhere) says yes.
+ */
+export function setupNetworkNotice(opts: {
+  network: Pick<EventEmitter<{ change: [NetworkState] }>, 'on' | 'off'>
+  shareHere: () => void
+}): () => void {
+  let shownFor: string | null = null
+  const onChange = (state: NetworkState) => {
+    if (!state.paused || !state.current) {
+      shownFor = null
+      return
+    }
+    const label = state.current.label
+    if (shownFor === label || !Notification.isSupported()) return
+    shownFor = label
+    const n = new Notification({
+      title: 'Sharing paused on a new network',
+      body: `${label} is not a network you have shared on. Click to share on this network too.`,
+      actions: [{ type: 'button', text: 'Share on this network' }],
+    })
+    n.on('action', () => opts.shareHere())
+    n.on('click', () => opts.shareHere())
+    n.show()
+  }
+  opts.network.on('change', onChange)
+  return () => opts.network.off('change', onChange)
 }

@@ -20,6 +20,8 @@ export interface AppStatus {
   exposureWarning: string | null
   error: string | null
   startAtLogin: boolean
+  /** Sharing is paused because this is a network the owner has not shared on: why. */
+  pausedReason: string | null
 }
 
 export function readStatus(
@@ -38,6 +40,7 @@ export function readStatus(
       exposureWarning: null,
       error: extra.error ?? 'Corral is not running',
       startAtLogin: extra.startAtLogin,
+      pausedReason: null,
     }
   }
   const corral = running.corral
@@ -64,6 +67,7 @@ export function readStatus(
     exposureWarning: corral.localExposure(),
     error: extra.error,
     startAtLogin: extra.startAtLogin,
+    pausedReason: running.network.state().reason,
   }
 }
 

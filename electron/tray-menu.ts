@@ -9,6 +9,8 @@ export interface TrayActions {
   addDevice(): void
   openWindow(): void
   setStartAtLogin(on: boolean): void
+  /** "Share on this network": remember the network sharing paused on, and share. */
+  shareHere(): void
   quit(): void
 }
 
@@ -21,8 +23,16 @@ const HEADLINES: Record<AppStatus['state'], string> = {
 
 export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstructorOptions[] {
   const info = (label: string): MenuItemConstructorOptions => ({ label, enabled: false })
-  const items: MenuItemConstructorOptions[] = [info(HEADLINES[s.state])]
+  const headline = s.pausedReason ? 'Corral: sharing paused on this network' : HEADLINES[s.state]
+  const items: MenuItemConstructorOptions[] = [info(headline)]
   if (s.error) items.push(info(s.error))
+  if (s.pausedReason) {
+    items.push(info(s.pausedReason), {
+      id: 'share-here',
+      label: 'Share on this network',
+      click: () => a.shareHere(),
+    })
+  }
   items.push(
     { type: 'separator' },
     {
@@ -68,6 +78,7 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
 
 export function trayTooltip(s: AppStatus): string {
   if (s.error) return `Corral: ${s.error}`
+  if (s.pausedReason) return `Corral: ${s.pausedReason}`
   if (!s.sharing) return 'Corral: not sharing'
   const url = s.urls[0] ?? ''
   return s.backendsDown.length > 0

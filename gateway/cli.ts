@@ -6,6 +6,7 @@ import { defaultDataDir } from './config/paths.js'
 import { CliError, findServer, makeContext, type CliContext } from './cli/context.js'
 import type { Flags } from './cli/keys.js'
 import type { TlsStatus } from './tls/status.js'
+import type { NetworkState } from './network/binding.js'
 import { formatFingerprint } from './tls/fingerprint.js'
 
 // Each command's module is loaded only when that command runs: `corral keys list`
@@ -177,8 +178,10 @@ async function statusCommand(ctx: CliContext): Promise<void> {
       (b) => `  ${b.name} ${b.url}: ${b.state}${b.latencyMs != null ? ` (${b.latencyMs} ms)` : ''}`,
     ),
   ]
-  lines.push(...tlsLines(s.tls))
-  for (const w of s.warnings) if (w !== s.tls.error) lines.push(`WARNING: ${w}`)
+  lines.push(...tlsLines(s.tls), ...networkLines(s.network))
+  for (const w of s.warnings) {
+    if (w !== s.tls.error && w !== s.network.reason) lines.push(`WARNING: ${w}`)
+  }
   ctx.out(lines.join('\n'))
 }
 
@@ -192,6 +195,16 @@ interface StatusView {
   backends: Array<{ name: string; url: string; state: string; latencyMs: number | null }>
   warnings: string[]
   tls: TlsStatus
+  network: NetworkState
+}
+
+function networkLines(n: NetworkState): string[] {
+  const here = n.current ? n.current.label : 'none'
+  if (!n.bound) return [`Network: ${here} (sharing is not bound to a network)`]
+  const lines = [`Network: ${here} (${n.known ? 'remembered' : 'not remembered'})`]
+  if (n.paused)
+    lines.push(`PAUSED: ${n.reason ?? ''} Share here: the tray, or the UI's Share view.`)
+  return lines
 }
 
 function tlsLines(tls: TlsStatus): string[] {

@@ -17,6 +17,9 @@ import { writeFileAtomic } from './util/atomic-file.js'
 import { TlsSource } from './tls/source.js'
 import { connectFragment, tlsStatus } from './tls/status.js'
 import { closePlain, listenPlain, setCertificate, type LanListeners } from './tls/listeners.js'
+import { createNetworkProbe, type NetworkProbe } from './network/probe.js'
+import { NetworkBinding } from './network/binding.js'
+import { forgetNetwork, rememberNetwork } from './network/remember.js'
 
 export interface StartOptions extends CorralOptions {
   /** Overrides config for this run (flags): bind address, ports. */
@@ -29,6 +32,13 @@ export interface StartOptions extends CorralOptions {
   sharing?: boolean
   /** The TLS source (tests pass one with their own names); default: from config. */
   tls?: TlsSource
+  /** Pause sharing on networks the owner has not shared on; overrides `network.bound`. */
+  networkBound?: boolean
+  /** When neither the flag nor `network.bound` says: the desktop app true, `serve` false. */
+  networkBoundDefault?: boolean
+  /** Reads the network this machine is on (tests inject one); default: the routing table. */
+  networkProbe?: NetworkProbe
+  networkIntervalMs?: number
 }
 
 export interface ControlInfo {
@@ -51,6 +61,8 @@ export interface RunningCorral {
   /** The LAN listener's port (null while sharing is off). */
   gatewayPort(): number | null
   gateway(): FastifyInstance | null
+  /** The network binding: 'change' when the network or the pause changes (the tray listens). */
+  network: NetworkBinding
   close(): Promise<void>
 }
 
@@ -76,6 +88,22 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
   await tls.configure(cfg.tls)
   // What listens now: the HTTPS (or, with TLS off, plain) gateway port and the plain port.
   let listeners: LanListeners = { main: null, plain: null }
+  // The owner's switch; the network binding may hold the listener off while it is on.
+  let wanted = opts.sharing ?? cfg.sharing
+  const network = new NetworkBinding({
+    probe: opts.networkProbe ?? createNetworkProbe(),
+    bound: () =>
+      opts.networkBound ?? corral.config.network.bound ?? opts.networkBoundDefault ?? false,
+    remembered: () => corral.config.network.remembered,
+    wanted: () => wanted,
+    intervalMs: opts.networkIntervalMs,
+  })
+  const rememberHere = async () => {
+    const here = network.network()
+    if (here && !network.state().known) {
+      await corral.update((c) => rememberNetwork(c, here, corral.now()))
+    }
+  }
 
   const startLan = async () => {
     if (gateway) return
@@ -114,6 +142,8 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       name: corral.config.discovery.name || os.hostname(),
       port: main.port,
       version: VERSION,
+      scheme: main.scheme,
+      fingerprint: main.scheme === 'https' ? (tls.current()?.info.fingerprint ?? null) : null,
     })
   }
   const stopLan = async () => {
@@ -127,8 +157,10 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
   const urlsOf = (l: LanListeners['main']) => (l ? lanUrls(host, l.port, l.scheme) : [])
   tls.on('change', (material) => {
     // A renewed or replaced certificate: new connections get it, open ones keep theirs.
-    if (gateway && listeners.main?.scheme === 'https') setCertificate(gateway, material)
-    else void sharing.restart().catch(() => {})
+    if (gateway && listeners.main?.scheme === 'https') {
+      setCertificate(gateway, material)
+      advertise()
+    } else void sharing.restart().catch(() => {})
     writeControlInfo()
   })
 
@@ -144,15 +176,48 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       .catch((err: unknown) => corral.logger.error(`TLS change not applied: ${String(err)}`))
   })
 
+  /** Listen when the owner wants it and the network allows it; stop otherwise. */
+  const reconcile = (before?: () => Promise<void>) => {
+    // A failed switch (port taken) must not poison every later one.
+    switching = switching
+      .catch(() => {})
+      .then(async () => {
+        await before?.()
+        if (wanted && network.allows()) await startLan()
+        else await stopLan()
+        writeControlInfo()
+      })
+    return switching
+  }
+  network.on('change', (state) => {
+    if (state.paused) corral.logger.warn(state.reason ?? 'Sharing is paused.')
+    // A new address may need a new self-signed certificate before the listener starts.
+    reconcile(() => tls.refresh()).catch((err: unknown) => {
+      corral.logger.error(`Could not resume sharing: ${(err as Error).message}`)
+    })
+  })
+  let wasBound = network.state().bound
+  corral.store.on('change', () => {
+    const bound = network.state().bound
+    const turnedOn = bound && !wasBound
+    wasBound = bound
+    // Binding sharing while it runs is the owner's yes for the network it runs on.
+    if (turnedOn && wanted && gateway !== null) void rememberHere().finally(() => network.check())
+    else network.check()
+  })
+
   const sharing: Sharing = {
     isOn: () => gateway !== null,
     set: (on) => {
-      // A failed switch (port taken) must not poison every later one.
       switching = switching
         .catch(() => {})
         .then(async () => {
-          if (on) await startLan()
+          // Turning sharing on is the owner's yes for the network the machine is on.
+          if (on && network.state().bound) await rememberHere()
+          wanted = on
+          if (on && network.allows()) await startLan()
           else await stopLan()
+          network.check()
           if (corral.config.server.sharing !== on) {
             await corral.update((c) => {
               c.server.sharing = on
@@ -166,7 +231,7 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       switching = switching
         .catch(() => {})
         .then(async () => {
-          if (!gateway && !corral.config.server.sharing) return
+          if (!gateway && !(wanted && network.allows())) return
           await stopLan()
           await startLan()
           writeControlInfo()
@@ -192,6 +257,21 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
         now: corral.now(),
       }),
     certificate: () => tls.current()?.cert ?? null,
+    network: () => network.state(),
+    shareHere: () =>
+      reconcile(async () => {
+        await rememberHere()
+        wanted = true
+        if (!corral.config.server.sharing) {
+          await corral.update((c) => {
+            c.server.sharing = true
+          })
+        }
+      }),
+    forgetNetwork: (id) =>
+      reconcile(async () => {
+        await corral.update((c) => void forgetNetwork(c, id))
+      }),
   }
 
   const control = await buildControl(corral, {
@@ -224,9 +304,15 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
   }
 
   try {
-    if (opts.sharing ?? cfg.sharing) await startLan()
+    // The first start with sharing on is the owner's yes for the network it starts on.
+    if (wanted && network.state().bound && corral.config.network.remembered.length === 0) {
+      await rememberHere()
+    }
+    if (wanted && network.allows()) await startLan()
+    network.start()
     writeControlInfo()
   } catch (err) {
+    network.stop()
     await stopLan().catch(() => {})
     await control.close()
     await corral.close()
@@ -243,8 +329,10 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
     sharing,
     gatewayPort: () => (gateway ? lanPort : null),
     gateway: () => gateway,
+    network,
     close: () =>
       (closing ??= (async () => {
+        network.stop()
         await switching.catch(() => {})
         await stopLan()
         tls.close()

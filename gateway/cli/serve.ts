@@ -64,6 +64,9 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
     port: port ?? env.port,
     controlPort,
     sharing: true,
+    // Headless keeps sharing when the network changes, unless asked (or network.bound says).
+    networkBound: flags['network-bound'] === true ? true : undefined,
+    networkBoundDefault: false,
     discovery: mdns ? createDiscovery({ browse: true, logger: ctx.logger }) : undefined,
   })
   running.corral.pulls.on('progress', pullProgressPrinter())

@@ -7,6 +7,7 @@ import { KeyLimitsSchema, LimitsSchema, SCOPES } from '../config/schema.js'
 import { OLLAMA_OPTION_NAMES, OllamaOptionsView } from '../config/ollama-options.js'
 import { OUTCOMES } from '../stats/record.js'
 import { TlsStatusView } from '../tls/schema.js'
+import { NetworkStateView } from '../network/schema.js'
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 /** A union of string literals, typed as the union of the values. */
@@ -216,6 +217,7 @@ export const StatusView = Type.Object({
   localOllamaExposed: Type.Boolean(),
   warnings: Type.Array(Type.String()),
   tls: TlsStatusView,
+  network: NetworkStateView,
 })
 
 // --- Access -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import { registerPullRoutes } from './pull-routes.js'
 import { registerOwnerRoutes } from './owner-routes.js'
 import type { Sharing } from './sharing.js'
 import { registerTlsRoutes } from '../tls/routes.js'
+import { registerNetworkRoutes } from '../network/routes.js'
 import { CONTROL_PREFIX, ControlError } from './common.js'
 
 export { CONTROL_PREFIX, ControlError }
@@ -74,6 +75,7 @@ export async function buildControl(corral: Corral, opts: ControlOptions): Promis
   registerPullRoutes(app, corral)
   registerOwnerRoutes(app, corral)
   registerTlsRoutes(app, opts.sharing)
+  registerNetworkRoutes(app, opts.sharing)
 
   await registerStaticUi(app, opts.uiDir)
   return app

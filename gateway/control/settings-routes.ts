@@ -15,12 +15,13 @@ const P = CONTROL_PREFIX
 const C = ConfigSchema.properties
 
 const Sections = {
-  server: Type.Pick(C.server, ['host', 'port', 'controlPort', 'basePath']),
+  server: Type.Pick(C.server, ['host', 'port', 'controlPort', 'basePath', 'tls']),
   discovery: Type.Pick(C.discovery, ['mdns', 'name']),
   stats: Type.Pick(C.stats, ['enabled', 'retentionDays', 'rollupRetentionDays']),
   limits: Type.Object({ enabled: C.limits.properties.enabled, defaults: LimitsSchema }),
   queue: Type.Pick(C.queue, ['maxQueuedPerKey', 'maxWaitMs', 'localPriority']),
   desktop: Type.Pick(C.desktop, ['startAtLogin']),
+  network: Type.Pick(C.network, ['bound']),
 }
 type SectionName = keyof typeof Sections
 
@@ -63,6 +64,7 @@ const SettingsPatchTyped = Type.Object(
     ),
     queue: Type.Optional(Type.Partial(Sections.queue, { additionalProperties: false })),
     desktop: Type.Optional(Type.Partial(Sections.desktop, { additionalProperties: false })),
+    network: Type.Optional(Type.Partial(Sections.network, { additionalProperties: false })),
   },
   { additionalProperties: false },
 )
@@ -153,6 +155,19 @@ function checkPatch(patch: SettingsPatch, current: Config): void {
   if (port !== 0 && port === controlPort) {
     throw new ControlError(400, `the gateway and the control window cannot both use port ${port}`)
   }
+  checkTlsPatch(patch.server?.tls, port, controlPort)
+}
+
+/** HTTPS settings that cannot work are refused before they are saved. */
+function checkTlsPatch(tls: Config['server']['tls'] | undefined, port: number, control: number) {
+  if (!tls) return
+  if (tls.mode === 'files' && (!tls.certFile || !tls.keyFile)) {
+    throw new ControlError(400, 'HTTPS with your own files needs both a certificate and a key file')
+  }
+  const plain = tls.plainPort
+  if (plain !== null && plain !== 0 && (plain === port || plain === control)) {
+    throw new ControlError(400, `plain HTTP needs a port of its own, not ${plain}`)
+  }
 }
 
 function applyPatch(c: Config, patch: SettingsPatch): void {
@@ -161,6 +176,7 @@ function applyPatch(c: Config, patch: SettingsPatch): void {
   Object.assign(c.stats, patch.stats ?? {})
   Object.assign(c.queue, patch.queue ?? {})
   Object.assign(c.desktop, patch.desktop ?? {})
+  Object.assign(c.network, patch.network ?? {})
   if (patch.limits?.enabled !== undefined) c.limits.enabled = patch.limits.enabled
   Object.assign(c.limits.defaults, patch.limits?.defaults ?? {})
 }

@@ -1,4 +1,5 @@
 import type { TlsStatus } from '../tls/status.js'
+import type { NetworkState } from '../network/binding.js'
 
 /** The LAN listener as the control API and the tray see it. */
 export interface Sharing {
@@ -15,4 +16,10 @@ export interface Sharing {
   tls(): TlsStatus
   /** The certificate the HTTPS listener serves (PEM, public), or null. */
   certificate(): string | null
+  /** The network this machine is on, whether sharing is bound to remembered ones, paused. */
+  network(): NetworkState
+  /** "Share on this network": remember it and share (resumes a paused listener). */
+  shareHere(): Promise<void>
+  /** Forget a remembered network (sharing pauses if it is the one this machine is on). */
+  forgetNetwork(id: string): Promise<void>
 }

@@ -13,6 +13,8 @@ export function statusView(corral: Corral, sharing: Sharing, version: string) {
     if (b.enabled && b.state === 'down')
       warnings.push(`Backend ${b.name} is down: ${b.lastError ?? 'no answer'}`)
   }
+  const network = sharing.network()
+  if (network.paused && network.reason) warnings.push(network.reason)
   const tls = sharing.tls()
   if (tls.error) warnings.push(tls.error)
   // With TLS off the Share view says so on its own; a warning is for a choice that needs one.
@@ -28,5 +30,6 @@ export function statusView(corral: Corral, sharing: Sharing, version: string) {
     localOllamaExposed: exposed !== null,
     warnings,
     tls,
+    network,
   }
 }

@@ -49,7 +49,7 @@ export class Advertiser {
       name: opts.name,
       port: opts.port,
       host: advertisedHostName(opts.host),
-      txt: corralTxt(opts.version),
+      txt: corralTxt(opts.version, opts),
     }
     const key = JSON.stringify(wanted)
     if (key === this.wanted) return

@@ -14,14 +14,24 @@ const MAX_LABEL_BYTES = 63
 /** A TXT string holds at most 255 bytes, `key=` included. */
 const MAX_TXT_VALUE_BYTES = 200
 
-/** The TXT record every Corral gateway publishes (DESIGN.md, "mDNS"). */
-export function corralTxt(version: string): Record<string, string> {
-  return {
+/**
+ * The TXT record every Corral gateway publishes (DESIGN.md, "mDNS"). `scheme` says what the
+ * port speaks; with `https`, `fp` is the certificate's SHA-256 (64 hex characters) so a
+ * client that finds the gateway can pin the certificate it is about to trust.
+ */
+export function corralTxt(
+  version: string,
+  tls: { scheme?: 'http' | 'https'; fingerprint?: string | null } = {},
+): Record<string, string> {
+  const txt: Record<string, string> = {
     auth: 'key',
     app: 'corral',
     version: truncateUtf8(version, MAX_TXT_VALUE_BYTES),
     api: 'ollama,openai',
+    scheme: tls.scheme ?? 'http',
   }
+  if (tls.scheme === 'https' && tls.fingerprint) txt.fp = tls.fingerprint
+  return txt
 }
 
 /**
@@ -75,7 +85,8 @@ export function toCandidate(service: Service, lastSeen: number): Candidate {
     host: service.host,
     addresses,
     port: service.port,
-    url: `http://${formatHost(bestAddress(addresses, sender) ?? service.host)}:${service.port}`,
+    // Another Corral with TLS on says so (`scheme=https`); a plain Ollama says nothing.
+    url: `${txt.get('scheme')?.toLowerCase() === 'https' ? 'https' : 'http'}://${formatHost(bestAddress(addresses, sender) ?? service.host)}:${service.port}`,
     needsKey: txt.get('auth')?.toLowerCase() === 'key',
     app: txt.get('app') ?? null,
     version: txt.get('version') ?? null,

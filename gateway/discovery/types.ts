@@ -31,6 +31,10 @@ export interface AdvertiseOptions {
   port: number
   /** Corral's version, published in TXT `version`. */
   version: string
+  /** TXT `scheme`: what the port speaks (`https` with TLS on). Default `http`. */
+  scheme?: 'http' | 'https'
+  /** TXT `fp`: SHA-256 of the certificate's DER (hex), with `https`. */
+  fingerprint?: string | null
   /**
    * SRV target, answered with this machine's addresses. Default `corral-<host name>.local`
    * (not the computer's own name: see advertisedHostName). A bare name gets `.local`.

@@ -95,7 +95,23 @@ describe('our own advertisement', () => {
       app: 'corral',
       version: '0.1.0',
       api: 'ollama,openai',
+      scheme: 'http',
     })
+  })
+
+  test('with HTTPS on, the TXT record carries the scheme and the certificate fingerprint', () => {
+    const fp = 'ab'.repeat(32)
+    expect(corralTxt('0.1.0', { scheme: 'https', fingerprint: fp })).toMatchObject({
+      scheme: 'https',
+      fp,
+    })
+    // Plain HTTP never advertises a fingerprint, even when a certificate exists.
+    expect(corralTxt('0.1.0', { scheme: 'http', fingerprint: fp }).fp).toBeUndefined()
+  })
+
+  test('another Corral that advertises scheme=https is listed with an https url', () => {
+    const c = toCandidate(service({ txt: { app: 'corral', scheme: 'https' } }), 0)
+    expect(c.url).toBe('https://192.168.1.20:11434')
   })
 
   test.each([
