@@ -27,9 +27,16 @@ if (netnsUsable && missingAvahi.length > 0) {
 describe.skipIf(!netnsUsable)('mDNS advertise and browse on a private loopback network', () => {
   const lab = useLab({ shared: true })
 
-  test('an independent browser finds the gateway with auth=key, app=corral, version and api in TXT', async () => {
+  test('an independent browser finds the gateway with auth=key, app=corral, version, api, scheme and fp in TXT', async () => {
     const gateway = await lab.startGateway()
-    await gateway.call('advertise', { name: 'Corral Test A', port: 11435, version: '1.2.3' })
+    const fp = 'ab'.repeat(32)
+    await gateway.call('advertise', {
+      name: 'Corral Test A',
+      port: 11435,
+      version: '1.2.3',
+      scheme: 'https',
+      fingerprint: fp,
+    })
 
     const found = await lab.peer.waitFor(
       () => seenBy(lab.peer).get('Corral Test A'),
@@ -40,7 +47,14 @@ describe.skipIf(!netnsUsable)('mDNS advertise and browse on a private loopback n
       fqdn: 'Corral Test A._ollama._tcp.local',
       host: GATEWAY_HOST,
       port: 11435,
-      txt: { auth: 'key', app: 'corral', version: '1.2.3', api: 'ollama,openai' },
+      txt: {
+        auth: 'key',
+        app: 'corral',
+        version: '1.2.3',
+        api: 'ollama,openai',
+        scheme: 'https',
+        fp,
+      },
     })
   })
 
@@ -137,7 +151,13 @@ describe.skipIf(!netnsUsable)('mDNS advertise and browse on a private loopback n
           host: OS_HOST,
           address: '127.0.0.1',
           port: 11435,
-          txt: { auth: 'key', app: 'corral', version: '3.0.0', api: 'ollama,openai' },
+          txt: {
+            auth: 'key',
+            app: 'corral',
+            version: '3.0.0',
+            api: 'ollama,openai',
+            scheme: 'http',
+          },
         })
       },
     )
