@@ -1,5 +1,7 @@
 // Reading a client's request body: bounded, uncompressed, and parsed only as
 // far as the gateway needs (the model name, the output cap).
+import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import { CorralError } from '../errors.js'
 
@@ -17,7 +19,7 @@ export async function readBody(
   limit: number,
 ): Promise<Buffer> {
   if (declaredLength !== undefined && Number(declaredLength) > limit) {
-    stream?.resume()
+    if (stream) discardRest(stream)
     throw tooLarge(limit)
   }
   if (!stream) return Buffer.alloc(0)
@@ -38,9 +40,7 @@ export async function readBody(
       size += chunk.length
       if (size > limit) {
         cleanup()
-        // Discard the rest rather than cut the socket, so the client reads the 413;
-        // the connection closes after it (the request timeout bounds an endless body).
-        stream.resume()
+        discardRest(stream)
         reject(tooLarge(limit))
         return
       }
@@ -66,12 +66,63 @@ export async function readBody(
   })
 }
 
+/** Past this much discarded after a 413, the sender is cut off (nginx's lingering close, bounded). */
+export const DISCARD_MAX_BYTES = 64 * 1024 * 1024
+
+/**
+ * Read and drop the rest of a body that got 413. Closing the connection instead would
+ * reset it under a client still sending (undici's "fetch failed", a broken pipe in
+ * Python's requests) before it reads the answer; the connection stays usable after a
+ * body that ends. A body that goes on past DISCARD_MAX_BYTES is cut, and one that
+ * stalls is cut by the body timeouts (slow-bodies.ts).
+ */
+function discardRest(stream: Readable): void {
+  const socket = (stream as Partial<IncomingMessage>).socket
+  if (socket) lingerOnClose(socket, stream)
+  let dropped = 0
+  const onData = (chunk: Buffer) => {
+    dropped += chunk.length
+    if (dropped > DISCARD_MAX_BYTES) {
+      stream.off('data', onData)
+      stream.destroy()
+    }
+  }
+  stream.on('data', onData)
+  stream.once('end', () => stream.off('data', onData))
+  stream.resume()
+}
+
+/** How long a lingering close waits for a client to stop sending. */
+const LINGER_MS = 10_000
+
+/**
+ * When the answer is the connection's last (the client sent `Connection: close`), Node
+ * ends it with socket.destroySoon(): FIN, then destroy, with the client's body still
+ * arriving, which resets the connection and loses the answer on the client's side. A
+ * lingering close instead, as nginx does: FIN, keep reading (the parser drops the rest
+ * of the body), destroy when the body ends, the client closes, or LINGER_MS passes.
+ */
+function lingerOnClose(socket: Socket, body: Readable): void {
+  const s = socket as Socket & { destroySoon?: () => void }
+  if (typeof s.destroySoon !== 'function') return
+  s.destroySoon = function lingeringClose(this: Socket) {
+    if (this.writable) this.end()
+    // Never before the answer has gone out (a destroy drops what is still buffered).
+    const done = () =>
+      this.writableFinished ? this.destroy() : this.once('finish', () => this.destroy())
+    if (body.readableEnded) return done()
+    body.once('end', done)
+    body.once('close', done)
+    this.once('end', done)
+    setTimeout(done, LINGER_MS).unref()
+  }
+}
+
 const aborted = () => Object.assign(new Error('the request was aborted'), { code: 'ECONNRESET' })
 
 function tooLarge(limit: number): CorralError {
   return new CorralError('CORRAL_ERR_TOO_LARGE', {
     message: `request body is too large (limit ${limit} bytes)`,
-    headers: { connection: 'close' },
   })
 }
 
