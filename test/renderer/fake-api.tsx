@@ -22,6 +22,7 @@ import type {
   BackendsView,
   CreatedKey,
   KeyInput,
+  KeyPatch,
   KeyView,
   LiveEvent,
   Pull,
@@ -142,8 +143,11 @@ export class FakeApi implements CorralApi {
       const created: CreatedKey = {
         ...keyView({
           id: `k${this.keyList.length + 1}`,
-          name: input.name,
+          name: input.name ?? 'Guest',
           scopes: input.scopes ?? ['inference'],
+          guest: input.guest ?? false,
+          subnet: input.subnet ?? null,
+          expiresAt: input.guest ? new Date(NOW + 24 * 3600_000).toISOString() : null,
         }),
         key,
         connectUrls: [`http://192.168.1.5:11435/connect#key=${key}`],
@@ -159,6 +163,24 @@ export class FakeApi implements CorralApi {
       this.keyList = this.keyList.map((k) =>
         k.id === id ? { ...k, revokedAt: new Date().toISOString(), active: false } : k,
       )
+      return this.keyList.find((k) => k.id === id)!
+    })
+  updateKey = (id: string, patch: KeyPatch) =>
+    this.answer('updateKey', [id, patch], () => {
+      this.keyList = this.keyList.map((k) => {
+        if (k.id !== id) return k
+        const options: Record<string, unknown> = patch.options === null ? {} : { ...k.options }
+        for (const [name, v] of Object.entries(patch.options ?? {})) {
+          if (v === null) delete options[name]
+          else options[name] = v
+        }
+        return {
+          ...k,
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.subnet !== undefined ? { subnet: patch.subnet } : {}),
+          options: options as KeyView['options'],
+        }
+      })
       return this.keyList.find((k) => k.id === id)!
     })
   backends = () => this.answer('backends', [], () => this.backendsData)

@@ -15,6 +15,7 @@ import type {
   BreakdownBy,
   CreatedKey,
   KeyInput,
+  KeyPatch,
   KeyView,
   LiveEvent,
   LiveSnapshot,
@@ -35,6 +36,7 @@ export interface CorralApi {
   keys(): Promise<KeyView[]>
   createKey(input: KeyInput): Promise<CreatedKey>
   revokeKey(id: string): Promise<PublicKey>
+  updateKey(id: string, patch: KeyPatch): Promise<PublicKey>
   backends(): Promise<BackendsView>
   addBackend(input: BackendInput): Promise<unknown>
   updateBackend(id: string, patch: BackendInput): Promise<unknown>
@@ -85,6 +87,8 @@ export class HttpApi implements CorralApi {
   keys = () => this.call<KeyView[]>('GET', '/control/keys')
   createKey = (input: KeyInput) => this.call<CreatedKey>('POST', '/control/keys', input)
   revokeKey = (id: string) => this.call<PublicKey>('DELETE', `/control/keys/${enc(id)}`)
+  updateKey = (id: string, patch: KeyPatch) =>
+    this.call<PublicKey>('PATCH', `/control/keys/${enc(id)}`, patch)
   backends = () => this.call<BackendsView>('GET', '/control/backends')
   addBackend = (input: BackendInput) => this.call('POST', '/control/backends', input)
   updateBackend = (id: string, patch: BackendInput) =>

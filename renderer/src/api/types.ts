@@ -92,7 +92,17 @@ export interface PublicKey {
   expiresAt: string | null
   revokedAt: string | null
   source: 'created' | 'imported' | 'env'
+  /** A guest key: inference only, expires, works from `subnet` only. */
+  guest: boolean
+  /** The CIDR the key works from; a guest's is set by its first request (null until then). */
+  subnet: string | null
+  /** Ollama options filled in where the client sets none. */
+  options: ModelOptions
+  keepAliveMaxSeconds: number | null
 }
+
+/** Ollama option name -> value (`num_ctx`: 8192, `stop`: ["END"]). */
+export type ModelOptions = Record<string, number | boolean | string[]>
 
 export interface KeyView extends PublicKey {
   lastUsedAt: number | null
@@ -106,11 +116,25 @@ export interface CreatedKey extends PublicKey {
 }
 
 export interface KeyInput {
-  name: string
+  /** Needed, except for a guest key. */
+  name?: string
   scopes?: Scope[]
   models?: string[]
   limits?: Partial<Limits>
   expires?: string | null
+  guest?: boolean
+  subnet?: string | null
+  options?: ModelOptions
+  /** `30m`, `1h`, or seconds; null: no cap. */
+  keepAliveMax?: string | null
+}
+
+/** A change to a key: `options` is merged (a name set to null is removed). */
+export interface KeyPatch {
+  name?: string
+  subnet?: string | null
+  options?: Record<string, ModelOptions[string] | null> | null
+  keepAliveMax?: string | null
 }
 
 export interface BackendInput {

@@ -1,19 +1,15 @@
-// Create a key (the Keys view's "New key" and the Share view's "Add a device"),
-// then show it once with a QR code that opens the connect page on a phone.
+// Create a key (the Keys view's "New key" and "Add a guest", the Share view's and the
+// tray's "Add a device"), then show it once with a QR code that opens the connect page.
 import { useState, type FormEvent } from 'react'
 import { useApi } from '../api/context.js'
-import { SCOPES, type CreatedKey, type KeyInput, type Limits, type Scope } from '../api/types.js'
+import type { CreatedKey, KeyInput, Limits, Scope } from '../api/types.js'
 import { useAction } from '../hooks/use-resource.js'
-import { ErrorText, Field } from '../components/controls.js'
+import { Banner, ErrorText, Field, Segmented } from '../components/controls.js'
 import { Dialog } from '../components/dialog.js'
+import { formatDate } from '../format.js'
 import { KeyReveal } from './key-reveal.js'
-
-const SCOPE_TEXT: Record<Scope, string> = {
-  inference: 'Chat, generate, embeddings and the model list',
-  models: 'Pull, push, copy and delete models',
-  metrics: 'Read the Prometheus metrics',
-  admin: "The Go gateway's /config endpoints",
-}
+import { AdvancedFields } from './key-fields.js'
+import { NO_MODEL_OPTIONS, optionsOf, type ModelOptionsState } from './model-options-fields.js'
 
 const EXPIRY = [
   { value: '', label: 'Never' },
@@ -23,13 +19,18 @@ const EXPIRY = [
   { value: '90d', label: 'In 90 days' },
 ]
 
-const WINDOWS = [
-  { value: 60, label: 'per minute' },
-  { value: 3600, label: 'per hour' },
-  { value: 86_400, label: 'per day' },
+/** A guest key always expires; a day unless chosen otherwise. */
+const GUEST_EXPIRY = [
+  { value: '1h', label: 'In 1 hour' },
+  { value: '2h', label: 'In 2 hours' },
+  { value: '8h', label: 'In 8 hours' },
+  { value: '24h', label: 'In 24 hours' },
+  { value: '3d', label: 'In 3 days' },
+  { value: '7d', label: 'In 7 days' },
 ]
+const GUEST_DEFAULT_EXPIRY = '24h'
 
-interface FormState {
+export interface FormState {
   name: string
   scopes: Scope[]
   models: string
@@ -39,6 +40,10 @@ interface FormState {
   concurrency: string
   maxOutputTokens: string
   expires: string
+  /** A guest key: inference only, expires, bound to its first device's network. */
+  guest: boolean
+  subnet: string
+  modelOptions: ModelOptionsState
 }
 
 /** The form's state as the API wants it: blank limits are left to the defaults. */
@@ -60,18 +65,25 @@ export function keyInputOf(f: FormState): KeyInput {
     .split(/[\s,]+/)
     .map((m) => m.trim())
     .filter(Boolean)
+  const options = optionsOf(f.modelOptions)
+  const name = f.name.trim()
   return {
-    name: f.name.trim(),
-    scopes: f.scopes,
+    // A guest may stay unnamed: Corral names it after the time it was made.
+    ...(name !== '' || !f.guest ? { name } : {}),
+    ...(f.guest ? { guest: true } : { scopes: f.scopes }),
     ...(models.length > 0 ? { models } : {}),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     expires: f.expires || null,
+    ...(f.subnet.trim() !== '' ? { subnet: f.subnet.trim() } : {}),
+    ...(Object.keys(options).length > 0 ? { options } : {}),
+    ...(f.modelOptions.keepAliveMax !== '' ? { keepAliveMax: f.modelOptions.keepAliveMax } : {}),
   }
 }
 
 export function KeyDialog({
   title,
   simple = false,
+  guest = false,
   defaultName = '',
   sharing,
   onClose,
@@ -80,6 +92,8 @@ export function KeyDialog({
   title: string
   /** Only the name and expiry up front (the "Add a device" flow); the rest folded away. */
   simple?: boolean
+  /** Start as a guest key ("Add a guest"). */
+  guest?: boolean
   defaultName?: string
   /** Whether the LAN listener runs (the QR code's link works only then). */
   sharing: boolean
@@ -97,7 +111,10 @@ export function KeyDialog({
     tokensPerMinute: '',
     concurrency: '',
     maxOutputTokens: '',
-    expires: '',
+    expires: guest ? GUEST_DEFAULT_EXPIRY : '',
+    guest,
+    subnet: '',
+    modelOptions: NO_MODEL_OPTIONS,
   })
   const create = useAction(async () => {
     const key = await api.createKey(keyInputOf(form))
@@ -123,12 +140,22 @@ export function KeyDialog({
           </button>
         }
       >
+        {created.guest ? (
+          <Banner tone="info" title="A guest key">
+            It works until {created.expiresAt ? formatDate(created.expiresAt) : 'it is revoked'},{' '}
+            {created.subnet
+              ? `only from ${created.subnet}.`
+              : 'only from the network of the first device that uses it.'}
+          </Banner>
+        ) : null}
         <KeyReveal created={created} sharing={sharing} />
       </Dialog>
     )
   }
 
-  const nameMissing = form.name.trim() === ''
+  const nameMissing = form.name.trim() === '' && !form.guest
+  const setGuest = (on: boolean) =>
+    setForm((f) => ({ ...f, guest: on, expires: on ? GUEST_DEFAULT_EXPIRY : '' }))
   return (
     <Dialog
       title={title}
@@ -144,20 +171,45 @@ export function KeyDialog({
             className="btn btn-primary"
             disabled={create.busy || nameMissing}
           >
-            {create.busy ? 'Creating…' : 'Create key'}
+            {create.busy ? 'Creating…' : form.guest ? 'Create guest key' : 'Create key'}
           </button>
         </>
       }
     >
       <form id="key-form" className="stack" onSubmit={submit}>
-        <Field label="Name" hint="Who or what uses it, e.g. “Sam’s phone” or “CI runner”.">
+        {simple ? (
+          <Segmented
+            label="Who is it for"
+            value={form.guest ? 'guest' : 'device'}
+            options={[
+              { value: 'device', label: 'A device of the team' },
+              { value: 'guest', label: 'A guest' },
+            ]}
+            onChange={(v) => setGuest(v === 'guest')}
+          />
+        ) : null}
+        {form.guest ? (
+          <p className="field-hint">
+            A guest key can chat and generate only, stops working by itself, and works only from the
+            network of the device that first uses it.
+          </p>
+        ) : null}
+        <Field
+          label="Name"
+          hint={
+            form.guest
+              ? 'Optional: who it is for, to find them in the stats.'
+              : 'Who or what uses it, e.g. “Sam’s phone” or “CI runner”.'
+          }
+        >
           {({ id, describedBy }) => (
             <input
               id={id}
               className="input"
               value={form.name}
               maxLength={100}
-              required
+              required={!form.guest}
+              placeholder={form.guest ? 'Guest' : undefined}
               autoFocus
               aria-describedby={describedBy}
               onChange={(e) => set('name', e.target.value)}
@@ -172,7 +224,7 @@ export function KeyDialog({
               value={form.expires}
               onChange={(e) => set('expires', e.target.value)}
             >
-              {EXPIRY.map((o) => (
+              {(form.guest ? GUEST_EXPIRY : EXPIRY).map((o) => (
                 <option key={o.value} value={o.value}>
                   {o.label}
                 </option>
@@ -191,99 +243,5 @@ export function KeyDialog({
         <ErrorText error={create.error} />
       </form>
     </Dialog>
-  )
-}
-
-function AdvancedFields({
-  form,
-  set,
-}: {
-  form: FormState
-  set: <K extends keyof FormState>(k: K, v: FormState[K]) => void
-}) {
-  const toggleScope = (s: Scope, on: boolean) =>
-    set('scopes', on ? [...form.scopes, s] : form.scopes.filter((x) => x !== s))
-  const number = (
-    k: 'requests' | 'tokensPerMinute' | 'concurrency' | 'maxOutputTokens',
-    label: string,
-    hint?: string,
-  ) => (
-    <Field label={label} hint={hint}>
-      {({ id, describedBy }) => (
-        <input
-          id={id}
-          className="input"
-          type="number"
-          min={1}
-          inputMode="numeric"
-          placeholder="Default"
-          value={form[k]}
-          aria-describedby={describedBy}
-          onChange={(e) => set(k, e.target.value)}
-        />
-      )}
-    </Field>
-  )
-  return (
-    <div className="stack">
-      <fieldset className="fieldset">
-        <legend className="field-label">What it may do</legend>
-        {SCOPES.map((s) => (
-          <label key={s} className="check">
-            <input
-              type="checkbox"
-              checked={form.scopes.includes(s)}
-              onChange={(e) => toggleScope(s, e.target.checked)}
-            />
-            <span>
-              <span className="check-title">{s}</span>
-              <span className="check-hint">{SCOPE_TEXT[s]}</span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
-      <Field
-        label="Models"
-        hint="Leave empty for every model. Separate with commas; qwen2.5:* allows a family."
-      >
-        {({ id, describedBy }) => (
-          <input
-            id={id}
-            className="input mono"
-            value={form.models}
-            placeholder="All models"
-            aria-describedby={describedBy}
-            onChange={(e) => set('models', e.target.value)}
-          />
-        )}
-      </Field>
-      <fieldset className="fieldset">
-        <legend className="field-label">Limits (blank: the default limits from Settings)</legend>
-        <div className="grid-2">
-          <div className="inline-fields">
-            {number('requests', 'Requests')}
-            <Field label="Window">
-              {({ id }) => (
-                <select
-                  id={id}
-                  className="input"
-                  value={form.windowSeconds}
-                  onChange={(e) => set('windowSeconds', Number(e.target.value))}
-                >
-                  {WINDOWS.map((w) => (
-                    <option key={w.value} value={w.value}>
-                      {w.label}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-          </div>
-          {number('tokensPerMinute', 'Tokens per minute')}
-          {number('concurrency', 'Requests at once')}
-          {number('maxOutputTokens', 'Longest answer (tokens)')}
-        </div>
-      </fieldset>
-    </div>
   )
 }

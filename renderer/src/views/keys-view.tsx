@@ -7,6 +7,7 @@ import { useStatus } from '../live/status-context.js'
 import { Banner, Card, Empty, PageHeader } from '../components/controls.js'
 import { Confirm } from '../components/dialog.js'
 import { KeyDialog } from './key-dialog.js'
+import { KeyEditDialog } from './key-edit-dialog.js'
 import { formatAgo, formatCount, formatDate } from '../format.js'
 import { KeyOwnerActions, PausedBadge } from '../owner/key-owner-actions.js'
 import { useActivity, type OwnerActions } from '../owner/use-activity.js'
@@ -17,7 +18,8 @@ export function KeysView() {
   const api = useApi()
   const status = useStatus()
   const keys = useResource(() => api.keys(), [api], KEYS_REFRESH_MS)
-  const [creating, setCreating] = useState(false)
+  const [creating, setCreating] = useState<'key' | 'guest' | null>(null)
+  const [editing, setEditing] = useState<KeyView | null>(null)
   const [revoking, setRevoking] = useState<KeyView | null>(null)
   const [showRevoked, setShowRevoked] = useState(false)
   const owner = useActivity()
@@ -36,9 +38,18 @@ export function KeysView() {
         title="Keys"
         description="Each person or app gets its own key. A key is shown once, when it is created."
         actions={
-          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
-            New key
-          </button>
+          <>
+            <button
+              type="button"
+              className="btn btn-secondary"
+              onClick={() => setCreating('guest')}
+            >
+              Add a guest
+            </button>
+            <button type="button" className="btn btn-primary" onClick={() => setCreating('key')}>
+              New key
+            </button>
+          </>
         }
       />
       {keys.error ? <Banner tone="error">{keys.error}</Banner> : null}
@@ -69,7 +80,13 @@ export function KeysView() {
               </thead>
               <tbody>
                 {shown.map((k) => (
-                  <KeyRow key={k.id} k={k} owner={owner} onRevoke={() => setRevoking(k)} />
+                  <KeyRow
+                    key={k.id}
+                    k={k}
+                    owner={owner}
+                    onRevoke={() => setRevoking(k)}
+                    onEdit={() => setEditing(k)}
+                  />
                 ))}
               </tbody>
             </table>
@@ -89,11 +106,19 @@ export function KeysView() {
         ) : null}
       </Card>
 
+      {editing ? (
+        <KeyEditDialog
+          k={editing}
+          onClose={() => setEditing(null)}
+          onSaved={() => void keys.reload()}
+        />
+      ) : null}
       {creating ? (
         <KeyDialog
-          title="New key"
+          title={creating === 'guest' ? 'Add a guest' : 'New key'}
+          guest={creating === 'guest'}
           sharing={status.data?.sharing ?? false}
-          onClose={() => setCreating(false)}
+          onClose={() => setCreating(null)}
           onCreated={() => {
             void keys.reload()
             void status.reload()
@@ -125,7 +150,17 @@ export function KeysView() {
   )
 }
 
-function KeyRow({ k, owner, onRevoke }: { k: KeyView; owner: OwnerActions; onRevoke: () => void }) {
+function KeyRow({
+  k,
+  owner,
+  onRevoke,
+  onEdit,
+}: {
+  k: KeyView
+  owner: OwnerActions
+  onRevoke: () => void
+  onEdit: () => void
+}) {
   const state = k.revokedAt ? 'Revoked' : !k.active ? 'Expired' : null
   return (
     <tr className={k.active ? '' : 'row-inactive'}>
@@ -136,10 +171,16 @@ function KeyRow({ k, owner, onRevoke }: { k: KeyView; owner: OwnerActions; onRev
         </div>
         <div className="cell-sub mono">
           {k.prefix}…{state ? <span className="badge badge-muted">{state}</span> : null}
+          {k.guest ? <span className="badge badge-accent">guest</span> : null}
           {k.active && k.expiresAt ? (
             <span className="badge">expires {formatDate(k.expiresAt)}</span>
           ) : null}
         </div>
+        {k.subnet || k.guest ? (
+          <div className="cell-sub">
+            {k.subnet ? `from ${k.subnet} only` : 'bound to the first device’s network'}
+          </div>
+        ) : null}
       </td>
       <td>
         <div className="badges">
@@ -156,9 +197,22 @@ function KeyRow({ k, owner, onRevoke }: { k: KeyView; owner: OwnerActions; onRev
         <div className="cell-main">{formatCount(k.usageToday.requests)} req</div>
         <div className="cell-sub">{formatCount(k.usageToday.tokens)} tokens</div>
       </td>
-      <td className="small">{limitsText(k.limits)}</td>
+      <td className="small">
+        {limitsText(k.limits)}
+        {optionsText(k) ? <div className="cell-sub mono">{optionsText(k)}</div> : null}
+      </td>
       <td className="actions">
         <KeyOwnerActions k={k} owner={owner} />
+        {k.revokedAt ? null : (
+          <button
+            type="button"
+            className="btn btn-ghost btn-sm"
+            onClick={onEdit}
+            aria-label={`Edit ${k.name}`}
+          >
+            Edit
+          </button>
+        )}
         {k.revokedAt ? null : (
           <button
             type="button"
@@ -187,4 +241,18 @@ export function limitsText(l: Partial<Limits>): string {
   if (l.concurrency) parts.push(`${l.concurrency} at once`)
   if (l.maxOutputTokens) parts.push(`answers ≤ ${formatCount(l.maxOutputTokens)} tokens`)
   return parts.length > 0 ? parts.join(' · ') : 'Defaults'
+}
+
+/** "num_ctx 8192 · temperature 0.2 · keep-alive ≤ 30 min", or '' when the key sets none. */
+export function optionsText(k: Pick<KeyView, 'options' | 'keepAliveMaxSeconds'>): string {
+  const parts = Object.entries(k.options).map(
+    ([name, v]) => `${name} ${Array.isArray(v) ? v.join(',') : String(v)}`,
+  )
+  if (k.keepAliveMaxSeconds !== null) {
+    const s = k.keepAliveMaxSeconds
+    parts.push(
+      `keep-alive ≤ ${s % 3600 === 0 && s > 0 ? `${s / 3600} h` : s % 60 === 0 && s > 0 ? `${s / 60} min` : `${s} s`}`,
+    )
+  }
+  return parts.join(' · ')
 }
