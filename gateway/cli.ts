@@ -26,6 +26,7 @@ Usage:
   corral keys create --guest [--name N] [--expires 24h] [--subnet CIDR] [--models a,b]
   corral keys list [--all] | update ID [options as create] [--clear-options] | revoke ID
   corral backends list | add URL|NAME [--name N] [--key K] [--weight N] | remove ID
+  corral pull MODEL [--all | --backend ID...]
   corral access list | allow CIDR | deny CIDR | trust CIDR | remove CIDR [--list allow|deny|trustedProxies]
   corral stats [--since 1h] [--by key|backend|model]
   corral status
@@ -143,6 +144,8 @@ async function run(
       return (await import('./cli/owner.js')).resumeAllCommand(ctx)
     case 'backends':
       return (await import('./cli/backends.js')).backendsCommand(ctx, sub, rest, flags)
+    case 'pull':
+      return (await import('./cli/pull.js')).pullCommand(ctx, sub, flags)
     case 'access':
       return (await import('./cli/backends.js')).accessCommand(ctx, sub, rest, flags)
     case 'stats':

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { request } from 'undici'
 import { runCli, startServe } from '../support/cli.js'
-import { tempDataDir } from '../support/gateway.js'
+import { tempDataDir, writeConfig } from '../support/gateway.js'
 import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
 
 let dir: string
@@ -100,6 +100,49 @@ describe('with no server running, commands edit the data dir', () => {
   })
 })
 
+describe('corral pull with no server running', () => {
+  test('--all pulls on every configured backend, each with its progress, --json the jobs', async () => {
+    const fakes = [await startFakeOllama({ name: 'gpu1' }), await startFakeOllama({ name: 'gpu2' })]
+    const pullDir = tempDataDir()
+    try {
+      writeConfig(pullDir, (c) => {
+        c.backends = fakes.map((f, i) => ({
+          id: `g${i + 1}`,
+          name: `gpu${i + 1}`,
+          url: f.url,
+          key: null,
+          weight: 1,
+          enabled: true,
+          capacity: 4,
+          source: 'manual' as const,
+        }))
+      })
+      const r = await runCli(['pull', 'mistral:7b', '--all', '--json', '--data-dir', pullDir])
+      expect(r.code, r.stderr).toBe(0)
+      const jobs = JSON.parse(r.stdout) as Array<{ backend: string; status: string; done: boolean }>
+      expect(jobs.map((j) => [j.backend, j.status, j.done]).sort()).toEqual([
+        ['gpu1', 'success', true],
+        ['gpu2', 'success', true],
+      ])
+      for (const f of fakes)
+        expect(f.requests.filter((q) => q.path === '/api/pull')).toHaveLength(1)
+      // Progress went to stderr, one line per status change (not a terminal here).
+      expect(r.stderr).toMatch(/pull mistral:7b on gpu1: /)
+
+      const one = await runCli(['pull', 'phi3', '--backend', 'gpu2', '--data-dir', pullDir])
+      expect(one.code, one.stderr).toBe(0)
+      expect(one.stdout).toBe('phi3 is on gpu2.\n')
+      const nope = await runCli(['pull', 'phi3', '--backend', 'nope', '--data-dir', pullDir])
+      expect(nope.code).toBe(1)
+      expect(nope.stderr).toMatch(/no backend "nope"/)
+      expect((await runCli(['pull', '--data-dir', pullDir])).code).toBe(2)
+    } finally {
+      await Promise.all(fakes.map((f) => f.close()))
+      fs.rmSync(pullDir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('against a running corral serve', () => {
   let fake: FakeOllama
   let serve: Awaited<ReturnType<typeof startServe>>
@@ -177,6 +220,21 @@ describe('against a running corral serve', () => {
     const r = await runCli(['backends', 'remove', 'flag-1', '--data-dir', serveDir])
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/set for this run by `corral serve --backend`/)
+  })
+
+  test('corral pull goes through the server: its pulls are the ones the UI shows', async () => {
+    const r = await runCli(['pull', 'qwen2.5:0.5b', '--all', '--json', '--data-dir', serveDir])
+    expect(r.code, r.stderr).toBe(0)
+    const [job] = JSON.parse(r.stdout) as Array<{ id: string; backendId: string; status: string }>
+    expect(job).toMatchObject({ backendId: 'flag-1', status: 'success' })
+    const info = JSON.parse(fs.readFileSync(path.join(serveDir, 'control.json'), 'utf8')) as {
+      url: string
+      token: string
+    }
+    const pulls = await request(`${info.url}/control/pulls`, {
+      headers: { authorization: `Bearer ${info.token}` },
+    })
+    expect(((await pulls.body.json()) as Array<{ id: string }>).map((p) => p.id)).toContain(job!.id)
   })
 
   test('SIGTERM stops it cleanly and removes control.json', async () => {
