@@ -5,6 +5,7 @@ import path from 'node:path'
 import { app, clipboard } from 'electron'
 import type { RunningCorral } from '../gateway/server.js'
 import { createLogger, type Logger } from '../gateway/util/logger.js'
+import { endPauseEveryone, pauseEveryone } from '../gateway/owner/manage.js'
 import { appFiles, APP_ID, type AppFiles } from './paths.js'
 import { startGateway, messageOf, type GatewayOptions } from './gateway.js'
 import { readStatus, type AppStatus } from './status.js'
@@ -92,6 +93,7 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
           .set(on)
           .catch((err: unknown) => logger.error(`Start at login: ${messageOf(err)}`))
           .finally(refresh),
+      setPauseEveryone: (on) => void pauseEveryoneSwitch(running, on, logger).finally(refresh),
       quit: () => app.quit(),
     },
     iconsDir: files.iconsDir,
@@ -203,5 +205,22 @@ function setupEvents(
   return () => {
     corral.events.off('backend-health', refresh)
     offNotices()
+  }
+}
+
+/** The tray's "Pause everyone but me": on until resumed, off ends only that pause. */
+async function pauseEveryoneSwitch(
+  running: RunningCorral | null,
+  on: boolean,
+  logger: Logger,
+): Promise<void> {
+  if (!running) return
+  const corral = running.corral
+  const update = (m: Parameters<typeof corral.update>[0]) => corral.update(m)
+  try {
+    if (on) await pauseEveryone(update, {}, corral.now())
+    else await endPauseEveryone(update)
+  } catch (err) {
+    logger.error(`Pause everyone but me: ${messageOf(err)}`)
   }
 }

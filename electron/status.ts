@@ -1,6 +1,7 @@
 // What the tray shows, read from the running gateway in one go: a plain value, so
 // the menu is a pure function of it and tests can compare states.
 import type { RunningCorral } from '../gateway/server.js'
+import type { Activity } from '../gateway/owner/activity.js'
 
 /** The tray icon: not sharing, sharing, sharing with a backend down, something wrong. */
 export type TrayState = 'off' | 'sharing' | 'down' | 'error'
@@ -22,6 +23,10 @@ export interface AppStatus {
   startAtLogin: boolean
   /** Sharing is paused because this is a network the owner has not shared on: why. */
   pausedReason: string | null
+  /** Who is using the GPU now, a line per key (the busiest few). */
+  who: string[]
+  /** "Pause everyone but me" is on: when it ends (ISO), or 'until resumed'; null when off. */
+  everyonePaused: string | null
 }
 
 export function readStatus(
@@ -41,6 +46,8 @@ export function readStatus(
       error: extra.error ?? 'Corral is not running',
       startAtLogin: extra.startAtLogin,
       pausedReason: null,
+      who: [],
+      everyonePaused: null,
     }
   }
   const corral = running.corral
@@ -68,7 +75,24 @@ export function readStatus(
     error: extra.error,
     startAtLogin: extra.startAtLogin,
     pausedReason: running.network.state().reason,
+    ...ownerStatus(corral.owner.activity()),
   }
+}
+
+/** Lines of the tray's "who" part, at most this many (the Share view lists them all). */
+const WHO_LINES = 3
+
+function ownerStatus(a: Activity): Pick<AppStatus, 'who' | 'everyonePaused'> {
+  const who = a.keys.slice(0, WHO_LINES).map((k) => {
+    const parts = [k.models.join(', ') || `${k.running} running`]
+    if (k.tokensPerSecond !== null) parts.push(`${Math.round(k.tokensPerSecond)} tok/s`)
+    if (k.queued > 0) parts.push(`${k.queued} waiting`)
+    if (k.paused) parts.push('paused')
+    return `${k.keyName}: ${parts.join(' · ')}`
+  })
+  if (a.keys.length > WHO_LINES) who.push(`and ${a.keys.length - WHO_LINES} more`)
+  const everyonePaused = a.everyone === null ? null : (a.everyone.until ?? 'until resumed')
+  return { who, everyonePaused }
 }
 
 /** "2 requests in flight · 1 key active" */

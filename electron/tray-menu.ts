@@ -11,6 +11,8 @@ export interface TrayActions {
   setStartAtLogin(on: boolean): void
   /** "Share on this network": remember the network sharing paused on, and share. */
   shareHere(): void
+  /** "Pause everyone but me" on (until resumed) or off. */
+  setPauseEveryone(on: boolean): void
   quit(): void
 }
 
@@ -59,6 +61,15 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
     { id: 'add-device', label: 'Add a device…', enabled: s.running, click: () => a.addDevice() },
     { type: 'separator' },
     { id: 'live', ...info(liveLine(s)) },
+    ...s.who.map((line, i) => ({ id: `who-${i + 1}`, ...info(line) })),
+    {
+      id: 'pause-everyone',
+      label: pauseEveryoneLabel(s.everyonePaused),
+      type: 'checkbox',
+      checked: s.everyonePaused !== null,
+      enabled: s.running,
+      click: () => a.setPauseEveryone(s.everyonePaused === null),
+    },
     ...s.backendsDown.map((name) => info(`Backend down: ${name}`)),
     ...(s.exposureWarning ? [info('Ollama itself is open to the LAN (no keys)')] : []),
     { type: 'separator' },
@@ -74,6 +85,13 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
     { id: 'quit', label: 'Quit', click: () => a.quit() },
   )
   return items
+}
+
+function pauseEveryoneLabel(paused: string | null): string {
+  if (paused === null) return 'Pause everyone but me'
+  if (paused === 'until resumed') return 'Pause everyone but me (on)'
+  const at = new Date(paused).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+  return `Pause everyone but me (until ${at})`
 }
 
 export function trayTooltip(s: AppStatus): string {

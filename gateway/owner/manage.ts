@@ -115,6 +115,13 @@ export async function pauseEveryone(
   return pause
 }
 
+/** Ends "everyone but me" only (keys paused one by one stay paused): the tray's toggle. */
+export async function endPauseEveryone(update: UpdateConfig): Promise<void> {
+  await update((c) => {
+    c.owner.everyone = null
+  })
+}
+
 /** Ends "everyone but me" and every key's own pause: everyone works again. */
 export async function resumeEveryone(update: UpdateConfig): Promise<{ resumed: number }> {
   let resumed = 0

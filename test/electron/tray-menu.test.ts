@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { clipboard } from '../mocks/electron.js'
 import { startFakeOllama } from '../support/fake-ollama.js'
+import { eventually } from '../support/gateway.js'
 import {
   backend,
   createTestKey,
@@ -42,6 +43,7 @@ describe('the tray menu', () => {
       'Add a device…',
       '---',
       '0 requests in flight · 0 keys active',
+      'Pause everyone but me',
       '---',
       'Open Corral',
       'Start at login',
@@ -113,6 +115,48 @@ describe('the tray menu', () => {
     expect((await pending).status).toBe(200)
     desktop.tray.refresh()
     expect(menuItem('live').label).toBe('0 requests in flight · 1 key active')
+  })
+
+  it('shows who is using the GPU, and "Pause everyone but me" refuses the LAN until unchecked', async () => {
+    const fake = await ollama({ frames: 2000, frameIntervalMs: 20 })
+    const dir = tempDir()
+    writeConfig(dir, {
+      sharing: true,
+      backends: [backend(fake.url)],
+      extra: { access: { trustedProxies: ['127.0.0.1'] } },
+    })
+    const desktop = await launch(dir)
+    await desktop.running!.corral.health.checkNow()
+    const key = await createTestKey(desktop)
+    const base = `http://127.0.0.1:${desktop.running!.gatewayPort()}`
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' }
+    const stream = new AbortController()
+    const res = await fetch(`${base}/api/generate`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ model: 'llama3.2', prompt: 'hi' }),
+      signal: stream.signal,
+    })
+    expect(res.status).toBe(200)
+    await new Promise((r) => setTimeout(r, 300))
+    desktop.tray.refresh()
+    expect(menuItem('who-1').label).toMatch(/^alice: llama3\.2 · \d+ tok\/s$/)
+    stream.abort()
+
+    expect(menuItem('pause-everyone')).toMatchObject({ type: 'checkbox', checked: false })
+    menuItem('pause-everyone').click()
+    const fromLan = () =>
+      fetch(`${base}/api/tags`, { headers: { ...headers, 'x-forwarded-for': '192.168.1.20' } })
+    await eventually(async () => expect((await fromLan()).status).toBe(503))
+    desktop.tray.refresh()
+    expect(menuItem('pause-everyone')).toMatchObject({
+      checked: true,
+      label: 'Pause everyone but me (on)',
+    })
+    expect((await fetch(`${base}/api/tags`, { headers })).status).toBe(200) // this machine
+
+    menuItem('pause-everyone').click()
+    await eventually(async () => expect((await fromLan()).status).toBe(200))
   })
 
   it('shows the error and keeps the control listener when the LAN port is taken', async () => {
