@@ -143,3 +143,48 @@ export function scanError(text: string): string | null {
     return match[1]
   }
 }
+
+/** A key as bytes, for the probes below. */
+export const jsonKeyBytes = (name: string): Buffer => Buffer.from(jsonKey(name), 'latin1')
+
+/** Whether `buf[start, end)` ends with `suffix`. */
+export function endsWithBytes(buf: Buffer, start: number, end: number, suffix: Buffer): boolean {
+  const from = end - suffix.length
+  return from >= start && buf.compare(suffix, 0, suffix.length, from, end) === 0
+}
+
+/** Whether `buf[start, end)` starts with `prefix`. */
+export function startsWithBytes(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {
+  return (
+    end - start >= prefix.length &&
+    buf.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0
+  )
+}
+
+/**
+ * carriesContent on bytes, `buf[start, end)`: whether any of `keys` holds a non-empty
+ * string, searched from the end (where chat chunks carry their text) by native search.
+ */
+export function carriesContentBytes(
+  buf: Buffer,
+  start: number,
+  end: number,
+  keys: readonly Buffer[],
+): boolean {
+  for (const key of keys) {
+    let from = end - key.length
+    while (from >= start) {
+      const at = buf.lastIndexOf(key, from)
+      if (at < start) break
+      let i = at + key.length
+      while (i < end && isSpace(buf[i]!)) i++
+      if (buf[i] === COLON) {
+        i++
+        while (i < end && isSpace(buf[i]!)) i++
+        if (i + 1 < end && buf[i] === QUOTE && buf[i + 1] !== QUOTE) return true
+      }
+      from = at - 1
+    }
+  }
+  return false
+}

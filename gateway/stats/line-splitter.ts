@@ -1,6 +1,6 @@
 // Byte-level helpers for the usage tap: a buffer that keeps only the head and tail of
 // what it is given (so a huge line or body costs bounded memory), and a splitter that
-// cuts a byte stream into lines without copying the lines that fit inside one chunk.
+// cuts a byte stream into lines, handed on as byte ranges: no string per line.
 
 /** Bytes kept from the start of an overlong line or body. */
 export const HEAD_BYTES = 4 * 1024
@@ -62,15 +62,19 @@ export class BoundedBuffer {
 }
 
 /**
- * Receives one line, decoded as latin1 (one char per byte, so ASCII probes work and the
- * bytes can be recovered with `Buffer.from(line, 'latin1')`). Valid during the call; a
- * consumer that keeps data must copy it before the current `push` returns.
+ * Receives one line as a byte range, `buf[start, end)` without its `\n` (nor a `\r`
+ * before it). The bytes are valid during the call only: a consumer that keeps any must
+ * copy them before the current `push` returns.
  */
-export type LineHandler = (line: string, truncated: boolean) => void
+export type LineHandler = (buf: Buffer, start: number, end: number, truncated: boolean) => void
+
+const LF = 0x0a
+const CR = 0x0d
 
 /**
- * Splits a byte stream on `\n` (dropping a trailing `\r`). Each chunk is decoded once;
- * a line that spans chunks is carried as bytes in a BoundedBuffer.
+ * Splits a byte stream on `\n` (dropping a trailing `\r`), without copying or decoding
+ * the lines that fit inside one chunk; a line that spans chunks is carried as bytes in a
+ * BoundedBuffer.
  */
 export class LineSplitter {
   private readonly carry = new BoundedBuffer()
@@ -78,19 +82,18 @@ export class LineSplitter {
   constructor(private readonly onLine: LineHandler) {}
 
   push(chunk: Buffer): void {
-    const text = chunk.toString('latin1')
     let start = 0
-    let newline = text.indexOf('\n')
+    let newline = chunk.indexOf(LF)
     while (newline !== -1) {
       if (this.carry.isEmpty) {
-        this.emit(text.slice(start, newline), false)
+        this.emit(chunk, start, newline, false)
       } else {
         this.carry.append(chunk.subarray(start, newline))
         const { bytes, truncated } = this.carry.take()
-        this.emit(bytes.toString('latin1'), truncated)
+        this.emit(bytes, 0, bytes.length, truncated)
       }
       start = newline + 1
-      newline = text.indexOf('\n', start)
+      newline = chunk.indexOf(LF, start)
     }
     if (start < chunk.length) this.carry.append(chunk.subarray(start))
   }
@@ -99,21 +102,18 @@ export class LineSplitter {
   end(): void {
     if (this.carry.isEmpty) return
     const { bytes, truncated } = this.carry.take()
-    this.emit(bytes.toString('latin1'), truncated)
+    this.emit(bytes, 0, bytes.length, truncated)
   }
 
-  private emit(line: string, truncated: boolean): void {
-    this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line, truncated)
+  private emit(buf: Buffer, start: number, end: number, truncated: boolean): void {
+    this.onLine(buf, start, end > start && buf[end - 1] === CR ? end - 1 : end, truncated)
   }
 }
 
 /** A fresh flat copy, so a kept string does not pin the chunk it was sliced from. */
 const detached = (text: string): string => Buffer.from(text, 'latin1').toString('latin1')
 
-/**
- * Latin1 text bounded like BoundedBuffer. It may hold slices of a chunk's text during a
- * `push`; `detach()` (called before the `push` returns) replaces them with copies.
- */
+/** Latin1 text bounded like BoundedBuffer (the data lines of one SSE event). */
 export class BoundedText {
   private head: string | null = null
   private parts: string[] = []
@@ -124,10 +124,6 @@ export class BoundedText {
     this.parts.push(text)
     this.length += text.length
     if (this.length > HEAD_BYTES + 2 * TAIL_BYTES) this.compact()
-  }
-
-  detach(): void {
-    if (this.parts.length > 0) this.parts = [detached(this.parts.join(''))]
   }
 
   take(): { text: string; truncated: boolean } {

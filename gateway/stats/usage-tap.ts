@@ -1,6 +1,8 @@
 // Token usage read off a response as its bytes pass through, without slowing it down.
-// Each chunk is decoded once as latin1 and frames are classified by cheap probes on that
-// text (json-scan.ts); JSON.parse runs only on the one frame that carries the usage
+// Lines are byte ranges of the chunk (line-splitter.ts); an ordinary content frame is
+// recognised on its bytes by native compares and searches, with no string or object made
+// for it. Any other line is decoded as latin1 and classified by cheap probes on that text
+// (json-scan.ts); JSON.parse runs only on the one frame that carries the usage
 // (Ollama's `"done":true` frame, an SSE event with a `"usage":{…}` object, an error) or
 // once on a non-streaming body. Memory is bounded: a line or body longer than
 // HEAD_BYTES + 2 × TAIL_BYTES keeps only its head and tail, where the fields we need
@@ -8,6 +10,10 @@
 import { BoundedBuffer, BoundedText, LineSplitter } from './line-splitter.js'
 import {
   carriesContent,
+  carriesContentBytes,
+  endsWithBytes,
+  jsonKeyBytes,
+  startsWithBytes,
   hasValue,
   isBlank,
   isNonEmptyArray,
@@ -27,10 +33,12 @@ const ERROR = jsonKey('error')
 const USAGE = jsonKey('usage')
 const TOOL_CALLS = jsonKey('tool_calls')
 const STATUS_SUCCESS = '"status":"success"'
-const NOT_DONE_SUFFIX = '"done":false}'
+const NOT_DONE_SUFFIX = Buffer.from('"done":false}', 'latin1')
 const OLLAMA_TEXT = ['content', 'response', 'thinking'].map(jsonKey)
 /** Where chat-completion and completion chunks carry generated text. */
-const CHUNK_TEXT = ['content', 'text', 'reasoning', 'reasoning_content', 'arguments'].map(jsonKey)
+const CHUNK_TEXT_NAMES = ['content', 'text', 'reasoning', 'reasoning_content', 'arguments']
+const CHUNK_TEXT = CHUNK_TEXT_NAMES.map(jsonKey)
+const CHUNK_TEXT_BYTES = CHUNK_TEXT_NAMES.map(jsonKeyBytes)
 const OPENAI_TEXT = [
   'content',
   'text',
@@ -43,8 +51,10 @@ const OPENAI_TEXT = [
   'refusal',
 ].map(jsonKey)
 const SSE_DATA = 'data:'
+const SSE_DATA_BYTES = Buffer.from(SSE_DATA, 'latin1')
 const SSE_DONE = '[DONE]'
 const TYPE_PREFIX = '{"type":"'
+const TYPE_PREFIX_BYTES = Buffer.from(TYPE_PREFIX, 'latin1')
 const TERMINAL_TYPES = new Set(['response.completed', 'message_stop'])
 /** The `type` of a Responses or Anthropic-style event (`{"type":"…",…}`), or null. */
 function eventType(data: string): string | null {
@@ -86,7 +96,9 @@ interface Parser {
 /** Ollama NDJSON: one JSON object per line; the last has `"done":true` and the counts. */
 class OllamaStream implements Parser {
   private readonly state = new UsageState()
-  private readonly lines = new LineSplitter((line, truncated) => this.onLine(line, truncated))
+  private readonly lines = new LineSplitter((buf, start, end, truncated) =>
+    this.onLine(buf, start, end, truncated),
+  )
 
   push(chunk: Buffer): void {
     this.lines.push(chunk)
@@ -101,13 +113,15 @@ class OllamaStream implements Parser {
     return this.state.result('ollama', true)
   }
 
-  private onLine(line: string, truncated: boolean): void {
-    // Fast path: Go's encoder puts `done` last in every frame but the final one.
-    if (line.endsWith(NOT_DONE_SUFFIX)) {
+  private onLine(buf: Buffer, start: number, end: number, truncated: boolean): void {
+    // Fast path, on the bytes: Go's encoder puts `done` last in every frame but the final one.
+    if (endsWithBytes(buf, start, end, NOT_DONE_SUFFIX)) {
       this.state.contentChunks++
       return
     }
-    if (line.length === 0 || isBlank(line)) return
+    if (start === end) return
+    const line = buf.toString('latin1', start, end)
+    if (isBlank(line)) return
     if (hasValue(line, DONE, isTrue)) {
       readCounts(this.state, utf8Of(line), truncated, 'ollama')
       this.state.done = this.state.error === null
@@ -124,14 +138,17 @@ class OllamaStream implements Parser {
 /** OpenAI-style Server-Sent Events: `data:` lines, events ended by a blank line. */
 class SseStream implements Parser {
   private readonly state = new UsageState()
-  private readonly lines = new LineSplitter((line, truncated) => this.onLine(line, truncated))
+  private readonly lines = new LineSplitter((buf, start, end, truncated) =>
+    this.onLine(buf, start, end, truncated),
+  )
   private readonly data = new BoundedText()
   private hasData = false
   private truncated = false
+  /** This event was counted from its first line's bytes: its other lines are skipped. */
+  private counted = false
 
   push(chunk: Buffer): void {
     this.lines.push(chunk)
-    this.data.detach() // an event still open keeps copies, not slices of this chunk
   }
 
   chunks(): number {
@@ -144,8 +161,19 @@ class SseStream implements Parser {
     return this.state.result('openai', true)
   }
 
-  private onLine(line: string, truncated: boolean): void {
-    if (line.length === 0) return this.dispatch()
+  private onLine(buf: Buffer, start: number, end: number, truncated: boolean): void {
+    if (start === end) {
+      this.counted = false
+      return this.dispatch()
+    }
+    if (this.counted) return
+    if (!this.hasData && this.isContentChunk(buf, start, end)) {
+      // Fast path, on the bytes: a chat chunk that carries text never carries the usage.
+      this.state.contentChunks++
+      this.counted = true
+      return
+    }
+    const line = buf.toString('latin1', start, end)
     let value: string
     if (line.startsWith(SSE_DATA)) {
       value = line.slice(
@@ -160,6 +188,15 @@ class SseStream implements Parser {
     this.data.append(value)
     this.hasData = true
     this.truncated ||= truncated
+  }
+
+  /** `data: {…}` (not a typed event) whose bytes carry generated text. */
+  private isContentChunk(buf: Buffer, start: number, end: number): boolean {
+    if (!startsWithBytes(buf, start, end, SSE_DATA_BYTES)) return false
+    let from = start + SSE_DATA_BYTES.length
+    if (buf[from] === 0x20) from++
+    if (buf[from] !== 0x7b || startsWithBytes(buf, from, end, TYPE_PREFIX_BYTES)) return false
+    return carriesContentBytes(buf, from, end, CHUNK_TEXT_BYTES)
   }
 
   private dispatch(): void {
