@@ -3,16 +3,14 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { Readable } from 'node:stream'
 import type { Corral } from './core.js'
 import type { Config } from './config/schema.js'
 import { CorralError, dialectOf, errorBody, type ErrorCode } from './errors.js'
 import { ROUTES } from './proxy/routes.js'
 import { authenticate } from './auth/hook.js'
 import { keyFromHeaders } from './auth/headers.js'
-import { proxyRequest } from './proxy/handler.js'
-import { createFastPath, type FastPath } from './proxy/fast-path.js'
-import { pathOf, type Exchange } from './proxy/exchange.js'
+import { createPipeline, type Pipeline } from './proxy/pipeline.js'
+import { pathOf } from './proxy/exchange.js'
 import type { RecordedRequest } from './proxy/record.js'
 import { registerAdminRoutes } from './control/go-compat.js'
 import { registerConnectPage } from './control/connect-page.js'
@@ -66,8 +64,9 @@ export async function buildGateway(
   opts: GatewayOptions = {},
 ): Promise<FastifyInstance> {
   const server = corral.config.server
-  // The fixed proxy routes skip Fastify (see proxy/fast-path.ts); set once the hooks exist.
-  let fastPath: FastPath | null = null
+  // Every proxied request goes through one pipeline (proxy/pipeline.ts); the fixed routes
+  // skip Fastify altogether. Set once the rate-limit hook exists.
+  let pipeline: Pipeline | null = null
   let closing = false
   const bodies = createBodyWatch(
     () => corral.snapshot.config.server,
@@ -115,7 +114,7 @@ export async function buildGateway(
 
       function onRequest(req: IncomingMessage, res: ServerResponse): void {
         bodies.watch(req, res)
-        if (fastPath === null || !fastPath(req, res)) fastifyHandler(req, res)
+        if (pipeline === null || !pipeline.take(req, res)) fastifyHandler(req, res)
       }
     },
     // A path means exactly what it says: no trailing-slash or case folding, so
@@ -137,6 +136,8 @@ export async function buildGateway(
 
   app.decorateRequest('corral', null as never)
   app.addHook('onRequest', (request, reply, done) => {
+    // A proxied route Fastify only routed: the pipeline checks and records it.
+    if (request.routeOptions.config.proxy !== undefined) return done()
     const snapshot = corral.snapshot
     const route = request.routeOptions.config.route ?? null
     request.corral = startRequest(corral.now(), snapshot, request.raw, request.url, route)
@@ -173,12 +174,22 @@ export async function buildGateway(
 
   const rateCheck = await registerKeyRateLimit(app, corral)
 
-  const handler = (request: FastifyRequest, reply: FastifyReply) =>
-    proxyRequest(corral, exchangeOf(request, reply))
-  for (const route of ROUTES) {
-    app.route({ method: route.methods, url: route.path, config: { route }, handler })
+  const pipe = createPipeline(corral, { rateCheck, isClosing: () => closing, stripBasePath })
+  pipeline = pipe
+  // What needs Fastify's router (path parameters, percent-encoding, absolute-form targets)
+  // is matched here and handed, as it is, to the same pipeline as the fixed routes.
+  for (const proxy of ROUTES) {
+    app.route({
+      method: proxy.methods,
+      url: proxy.path,
+      config: { proxy },
+      handler: (request, reply) => {
+        reply.hijack()
+        const params = (request.params ?? {}) as Record<string, string>
+        pipe.serve(request.raw, reply.raw, proxy, request.url, params)
+      },
+    })
   }
-  fastPath = createFastPath(corral, { rateCheck, isClosing: () => closing, stripBasePath })
   registerAdminRoutes(app, corral)
   registerMetricsRoute(app, corral)
   registerConnectPage(app, opts.uiDir ?? null, opts.certificate)
@@ -231,32 +242,6 @@ function recorded(request: FastifyRequest): RecordedRequest {
     method: request.method,
     url: request.url,
     endpoint: request.corral.route?.path ?? request.routeOptions.url ?? 'other',
-  }
-}
-
-/** A routed Fastify request as the proxy sees it. */
-function exchangeOf(request: FastifyRequest, reply: FastifyReply): Exchange {
-  const state = request.corral
-  return {
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-    req: request.raw,
-    res: reply.raw,
-    params: (request.params ?? {}) as Record<string, string>,
-    state,
-    body: request.body as Readable | undefined,
-    endpoint: state.route?.path ?? request.routeOptions.url ?? 'other',
-    takeOver: () => {
-      // Headers hooks set before the proxy took over (RateLimit-*) go out with its answer.
-      const extra: Record<string, string> = {}
-      for (const [k, v] of Object.entries(reply.getHeaders())) {
-        if (v !== undefined) extra[k] = String(v)
-      }
-      state.hijacked = true
-      reply.hijack()
-      return extra
-    },
   }
 }
 

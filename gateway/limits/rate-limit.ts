@@ -149,7 +149,7 @@ const NO_ROUTE_CONFIG = Object.freeze({ config: Object.freeze({}) as Record<stri
  * not limited and get no headers. Requests under the limit get `RateLimit-Limit`,
  * `RateLimit-Remaining` and `RateLimit-Reset`; the one over it also gets `Retry-After` and
  * status 429, and its body comes from `onLimited` (default: the dialect of the URL).
- * Returns the same check, for requests served outside Fastify's routing (the fast path):
+ * Returns the same check, for requests served outside Fastify's hooks (the proxy pipeline):
  * both count against the same window.
  */
 export async function registerRateLimit(

@@ -30,7 +30,7 @@ export interface RequestState {
 }
 
 /**
- * The state of a request that just arrived (either way in: Fastify or the fast path), with
+ * The state of a request that just arrived (the pipeline's, or a Fastify route's), with
  * the client's address as the snapshot's access rules read it.
  */
 export function startRequest(
@@ -69,6 +69,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     route?: RouteDef
+    /** A proxied route: Fastify only routes it, the pipeline (pipeline.ts) serves it. */
+    proxy?: RouteDef
     /** No key needed (the connect page). */
     public?: boolean
   }

@@ -1,6 +1,5 @@
-// One proxied request as the proxy sees it, whichever way it came in: through
-// Fastify (the router, hooks and `inject()`), or through the fast path that
-// answers the fixed routes straight from node:http (see fast-path.ts).
+// One proxied request as the proxy sees it, built by the pipeline (pipeline.ts) whether
+// the pipeline's table or Fastify's router matched its route.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { RequestState } from './context.js'

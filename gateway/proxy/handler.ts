@@ -28,7 +28,7 @@ export async function proxyRequest(corral: Corral, ex: Exchange): Promise<void> 
   const state = ex.state
   const route = state.route!
   const key = state.key!
-  // Both ways in (Fastify and the fast path) come here once the key is known.
+  // Every proxied request comes here (pipeline.ts) once the key is known.
   corral.owner.admit(state)
   const path = upstreamPath(route, ex.params)
   if (path === null)

@@ -51,7 +51,7 @@ describe('a paused key', () => {
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503)
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('corral_err_paused')
 
-    // A parametric route goes through Fastify's hooks, not the fast path: the same answer.
+    // A parametric route is matched by Fastify's router, then served by the same pipeline.
     const viaFastify = await answer(
       await request(`${gw.url}/v1/models/llama3.2`, {
         headers: { authorization: `Bearer ${gw.key}` },

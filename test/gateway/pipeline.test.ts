@@ -1,7 +1,8 @@
-// The fixed routes are answered from node:http (proxy/fast-path.ts); the same
-// request in absolute form (`POST http://host/api/show`) goes through Fastify's
-// router. Both ways must give the same answers, count against one rate window
-// and be recorded alike.
+// Every proxied request goes through one pipeline (proxy/pipeline.ts). A fixed route in
+// origin form is matched by the pipeline's own table; the same request in absolute form
+// (`POST http://host/api/show`), or a route with a path parameter, is matched by Fastify's
+// router and handed to the same pipeline. Either way the answers are the same, one rate
+// window counts them and they are recorded alike.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { rawExchange } from '../support/raw-http.js'
 import { startTestGateway, type TestGateway } from '../support/gateway.js'
@@ -66,7 +67,7 @@ function dechunk(text: string): string {
 
 const FORMS = ['origin', 'absolute'] as const
 
-describe('origin form (fast path) and absolute form (Fastify) answer alike', () => {
+describe("origin form (the pipeline's table) and absolute form (Fastify's router) answer alike", () => {
   test.each(FORMS)('%s: a proxied request, under the base path too', async (form) => {
     for (const path of ['/api/show', '/ollama/api/show']) {
       const res = await send(form, 'POST', path, { body: { model: 'llama3.2' } })
@@ -101,14 +102,20 @@ describe('origin form (fast path) and absolute form (Fastify) answer alike', () 
   })
 })
 
-test('both ways count against one rate window and carry the RateLimit headers', async () => {
-  const { key } = await gw.newKey({ name: 'limited', limits: { requests: 3, windowSeconds: 60 } })
+test('both ways, and a route with a path parameter, count against one rate window and carry the RateLimit headers', async () => {
+  const { key } = await gw.newKey({ name: 'limited', limits: { requests: 4, windowSeconds: 60 } })
   const body = { model: 'llama3.2' }
   const a = await send('origin', 'POST', '/api/show', { key, body })
   const b = await send('absolute', 'POST', '/api/show', { key, body })
-  const c = await send('origin', 'POST', '/api/show', { key, body })
-  expect([a.status, b.status, c.status]).toEqual([200, 200, 200])
-  expect([a, b, c].map((r) => r.headers.get('ratelimit-remaining'))).toEqual(['2', '1', '0'])
+  const c = await send('origin', 'GET', '/v1/models/llama3.2', { key })
+  const d = await send('origin', 'POST', '/api/show', { key, body })
+  expect([a.status, b.status, c.status, d.status]).toEqual([200, 200, 200, 200])
+  expect([a, b, c, d].map((r) => r.headers.get('ratelimit-remaining'))).toEqual([
+    '3',
+    '2',
+    '1',
+    '0',
+  ])
   for (const form of FORMS) {
     const over = await send(form, 'POST', '/api/show', { key, body })
     expect(over.status).toBe(429)

@@ -1,11 +1,11 @@
-// The fixed routes (`/api/chat`, `/v1/chat/completions`, `/api/tags` ...) answered
-// straight from node:http, before Fastify sees the request. Fastify's router,
-// hook chain and reply object cost more CPU than everything the gateway itself
-// does per request (measured: bench/README.md); these routes need none of it.
-// The checks are the same functions the Fastify hooks call, in the same order:
-// address, key, request rate, then the proxy. Anything else — parametric routes,
-// absolute-form URLs, /metrics, /connect, the Go gateway's admin routes, 404s,
-// a server that is closing — falls through to Fastify, unchanged.
+// The one pipeline every proxied request goes through: address, key, request rate, then
+// the proxy (handler.ts → dispatch.ts → forward.ts). It runs straight from node:http:
+// Fastify's router, hook chain and reply object cost more CPU than everything the
+// gateway itself does per request (bench/README.md). The fixed routes (`/api/chat`,
+// `/v1/chat/completions`, `/api/tags` ...) are matched here from a table; a URL that
+// needs Fastify's router (a path parameter, percent-encoding, an absolute-form target)
+// is matched there and handed to the same `serve()` (app.ts). Anything else — /metrics,
+// /connect, the Go gateway's admin routes, 404s, a server that is closing — is Fastify's.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Corral } from '../core.js'
 import { authenticate } from '../auth/hook.js'
@@ -18,7 +18,7 @@ import { proxyRequest } from './handler.js'
 import { finishRecord, recordReply } from './record.js'
 import { ROUTES, type HttpMethod, type RouteDef } from './routes.js'
 
-export interface FastPathOptions {
+export interface PipelineOptions {
   /** Counts the request against its key's window (the same counters Fastify's hook uses). */
   rateCheck: KeyRateCheck
   /** While the gateway closes, Fastify answers (503, connection closed). */
@@ -27,39 +27,58 @@ export interface FastPathOptions {
   stripBasePath(url: string, basePath: string): string
 }
 
-/** Returns true when it took the request; false leaves it to Fastify. */
-export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean
+export interface Pipeline {
+  /** Takes a request for a fixed route and returns true; false leaves it to Fastify. */
+  take(req: IncomingMessage, res: ServerResponse): boolean
+  /**
+   * Serves a request Fastify's router matched to `route`: `url` is the routed path (base
+   * path stripped, origin form), `params` its decoded path parameters.
+   */
+  serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: RouteDef,
+    url: string,
+    params: Readonly<Record<string, string>>,
+  ): void
+}
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({})
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>
 
-export function createFastPath(corral: Corral, opts: FastPathOptions): FastPath {
+export function createPipeline(corral: Corral, opts: PipelineOptions): Pipeline {
   const table = new Map<string, RouteDef>()
   for (const route of ROUTES) if (!route.path.includes(':')) table.set(route.path, route)
 
-  return (req, res) => {
-    const raw = req.url
-    // Absolute-form targets (`GET http://host/path`) go the long way.
-    if (raw === undefined || raw.charCodeAt(0) !== 47 || opts.isClosing()) return false
-    const snapshot = corral.snapshot
-    const server = snapshot.config.server
-    const url = server.basePath ? opts.stripBasePath(raw, server.basePath) : raw
-    const path = pathOf(url)
-    const route = table.get(path)
-    if (route === undefined || !route.methods.includes(req.method as HttpMethod)) return false
-    if (path === snapshot.config.metrics.path) return false
-    void serve(corral, opts, req, res, route, url, snapshot)
-    return true
+  return {
+    take(req, res) {
+      const raw = req.url
+      // Absolute-form targets (`GET http://host/path`) are for Fastify's router.
+      if (raw === undefined || raw.charCodeAt(0) !== 47 || opts.isClosing()) return false
+      const snapshot = corral.snapshot
+      const server = snapshot.config.server
+      const url = server.basePath ? opts.stripBasePath(raw, server.basePath) : raw
+      const path = pathOf(url)
+      const route = table.get(path)
+      if (route === undefined || !route.methods.includes(req.method as HttpMethod)) return false
+      if (path === snapshot.config.metrics.path) return false
+      void serve(corral, opts, req, res, route, url, NO_PARAMS, snapshot)
+      return true
+    },
+    serve(req, res, route, url, params) {
+      void serve(corral, opts, req, res, route, url, params, corral.snapshot)
+    },
   }
 }
 
 async function serve(
   corral: Corral,
-  opts: FastPathOptions,
+  opts: PipelineOptions,
   req: IncomingMessage,
   res: ServerResponse,
   route: RouteDef,
   url: string,
+  params: Readonly<Record<string, string>>,
   snapshot: Snapshot,
 ): Promise<void> {
   const state = startRequest(corral.now(), snapshot, req, url, route)
@@ -71,7 +90,7 @@ async function serve(
     headers: req.headers,
     req,
     res,
-    params: NO_PARAMS,
+    params,
     state,
     body: req,
     endpoint: route.path,
