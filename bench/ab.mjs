@@ -142,6 +142,7 @@ try {
       'p99 ms',
       streaming ? 'cpu µs/frame' : 'cpu µs/req',
       'of which sys',
+      streaming ? 'frames/s/core' : 'req/s/core',
       'errors',
     ],
   ]
@@ -170,6 +171,7 @@ try {
         m((x) => x.sysUs),
         1,
       ),
+      fmt(1e6 / m((x) => x.cpuUs), 0),
       v.rounds.reduce((s, x) => s + x.r.errors, 0),
     ])
   }

@@ -112,13 +112,17 @@ export async function smallRequests(targets, reqs, s) {
   return out
 }
 
-/** Many concurrent streams per target, in alternating rounds; peak RSS of each proxy. */
-export async function streams(targets, reqs, s, clockOffsetMs) {
+/**
+ * Many concurrent streams per target, in alternating rounds; peak RSS of each proxy, and
+ * the CPU per frame of the proxy and of the backend (direct has only the backend's).
+ */
+export async function streams(targets, reqs, s, clockOffsetMs, backendPid) {
   const out = {}
   const peakRssMb = {}
   for (let round = 0; round < s.rounds; round++) {
     for (const t of rotate(targets, round)) {
       const cpu0 = cpuMs(t.pids)
+      const backend0 = cpuMs([backendPid])
       const r = await manyStreams({
         origin: t.url,
         request: reqs.chat,
@@ -134,6 +138,7 @@ export async function streams(targets, reqs, s, clockOffsetMs) {
         },
       })
       r.proxyCpuUsPerFrame = t.pids.length ? ((cpuMs(t.pids) - cpu0) * 1000) / r.frames : null
+      r.backendCpuUsPerFrame = ((cpuMs([backendPid]) - backend0) * 1000) / r.frames
       ;(out[t.name] ??= []).push(r)
       log(
         `round ${round + 1} streams ${t.name}: ${r.streams} streams, ${r.frames} frames, ttfb p50 ${r.ttfbMs.p50.toFixed(2)} ms, ` +

@@ -2,11 +2,11 @@
 // classic key-map config, in one run, in alternating rounds. See bench/README.md.
 //
 //   node bench/run.mjs [--quick] [--only small|streams] [--skip-idle] [--cpu-prof]
-//                      [--compare <corral bundle>] [--floor]
+//                      [--compare <corral bundle>] [--no-floor]
 //
 // --compare adds a target `corral-before`: another build of the gateway (node bench/build.mjs
-// <label> <source dir>) with the same config, measured in the same rounds. --floor adds
-// `node-floor`, the least a Node proxy does (bench/floor-proxy.mjs), as a reference.
+// <label> <source dir>) with the same config, measured in the same rounds. `node-floor`, the
+// least a Node proxy does (bench/floor-proxy.mjs), runs as a reference unless --no-floor.
 //
 // Environment: BENCH_IDLE_SECONDS (60), BENCH_ROUNDS (3), BENCH_DURATION_MS (4000),
 // BENCH_WARMUP_MS (1000), BENCH_JIT_WARMUP_MS (5000), BENCH_PACED_RPS (200), BENCH_STREAMS
@@ -38,7 +38,8 @@ const { values: flags } = parseArgs({
     'skip-idle': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     compare: { type: 'string' },
-    floor: { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: true },
+    'no-floor': { type: 'boolean', default: false },
   },
 })
 const quick = flags.quick
@@ -108,7 +109,8 @@ async function main() {
         }),
       )
     : null
-  const floor = flags.floor ? await start(startFloorProxy(backend.url, key)) : null
+  const floor =
+    flags.floor && !flags['no-floor'] ? await start(startFloorProxy(backend.url, key)) : null
   const nginxBin = findNginx()
   const nginx = nginxBin
     ? await start(startNginx(nginxBin, { backendUrl: backend.url, key }))
@@ -155,7 +157,7 @@ async function main() {
   await warmUp(targets, reqs, settings)
   if (runSmall) result.small = await smallRequests(targets, reqs, settings)
   if (runStreams) {
-    const s = await streams(targets, reqs, settings, clock.offsetMs)
+    const s = await streams(targets, reqs, settings, clock.offsetMs, backend.pid)
     result.streams = s.byTarget
     result.memory.peakUnderStreamsMb = s.peakRssMb.corral
     result.memory.peakUnderStreamsNoStatsMb = s.peakRssMb['corral-nostats']
