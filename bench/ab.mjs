@@ -6,6 +6,7 @@
 //   node bench/ab.mjs <bundleA.mjs|floor|nginx> <bundleB.mjs|floor|nginx> [--req show|tags|chat] [--connections 32]
 //                     [--rounds 6] [--ms 3000] [--stats off] [--logging off] [--strace]
 //                     [--b-stats off] [--b-logging off] [--b-node='<node flags>'] [--cpu-prof]
+//                     [--key-fields '<json>'] [--b-key-fields '<json>']
 //
 // The same bundle twice with --b-stats off measures what the stats cost (issue 5). `nginx` is
 // nginx with the bench's key-map config (bench/nginx.mjs, one worker), pinned like the rest.
@@ -48,6 +49,9 @@ const { values: o, positionals } = parseArgs({
     strace: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     'b-node': { type: 'string', default: '' },
+    // A key's own fields as JSON (issue 15: `{"options":{"num_ctx":8192},"keepAliveMaxSeconds":60}`).
+    'key-fields': { type: 'string' },
+    'b-key-fields': { type: 'string' },
   },
 })
 if (positionals.length !== 2) {
@@ -60,10 +64,12 @@ if (positionals.length !== 2) {
 const PROFILE_DIR = path.join(os.tmpdir(), `corral-ab-profile-${Date.now()}`)
 const stopAll = []
 try {
+  // A non-streamed generate measures the gateway per request: the backend answers at once.
+  const quick = o.req === 'generate'
   const backend = await startBackend(`${CACHE_DIR}/fake-ollama.mjs`, {
     stampFrames: true,
-    frames: 50,
-    frameIntervalMs: 20,
+    frames: quick ? 1 : 50,
+    frameIntervalMs: quick ? 0 : 20,
   })
   stopAll.push(backend)
   pin(backend.pid, 0)
@@ -94,6 +100,8 @@ try {
     const logging = (i === 1 ? (o['b-logging'] ?? o.logging) : o.logging) !== 'off'
     const config = corralConfig({ backendUrl: backend.url, keyHash: hash, stats })
     config.logging.enabled = logging
+    const keyFields = i === 1 ? (o['b-key-fields'] ?? o['key-fields']) : o['key-fields']
+    if (keyFields) Object.assign(config.keys[0], JSON.parse(keyFields))
     const nodeArgs = o['cpu-prof'] && i === 1 ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []
     const c = await startCorral(bundle, { config, label: `ab${i}`, nodeArgs })
     stopAll.push(c)

@@ -33,6 +33,13 @@ export function requests(key) {
       body: JSON.stringify({ model: 'llama3.2' }),
     },
     version: { method: 'GET', path: '/api/version', headers },
+    // One answer, not a stream: what a key's model options cost per request (issue 15).
+    generate: {
+      method: 'POST',
+      path: '/api/generate',
+      headers: json,
+      body: JSON.stringify({ model: 'llama3.2', prompt: 'Why is the sky blue?', stream: false }),
+    },
     chat: {
       method: 'POST',
       path: '/api/chat',

@@ -18,7 +18,7 @@ export interface CompiledKeyOptions {
 }
 
 /** Ollama options that Ollama's OpenAI layer takes as top-level fields of the same name. */
-const OPENAI_FIELDS = new Set([
+export const OPENAI_FIELDS: ReadonlySet<string> = new Set([
   'temperature',
   'top_p',
   'seed',

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import { CorralError } from '../errors.js'
+import { OPENAI_FIELDS } from '../key-options/merge.js'
 
 /** Refuse compressed bodies: limits and the model check must see the real bytes. */
 export function checkContentEncoding(value: string | undefined): void {
@@ -157,12 +158,7 @@ const READ_FIELDS = new Set([
   'max_output_tokens',
   // Read and filled in by a key's model options (key-options/).
   'keep_alive',
-  'temperature',
-  'top_p',
-  'seed',
-  'stop',
-  'frequency_penalty',
-  'presence_penalty',
+  ...OPENAI_FIELDS,
 ])
 
 /**

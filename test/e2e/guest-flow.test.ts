@@ -6,23 +6,23 @@ import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import jsqr from 'jsqr'
-import { startCorral, type RunningCorral } from '../../gateway/server.js'
-import { silentLogger } from '../../gateway/util/logger.js'
-import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
-import { eventually, tempDataDir, writeConfig } from '../support/gateway.js'
+import type { RunningCorral } from '../../gateway/server.js'
+import type { FakeOllama } from '../support/fake-ollama.js'
+import { eventually } from '../support/gateway.js'
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
-  ensureUiBuilt,
   imagePixels,
   loopbackContext,
   screenshot,
-  UI_DIR,
+  startUiCorral,
+  type UiCorral,
 } from './support.js'
 
 const hasChromium = fs.existsSync(CHROMIUM)
 
 describe.skipIf(!hasChromium)('adding a guest in Chromium', () => {
+  let ui: UiCorral
   let fake: FakeOllama
   let corral: RunningCorral
   let dataDir: string
@@ -33,34 +33,8 @@ describe.skipIf(!hasChromium)('adding a guest in Chromium', () => {
   let connectUrl = ''
 
   beforeAll(async () => {
-    ensureUiBuilt()
-    fake = await startFakeOllama({ frameIntervalMs: 5 })
-    dataDir = tempDataDir()
-    writeConfig(dataDir, (c) => {
-      c.backends = [
-        {
-          id: 'local',
-          name: 'This computer',
-          url: fake.url,
-          key: null,
-          weight: 1,
-          enabled: true,
-          capacity: 4,
-          source: 'local',
-        },
-      ]
-      c.discovery.mdns = false
-    })
-    corral = await startCorral({
-      dataDir,
-      host: '127.0.0.1',
-      port: 0,
-      controlPort: 0,
-      uiDir: UI_DIR,
-      sharing: true,
-      logger: silentLogger,
-    })
-    gatewayUrl = `http://127.0.0.1:${corral.gatewayPort()}`
+    ui = await startUiCorral()
+    ;({ fake, corral, dataDir, gatewayUrl } = ui)
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
     ;({ context } = await loopbackContext(browser, { viewport: { width: 1000, height: 760 } }))
     page = await context.newPage()
@@ -68,9 +42,7 @@ describe.skipIf(!hasChromium)('adding a guest in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close()
-    await corral?.close()
-    await fake?.close()
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
+    await ui?.close()
   })
 
   it('makes a guest key whose QR code opens the connect page', async () => {

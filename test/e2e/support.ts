@@ -4,6 +4,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { startCorral, type RunningCorral } from '../../gateway/server.js'
+import { silentLogger } from '../../gateway/util/logger.js'
+import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
+import { tempDataDir, writeConfig } from '../support/gateway.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const UI_DIR = path.join(ROOT, 'dist/renderer')
@@ -102,4 +106,54 @@ export async function imagePixels(page: Page, selector: string) {
     })()
   `)
   return { width, height, data: new Uint8ClampedArray(Buffer.from(base64, 'base64')) }
+}
+
+export interface UiCorral {
+  fake: FakeOllama
+  corral: RunningCorral
+  dataDir: string
+  gatewayUrl: string
+  close(): Promise<void>
+}
+
+/** A real Corral serving the built UI (both listeners on 127.0.0.1) before one stand-in Ollama. */
+export async function startUiCorral(): Promise<UiCorral> {
+  ensureUiBuilt()
+  const fake = await startFakeOllama({ frameIntervalMs: 5 })
+  const dataDir = tempDataDir()
+  writeConfig(dataDir, (c) => {
+    c.backends = [
+      {
+        id: 'local',
+        name: 'This computer',
+        url: fake.url,
+        key: null,
+        weight: 1,
+        enabled: true,
+        capacity: 4,
+        source: 'local',
+      },
+    ]
+    c.discovery.mdns = false
+  })
+  const corral = await startCorral({
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    controlPort: 0,
+    uiDir: UI_DIR,
+    sharing: true,
+    logger: silentLogger,
+  })
+  return {
+    fake,
+    corral,
+    dataDir,
+    gatewayUrl: `http://127.0.0.1:${corral.gatewayPort()}`,
+    close: async () => {
+      await corral.close()
+      await fake.close()
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
 }

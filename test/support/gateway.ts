@@ -27,6 +27,11 @@ export interface TestGateway {
     body?: unknown,
   ): Promise<{ status: number; body: T }>
   close(): Promise<void>
+  /**
+   * Stop this Corral and start another on the same data dir and backends (a restart);
+   * `url`, `running` and `control` then point at the new one.
+   */
+  restart(start?: Partial<StartOptions>): Promise<void>
 }
 
 export interface TestGatewayOptions {
@@ -71,16 +76,19 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     opts.config?.(c)
   })
   opts.beforeStart?.(dataDir)
-  const running = await startCorral({
-    dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    controlPort: 0,
-    uiDir: null,
-    logger: silentLogger,
-    sharing: true,
-    ...opts.start,
-  })
+  const start = (more: Partial<StartOptions> = {}) =>
+    startCorral({
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      controlPort: 0,
+      uiDir: null,
+      logger: silentLogger,
+      sharing: true,
+      ...opts.start,
+      ...more,
+    })
+  let running = await start()
   const update = (m: Parameters<RunningCorral['corral']['update']>[0]) => running.corral.update(m)
   const newKey = async (input: Partial<KeyInput> = {}) => {
     const { record, key } = await createKey(update, { name: 'test', ...input })
@@ -99,7 +107,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     const text = await res.body.text()
     return { status: res.statusCode, body: (text ? JSON.parse(text) : null) as T }
   }
-  return {
+  const gw: TestGateway = {
     url: `http://127.0.0.1:${running.gatewayPort()}`,
     key: first.key,
     keyId: first.id,
@@ -113,7 +121,14 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
       await Promise.all(fakes.map((f) => f.close()))
       fs.rmSync(dataDir, { recursive: true, force: true })
     },
+    restart: async (more) => {
+      await running.close()
+      running = await start(more)
+      gw.running = running
+      gw.url = `http://127.0.0.1:${running.gatewayPort()}`
+    },
   }
+  return gw
 }
 
 /** Wait until `check` passes or the time runs out (for things that happen asynchronously). */
