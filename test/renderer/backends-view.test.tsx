@@ -108,8 +108,8 @@ describe('Backends view', () => {
     ]
     renderWithApi(<BackendsView />, api)
     const card = await screen.findByRole('listitem', { name: 'This computer' })
-    expect(within(card).getByText(/2\/2/)).toBeTruthy()
-    expect(within(card).getByText(/busy \(set 4\)/)).toBeTruthy()
+    expect(within(card).getByText('2/2')).toBeTruthy()
+    expect(within(card).getByText(/server busy”: 2 at once for now \(setting: 4\)/)).toBeTruthy()
     expect(within(card).getByText('Waiting').nextElementSibling?.textContent).toBe('3')
   })
 
@@ -160,6 +160,39 @@ describe('Backends view', () => {
     api.pullList = [{ ...api.pullList[0]!, status: 'success', completed: 400_000_000, done: true }]
     await waitFor(() => expect(screen.getByText('Done')).toBeTruthy(), { timeout: 3000 })
     expect(bar.getAttribute('aria-valuenow')).toBe('100')
+  })
+
+  it('copies a model to the other backends that lack it, and shows each pull', async () => {
+    const api = new FakeApi()
+    api.backendsData.backends = [
+      backend({ models: ['llama3.2:latest', 'qwen2.5:0.5b'] }),
+      backend({ id: 'gpu', name: 'GPU box', source: 'manual', models: ['llama3.2:latest'] }),
+      backend({ id: 'lab', name: 'Lab', source: 'manual', models: [] }),
+      backend({ id: 'off', name: 'Down one', source: 'manual', state: 'down', models: [] }),
+    ]
+    renderWithApi(<BackendsView />, api)
+    const local = await screen.findByRole('listitem', { name: 'This computer' })
+    // llama3.2 is missing only on Lab (and the one that is down); qwen2.5 on GPU box and Lab.
+    const copyQwen = within(local).getByRole('button', {
+      name: 'Copy qwen2.5:0.5b to the other backends',
+    })
+    expect(copyQwen.getAttribute('title')).toBe('Pull qwen2.5:0.5b on GPU box, Lab')
+    fireEvent.click(copyQwen)
+    await waitFor(() =>
+      expect(api.callsTo('pull')).toEqual([
+        ['qwen2.5:0.5b', 'gpu'],
+        ['qwen2.5:0.5b', 'lab'],
+      ]),
+    )
+    expect(
+      await screen.findAllByRole('progressbar', { name: 'Pulling qwen2.5:0.5b' }),
+    ).toHaveLength(2)
+    // GPU box offers its llama3.2 to Lab; This computer has both models everywhere it is
+    // missing... except Lab, so it offers llama3.2 too.
+    const gpu = screen.getByRole('listitem', { name: 'GPU box' })
+    expect(
+      within(gpu).getByRole('button', { name: 'Copy llama3.2:latest to the other backends' }),
+    ).toBeTruthy()
   })
 
   it('shows why a pull failed', async () => {

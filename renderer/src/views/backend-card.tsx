@@ -20,10 +20,15 @@ export function BackendCard({
   b,
   onChanged,
   onRemove,
+  copyTargets = () => [],
+  onCopy = () => {},
 }: {
   b: Backend
   onChanged: () => void
   onRemove: () => void
+  /** The other backends a model of this one could be copied to (pulled on). */
+  copyTargets?: (model: string) => Backend[]
+  onCopy?: (model: string) => void
 }) {
   const api = useApi()
   const toggle = useAction(async (on: boolean) => {
@@ -50,16 +55,8 @@ export function BackendCard({
           </div>
           <div>
             <dt>In flight</dt>
-            <dd
-              className="num"
-              title={
-                b.full
-                  ? `It answered “server busy”: ${b.effectiveCapacity} at once for now (setting: ${b.capacity})`
-                  : undefined
-              }
-            >
+            <dd className="num">
               {b.inFlight}/{b.effectiveCapacity}
-              {b.full ? <span className="muted small"> · busy (set {b.capacity})</span> : null}
             </dd>
           </div>
           <div>
@@ -68,6 +65,11 @@ export function BackendCard({
           </div>
         </dl>
       </div>
+      {b.full ? (
+        <p className="backend-note muted small">
+          It answered “server busy”: {b.effectiveCapacity} at once for now (setting: {b.capacity}).
+        </p>
+      ) : null}
       {b.state === 'down' && b.lastError ? (
         <p className="backend-error">
           {b.lastError} <span className="muted">· checked {formatAgo(b.lastCheckedAt)}</span>
@@ -84,6 +86,7 @@ export function BackendCard({
               <li key={m} className={`chip mono ${loaded.has(m) ? 'chip-loaded' : ''}`}>
                 {m}
                 {loaded.has(m) ? <span className="visually-hidden"> (loaded)</span> : null}
+                <CopyButton model={m} targets={copyTargets(m)} onCopy={onCopy} />
               </li>
             ))}
           </ul>
@@ -126,5 +129,29 @@ export function BackendCard({
       </div>
       <ErrorText error={toggle.error} />
     </li>
+  )
+}
+
+/** "Copy to the other backends": pulls the model on each one that lacks it. */
+function CopyButton({
+  model,
+  targets,
+  onCopy,
+}: {
+  model: string
+  targets: Backend[]
+  onCopy: (model: string) => void
+}) {
+  if (targets.length === 0) return null
+  return (
+    <button
+      type="button"
+      className="chip-action"
+      onClick={() => onCopy(model)}
+      aria-label={`Copy ${model} to the other backends`}
+      title={`Pull ${model} on ${targets.map((t) => t.name).join(', ')}`}
+    >
+      copy
+    </button>
   )
 }

@@ -19,7 +19,17 @@ export function BackendsView() {
     await api.removeBackend(id)
     await data.reload()
   })
+  const [pullsStarted, setPullsStarted] = useState(0)
   const backends = data.data?.backends ?? []
+  /** Where "copy to the other backends" pulls a model: healthy ones without it. */
+  const copyTargets = (model: string, from: Backend) =>
+    backends.filter(
+      (b) => b.id !== from.id && b.enabled && b.state !== 'down' && !b.models.includes(model),
+    )
+  const copy = useAction(async (model: string, from: Backend) => {
+    for (const b of copyTargets(model, from)) await api.pull(model, b.id)
+    setPullsStarted((n) => n + 1)
+  })
   const candidates = (data.data?.candidates ?? []).filter(
     (c) => !backends.some((b) => sameHost(b.url, c.url)),
   )
@@ -45,10 +55,13 @@ export function BackendsView() {
                 b={b}
                 onChanged={() => void data.reload()}
                 onRemove={() => setRemoving(b)}
+                copyTargets={(m) => copyTargets(m, b)}
+                onCopy={(m) => void copy.run(m, b)}
               />
             ))}
           </ul>
         )}
+        <ErrorText error={copy.error} />
         <Card title="Found on your network">
           <CandidateList candidates={candidates} onAdded={() => void data.reload()} />
         </Card>
@@ -56,7 +69,7 @@ export function BackendsView() {
           <AddBackendForm onAdded={() => void data.reload()} />
         </Card>
         <Card title="Pull a model">
-          <PullPanel backends={backends} />
+          <PullPanel backends={backends} refresh={pullsStarted} />
         </Card>
       </div>
       {removing ? (

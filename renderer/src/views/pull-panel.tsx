@@ -12,11 +12,18 @@ const PULL_POLL_MS = 750
 /** Finished pulls shown at most. */
 const PULLS_SHOWN = 5
 
-export function PullPanel({ backends }: { backends: Backend[] }) {
+export function PullPanel({
+  backends,
+  refresh = 0,
+}: {
+  backends: Backend[]
+  /** Changed when pulls were started elsewhere in the view (copy to other backends). */
+  refresh?: number
+}) {
   const api = useApi()
   const [model, setModel] = useState('')
   const [backend, setBackend] = useState('')
-  const pulls = useResource(() => api.pulls(), [api])
+  const pulls = useResource(() => api.pulls(), [api, refresh])
   const running = (pulls.data ?? []).some((p) => !p.done)
 
   useEffect(() => {
