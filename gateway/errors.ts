@@ -97,6 +97,11 @@ export const ERRORS = {
     message: 'the request body stalled',
     type: 'invalid_request_error',
   },
+  CORRAL_ERR_BACKENDS_BUSY: {
+    status: 503,
+    message: 'every backend with this model said it is busy',
+    type: 'server_error',
+  },
   CORRAL_ERR_BODY_SLOW: {
     status: 408,
     message: 'the request body arrived too slowly',

@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Corral } from '../core.js'
 import type { Limits } from '../config/schema.js'
-import type { BackendState } from '../backends/pool.js'
+import { effectiveCapacity, type BackendState } from '../backends/pool.js'
 import type { Slot } from '../limits/limiters.js'
 import { isLoopback } from '../util/net.js'
 import { CorralError, errorBody, type Dialect } from '../errors.js'
@@ -164,9 +164,11 @@ async function forward(
       if (client.gone) return 'client_aborted'
       if (entry.kicked) throw new CorralError('CORRAL_ERR_KICKED')
       if (err instanceof RefusedAnswer) {
-        // Busy, not broken: it was marked full; wait for a slot here or elsewhere again.
+        // Busy, not broken: it was marked full. Wait again where a slot will free up (a
+        // backend running requests of ours); when none has one, say so now.
         busyAnswers++
-        continue
+        if (left.some((b) => effectiveCapacity(b) > 0)) continue
+        throw new CorralError('CORRAL_ERR_BACKENDS_BUSY', { headers: { 'retry-after': '1' } })
       }
       const { retryable } = classifyUpstreamError(err)
       const code = (err as { code?: string }).code

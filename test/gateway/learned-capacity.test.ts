@@ -95,6 +95,20 @@ test('a backend answering 503 busy gets no more requests until it frees up', asy
   expect(served(gw)).toEqual([2, 5])
 })
 
+test('a lone backend busy with someone else’s work: 503 CORRAL_ERR_BACKENDS_BUSY at once, with Retry-After', async () => {
+  gw = await startTestGateway()
+  await gw.running.corral.health.checkNow()
+  gw.fakes[0]!.fault(
+    { kind: 'status', status: 503, body: { error: BUSY_MESSAGE } },
+    { paths: ['/api/generate'] },
+  )
+  const res = await generate(gw)
+  expect(res.statusCode).toBe(503)
+  expect(res.headers['retry-after']).toBe('1')
+  expect(await res.body.json()).toEqual({ error: 'every backend with this model said it is busy' })
+  expect(served(gw)).toEqual([1])
+})
+
 test('when every backend is busy the request waits for a slot instead of failing', async () => {
   gw = await startTestGateway({ backends: [{ maxPending: 1, firstByteDelayMs: 200 }] })
   await gw.running.corral.health.checkNow()
