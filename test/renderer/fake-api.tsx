@@ -32,6 +32,8 @@ import type {
   StatsSeries,
   StatsSummary,
   Status,
+  NetworkState,
+  RememberedNetwork,
 } from '../../renderer/src/api/types.js'
 import { backend, defaultSettings, keyView, liveSnapshot, NOW } from './fixtures.js'
 
@@ -53,6 +55,16 @@ export class FakeApi implements CorralApi {
     live: liveSnapshot(),
     localOllamaExposed: false,
     warnings: [],
+    tls: {
+      mode: 'off',
+      scheme: 'http',
+      fingerprint: null,
+      certificate: null,
+      plainPort: null,
+      error: null,
+      warnings: [],
+    },
+    network: networkState(),
   }
   keyList: KeyView[] = [keyView()]
   backendsData: BackendsView = { backends: [backend()], candidates: [] }
@@ -127,6 +139,26 @@ export class FakeApi implements CorralApi {
   }
 
   status = () => this.answer('status', [], () => this.statusData)
+  shareHere = () =>
+    this.answer('shareHere', [], () => {
+      const n = this.statusData.network
+      const here = n.current!
+      const remembered = [...n.remembered, rememberedNetwork(here.subnet, here.gateway)]
+      this.statusData = {
+        ...this.statusData,
+        sharing: true,
+        warnings: this.statusData.warnings.filter((w) => w !== n.reason),
+        network: { ...n, known: true, paused: false, reason: null, remembered },
+      }
+      return this.statusData.network
+    })
+  forgetNetwork = (id: string) =>
+    this.answer('forgetNetwork', [id], () => {
+      const n = this.statusData.network
+      const remembered = n.remembered.filter((r) => r.id !== id)
+      this.statusData = { ...this.statusData, network: { ...n, remembered } }
+      return this.statusData.network
+    })
   setSharing = (on: boolean) =>
     this.answer('setSharing', [on], () => {
       this.statusData = {
@@ -244,6 +276,7 @@ export class FakeApi implements CorralApi {
       Object.assign(s.stats, patch.stats)
       Object.assign(s.queue, patch.queue)
       Object.assign(s.desktop, patch.desktop)
+      Object.assign(s.network, patch.network)
       if (patch.limits?.enabled !== undefined) s.limits.enabled = patch.limits.enabled
       Object.assign(s.limits.defaults, patch.limits?.defaults)
       if (patch.server?.port !== undefined) s.restartRequired = ['server.port']
@@ -344,4 +377,35 @@ export function renderWithApi(ui: ReactElement, api: CorralApi = new FakeApi()) 
       </StatusProvider>
     </ApiContext.Provider>,
   )
+}
+
+export function rememberedNetwork(subnet: string, gateway: string): RememberedNetwork {
+  return {
+    id: `${subnet}@${gateway}`,
+    subnet,
+    gateway,
+    gatewayMac: '',
+    label: `${subnet} via ${gateway}`,
+    addedAt: '2026-11-30T09:00:00.000Z',
+  }
+}
+
+export function networkState(overrides: Partial<NetworkState> = {}): NetworkState {
+  return {
+    bound: true,
+    current: {
+      iface: 'wlan0',
+      family: 'IPv4',
+      address: '192.168.1.5',
+      subnet: '192.168.1.0/24',
+      gateway: '192.168.1.1',
+      gatewayMac: '',
+      label: '192.168.1.0/24 via 192.168.1.1',
+    },
+    known: true,
+    paused: false,
+    reason: null,
+    remembered: [rememberedNetwork('192.168.1.0/24', '192.168.1.1')],
+    ...overrides,
+  }
 }

@@ -87,7 +87,13 @@ export function record(over: Partial<RequestRecord> = {}): RequestRecord {
 
 export function defaultSettings(): Settings {
   return {
-    server: { host: '0.0.0.0', port: 11435, controlPort: 11436, basePath: '' },
+    server: {
+      host: '0.0.0.0',
+      port: 11435,
+      controlPort: 11436,
+      basePath: '',
+      tls: { mode: 'off', certFile: '', keyFile: '', plainPort: null },
+    },
     discovery: { mdns: true, name: 'studio' },
     stats: { enabled: true, retentionDays: 7, rollupRetentionDays: 90 },
     limits: {
@@ -102,6 +108,7 @@ export function defaultSettings(): Settings {
     },
     queue: { maxQueuedPerKey: 64, maxWaitMs: 300_000, localPriority: false },
     desktop: { startAtLogin: false },
+    network: { bound: null },
     running: {
       version: '0.1.0',
       controlPort: 11436,

@@ -19,6 +19,7 @@ import type {
   KeyView,
   LiveEvent,
   LiveSnapshot,
+  NetworkState,
   PublicKey,
   Pull,
   RequestRecord,
@@ -33,6 +34,9 @@ import type {
 export interface CorralApi {
   status(): Promise<Status>
   setSharing(on: boolean): Promise<Status>
+  /** "Share on this network": remember the network sharing paused on, and share. */
+  shareHere(): Promise<NetworkState>
+  forgetNetwork(id: string): Promise<NetworkState>
   keys(): Promise<KeyView[]>
   createKey(input: KeyInput): Promise<CreatedKey>
   revokeKey(id: string): Promise<PublicKey>
@@ -84,6 +88,9 @@ export class HttpApi implements CorralApi {
 
   status = () => this.call<Status>('GET', '/control/status')
   setSharing = (on: boolean) => this.call<Status>('POST', '/control/sharing', { on })
+  shareHere = () => this.call<NetworkState>('POST', '/control/network/share-here')
+  forgetNetwork = (id: string) =>
+    this.call<NetworkState>('DELETE', `/control/network/remembered/${encodeURIComponent(id)}`)
   keys = () => this.call<KeyView[]>('GET', '/control/keys')
   createKey = (input: KeyInput) => this.call<CreatedKey>('POST', '/control/keys', input)
   revokeKey = (id: string) => this.call<PublicKey>('DELETE', `/control/keys/${enc(id)}`)

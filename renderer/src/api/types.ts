@@ -79,6 +79,8 @@ export interface Status {
   live: LiveSnapshot
   localOllamaExposed: boolean
   warnings: string[]
+  tls: TlsStatus
+  network: NetworkState
 }
 
 export interface PublicKey {
@@ -161,12 +163,19 @@ export interface AccessPreset {
 }
 
 export interface Settings {
-  server: { host: string; port: number; controlPort: number; basePath: string }
+  server: {
+    host: string
+    port: number
+    controlPort: number
+    basePath: string
+    tls: TlsSettings
+  }
   discovery: { mdns: boolean; name: string }
   stats: { enabled: boolean; retentionDays: number; rollupRetentionDays: number }
   limits: { enabled: boolean; defaults: Limits }
   queue: { maxQueuedPerKey: number; maxWaitMs: number; localPriority: boolean }
   desktop: { startAtLogin: boolean }
+  network: { bound: boolean | null }
   running: { version: string; controlPort: number; sharing: boolean; gatewayUrls: string[] }
   addresses: Array<{ name: string; address: string; family: string }>
   restartRequired: string[]
@@ -305,4 +314,64 @@ export interface PauseInput {
   /** `30m`, `2h`; null: until resumed. */
   for?: string | null
   queue?: boolean
+}
+
+// --- HTTPS and the network binding (gateway/tls, gateway/network) ------------------
+
+export type TlsMode = 'off' | 'self-signed' | 'files'
+
+export interface TlsSettings {
+  mode: TlsMode
+  certFile: string
+  keyFile: string
+  /** Plain HTTP next to HTTPS on this port; null: none. */
+  plainPort: number | null
+}
+
+export interface CertificateInfo {
+  /** SHA-256 of the DER, lowercase hex. */
+  fingerprint: string
+  spki: string
+  subject: string
+  notBefore: string
+  notAfter: string
+  dnsNames: string[]
+  ipAddresses: string[]
+  source: 'self-signed' | 'files'
+}
+
+export interface TlsStatus {
+  mode: TlsMode
+  scheme: 'https' | 'http'
+  fingerprint: string | null
+  certificate: CertificateInfo | null
+  plainPort: number | null
+  error: string | null
+  warnings: string[]
+}
+
+export interface RememberedNetwork {
+  id: string
+  subnet: string
+  gateway: string
+  gatewayMac: string
+  label: string
+  addedAt: string
+}
+
+export interface NetworkState {
+  bound: boolean
+  current: {
+    iface: string
+    family: 'IPv4' | 'IPv6'
+    address: string
+    subnet: string
+    gateway: string
+    gatewayMac: string
+    label: string
+  } | null
+  known: boolean
+  paused: boolean
+  reason: string | null
+  remembered: RememberedNetwork[]
 }

@@ -5,6 +5,8 @@ import { useCallback, useEffect, useMemo, useState } from 'react'
 import { CopyButton } from '../components/controls.js'
 import { Logo } from '../components/icons.js'
 import { baseUrls, buildSnippets, KEY_PLACEHOLDER, type Snippet } from './snippets.js'
+import { checkCertificate, fingerprintFromHash, type CertCheck } from './certificate-check.js'
+import { CertificateSection } from './certificate-section.js'
 
 const DEFAULT_MODEL = 'llama3.2'
 
@@ -77,12 +79,17 @@ export function exampleModel(models: readonly string[]): string {
 
 export function ConnectPage({ origin, hash }: { origin: string; hash: string }) {
   const key = keyFromHash(hash)
+  const pinned = fingerprintFromHash(hash)
   const [check, setCheck] = useState<Check>({ state: 'idle' })
+  const [cert, setCert] = useState<CertCheck>({ state: 'checking' })
   const run = useCallback(async () => {
-    if (!key) return
+    const certCheck = await checkCertificate(origin, pinned)
+    setCert(certCheck)
+    // A certificate that is not the one the QR code names: the key is not sent to it.
+    if (!key || certCheck.state === 'mismatch') return
     setCheck({ state: 'checking' })
     setCheck(await checkConnection(origin, key))
-  }, [origin, key])
+  }, [origin, key, pinned])
   useEffect(() => {
     void run()
   }, [run])
@@ -93,6 +100,8 @@ export function ConnectPage({ origin, hash }: { origin: string; hash: string }) 
     [origin, key, model],
   )
   const urls = baseUrls(origin)
+  // A problem with the certificate comes first; a verified one after the essentials.
+  const certFirst = cert.state !== 'verified' && cert.state !== 'unpinned'
   const host = new URL(origin).host
 
   return (
@@ -118,9 +127,11 @@ export function ConnectPage({ origin, hash }: { origin: string; hash: string }) 
             </span>
           </div>
         </div>
-      ) : (
+      ) : cert.state === 'mismatch' ? null : (
         <CheckResult check={check} onRetry={() => void run()} />
       )}
+
+      {certFirst ? <CertificateSection origin={origin} check={cert} /> : null}
 
       <section className="card stack" aria-labelledby="essentials">
         <h2 id="essentials" className="card-title">
@@ -130,6 +141,8 @@ export function ConnectPage({ origin, hash }: { origin: string; hash: string }) 
         <Value label="Ollama URL" value={urls.ollama} testId="ollama-url" />
         <Value label="OpenAI-compatible URL" value={urls.openai} testId="openai-url" />
       </section>
+
+      {certFirst ? null : <CertificateSection origin={origin} check={cert} />}
 
       <section className="stack" aria-labelledby="apps">
         <h2 id="apps" className="section-title">

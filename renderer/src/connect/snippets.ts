@@ -50,6 +50,8 @@ export function shellQuote(s: string): string {
 
 export function buildSnippets({ origin, key, model }: ConnectInfo): Snippet[] {
   const { ollama, openai } = baseUrls(origin)
+  // Over HTTPS curl is given the certificate (see "Certificate" on the page).
+  const ca = origin.startsWith('https:') ? '--cacert corral.pem ' : ''
   const js = JSON.stringify
   const body = js({ model, messages: [{ role: 'user', content: 'Hello!' }] })
   return [
@@ -61,7 +63,7 @@ export function buildSnippets({ origin, key, model }: ConnectInfo): Snippet[] {
         {
           label: 'OpenAI-compatible',
           code: [
-            `curl ${openai}/chat/completions \\`,
+            `curl ${ca}${openai}/chat/completions \\`,
             `  -H ${shellQuote(`Authorization: Bearer ${key}`)} \\`,
             `  -H 'Content-Type: application/json' \\`,
             `  -d ${shellQuote(body)}`,
@@ -69,7 +71,7 @@ export function buildSnippets({ origin, key, model }: ConnectInfo): Snippet[] {
         },
         {
           label: 'Ollama API: list the models',
-          code: `curl ${ollama}/api/tags -H ${shellQuote(`Authorization: Bearer ${key}`)}`,
+          code: `curl ${ca}${ollama}/api/tags -H ${shellQuote(`Authorization: Bearer ${key}`)}`,
         },
       ],
     },

@@ -6,6 +6,8 @@ import type { SettingsPatch } from '../api/types.js'
 import { formOf, patchOf, type Form } from './settings-form.js'
 import { useAction, useResource } from '../hooks/use-resource.js'
 import { Banner, Card, ErrorText, Field, PageHeader, Switch } from '../components/controls.js'
+import { HttpsCard } from '../security/https-card.js'
+import { NetworksCard } from '../security/networks-card.js'
 
 const RESTART_TEXT: Record<string, string> = {
   'server.host': 'bind address',
@@ -154,6 +156,8 @@ export function SettingsView() {
             })}
           </div>
         </Card>
+        <HttpsCard settings={s} onSaved={settings.set} />
+        <NetworksCard settings={s} onSaved={settings.set} />
         <Card title="Discovery">
           <div className="stack">
             <Switch

@@ -19,6 +19,7 @@ import { ICONS } from '../components/icons.js'
 import { formatDuration, formatRate } from '../format.js'
 import type { Backend } from '../api/types.js'
 import { WhoIsUsing } from '../owner/live-table.js'
+import { NetworkPaused, shownBySecurity, TransportLine } from '../security/share-security.js'
 
 export function ShareView() {
   const api = useApi()
@@ -53,7 +54,8 @@ export function ShareView() {
   }
 
   const exposure = s.warnings.find((w) => /listen(s)? on all interfaces/i.test(w))
-  const others = s.warnings.filter((w) => w !== exposure)
+  const security = shownBySecurity(s)
+  const others = s.warnings.filter((w) => w !== exposure && !security.includes(w))
   const snapshot = live.snapshot ?? s.live
   return (
     <>
@@ -69,6 +71,7 @@ export function ShareView() {
           </Banner>
         ) : null}
         {status.error ? <Banner tone="error">{status.error}</Banner> : null}
+        <NetworkPaused status={s} />
 
         <Card className="share-hero">
           <Switch
@@ -97,6 +100,7 @@ export function ShareView() {
               <p className="muted">Turn sharing on to get an address teammates can use.</p>
             )}
           </div>
+          <TransportLine status={s} />
           <div className="share-cta">
             <button
               type="button"
