@@ -47,9 +47,16 @@ function codedError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code })
 }
 
+export interface UpstreamPoolOptions {
+  /** Added to every TLS connection's options (tests trust a certificate of their own). */
+  tls?: tls.ConnectionOptions
+}
+
 export class UpstreamPool {
   private readonly origins = new Map<string, Origin>()
   private closed = false
+
+  constructor(private readonly opts: UpstreamPoolOptions = {}) {}
 
   /**
    * A socket to `origin` for `owner`: an idle one at once, or a new one once connected.
@@ -74,7 +81,7 @@ export class UpstreamPool {
       onReady(codedError('the gateway is closing', 'UND_ERR_CLOSED'), null)
       return noop
     }
-    const connecting = new Connecting(o, owner, onReady)
+    const connecting = new Connecting(o, owner, onReady, this.opts.tls)
     return () => connecting.cancel()
   }
 
@@ -122,11 +129,13 @@ class Connecting implements SocketOwner {
     private readonly origin: Origin,
     private readonly owner: SocketOwner,
     private readonly onReady: (err: Error | null, got: Acquired | null) => void,
+    tlsOptions: tls.ConnectionOptions | undefined,
   ) {
     const o = origin
     const s = (
       o.secure
         ? tls.connect({
+            ...tlsOptions,
             host: o.host,
             port: o.port,
             servername: net.isIP(o.host) ? undefined : o.host,

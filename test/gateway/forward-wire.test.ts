@@ -3,9 +3,10 @@
 // stream passed on as the backend framed it, connections reused, a stale keep-alive
 // connection retried, a stream cut inside a chunk.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import https from 'node:https'
 import net, { type AddressInfo, type Socket } from 'node:net'
 import { once } from 'node:events'
-import { afterEach, expect, test } from 'vitest'
+import { afterEach, describe, expect, test } from 'vitest'
 import { request } from 'undici'
 import {
   proxyUpstream,
@@ -13,6 +14,7 @@ import {
   type RelayOutcome,
   type UpstreamRequest,
 } from '../../gateway/proxy/forward.js'
+import { makeCertificate } from '../tls/support.js'
 
 const closers: Array<() => void> = []
 afterEach(() => {
@@ -45,8 +47,7 @@ async function rawBackend(onRequest: (socket: Socket, n: number) => void) {
 }
 
 /** A gateway whose only job is proxyUpstream(); records what the tap saw and each outcome. */
-async function gateway(origin: string) {
-  const pool = new UpstreamPool()
+async function gateway(origin: string, pool = new UpstreamPool()) {
   const tapped: string[] = []
   const outcomes: Array<Promise<RelayOutcome>> = []
   const server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -66,7 +67,9 @@ async function gateway(origin: string) {
         dialect: 'ollama',
         onChunk: (c) => (body += c.toString('latin1')),
       })
-      outcomes.push(ex.done.finally(() => tapped.push(body)))
+      const outcome = ex.done.finally(() => tapped.push(body))
+      outcome.catch(() => {}) // a test that expects a rejection awaits it later
+      outcomes.push(outcome)
       ex.done.catch(() => res.writeHead(502).end())
     })
   })
@@ -192,4 +195,36 @@ test('a HEAD request relays the length and no body; the connection stays usable'
   expect(res.headers['content-length']).toBe('42')
   expect(await res.body.text()).toBe('')
   await expect(gw.outcomes[0]).resolves.toBe('done')
+})
+
+describe('an https backend', () => {
+  async function httpsBackend() {
+    const pair = await makeCertificate()
+    const server = https.createServer(pair, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+      for (const f of FRAMES) res.write(f)
+      res.end()
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    closers.push(() => server.close())
+    return { origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, pair }
+  }
+
+  test('whose certificate is trusted: the stream is relayed over TLS', async () => {
+    const backend = await httpsBackend()
+    const gw = await gateway(backend.origin, new UpstreamPool({ tls: { ca: backend.pair.cert } }))
+    const res = await request(`http://127.0.0.1:${gw.port}/api/chat`)
+    expect(await res.body.text()).toBe(FRAMES.join(''))
+    await expect(gw.outcomes[0]).resolves.toBe('done')
+  })
+
+  test('whose certificate is not trusted: refused before anything is sent', async () => {
+    const backend = await httpsBackend()
+    const gw = await gateway(backend.origin)
+    const res = await request(`http://127.0.0.1:${gw.port}/api/chat`)
+    expect(res.statusCode).toBe(502)
+    await res.body.dump()
+    await expect(gw.outcomes[0]).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })
+  })
 })
