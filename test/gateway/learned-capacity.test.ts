@@ -2,8 +2,8 @@
 // marks a backend full, the request goes elsewhere or waits again, and no client sees
 // the 503. A backend dying under load costs no request that has not started answering.
 import { afterEach, expect, test } from 'vitest'
-import { request } from 'undici'
 import { startTestGateway, type TestGateway } from '../support/gateway.js'
+import { burst, generate, served } from '../support/fleet.js'
 import { BUSY_MESSAGE } from '../support/fake-ollama.js'
 
 let gw: TestGateway | null = null
@@ -11,26 +11,6 @@ afterEach(async () => {
   await gw?.close()
   gw = null
 })
-
-const generate = (g: TestGateway) =>
-  request(`${g.url}/api/generate`, {
-    method: 'POST',
-    headers: { authorization: g.key },
-    body: JSON.stringify({ model: 'llama3.2', prompt: 'hi', stream: false }),
-  })
-
-async function burst(g: TestGateway, n: number): Promise<number[]> {
-  return Promise.all(
-    Array.from({ length: n }, async () => {
-      const res = await generate(g)
-      await res.body.dump()
-      return res.statusCode
-    }),
-  )
-}
-
-const served = (g: TestGateway) =>
-  g.fakes.map((f) => f.requests.filter((r) => r.path === '/api/generate').length)
 
 interface BackendRow {
   id: string

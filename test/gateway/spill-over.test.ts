@@ -2,24 +2,14 @@
 // preferred only while it has a free slot; past that, waiting requests spill over to
 // the least-loaded backends that have the model. Sequential traffic stays put.
 import { afterEach, expect, test } from 'vitest'
-import { request } from 'undici'
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js'
+import { burst, generate, served } from '../support/fleet.js'
 
 let gw: TestGateway | null = null
 afterEach(async () => {
   await gw?.close()
   gw = null
 })
-
-const generate = (g: TestGateway) =>
-  request(`${g.url}/api/generate`, {
-    method: 'POST',
-    headers: { authorization: g.key },
-    body: JSON.stringify({ model: 'llama3.2', prompt: 'hi', stream: false }),
-  })
-
-const served = (g: TestGateway) =>
-  g.fakes.map((f) => f.requests.filter((r) => r.path === '/api/generate').length)
 
 async function threeBackends(): Promise<TestGateway> {
   const g = await startTestGateway({
@@ -40,13 +30,7 @@ test('24 concurrent requests spread across all three backends, not 24 on the loa
   const sampler = setInterval(() => {
     g.fakes.forEach((f, i) => (peaks[i] = Math.max(peaks[i]!, f.inFlight())))
   }, 10)
-  const statuses = await Promise.all(
-    Array.from({ length: 24 }, async () => {
-      const res = await generate(g)
-      await res.body.dump()
-      return res.statusCode
-    }),
-  )
+  const statuses = await burst(g, 24)
   clearInterval(sampler)
   expect(statuses.every((s) => s === 200)).toBe(true)
   // Capacity 4 each: 4 on the loaded one at once, the rest fill the others and queue evenly
