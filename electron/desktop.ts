@@ -86,6 +86,7 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
       setSharing: (on) => void setSharing(on),
       copyUrl: (url) => clipboard.writeText(url),
       addDevice: () => window?.show('add-device'),
+      addGuest: () => window?.show('add-guest'),
       openWindow: () => window?.show(),
       shareHere: () => void shareHere(),
       setStartAtLogin: (on) =>

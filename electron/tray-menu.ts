@@ -7,6 +7,8 @@ export interface TrayActions {
   setSharing(on: boolean): void
   copyUrl(url: string): void
   addDevice(): void
+  /** A key for a visitor: expires, inference only, bound to their network. */
+  addGuest(): void
   openWindow(): void
   setStartAtLogin(on: boolean): void
   /** "Share on this network": remember the network sharing paused on, and share. */
@@ -59,6 +61,7 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
   }
   items.push(
     { id: 'add-device', label: 'Add a device…', enabled: s.running, click: () => a.addDevice() },
+    { id: 'add-guest', label: 'Add a guest…', enabled: s.running, click: () => a.addGuest() },
     { type: 'separator' },
     { id: 'live', ...info(liveLine(s)) },
     ...s.who.map((line, i) => ({ id: `who-${i + 1}`, ...info(line) })),

@@ -27,9 +27,12 @@ export type ViewId = (typeof VIEWS)[number]['id']
 
 /** `#add-device` opens the Share view's "Add a device" dialog (the tray's menu item). */
 export const ADD_DEVICE_HASH = '#add-device'
+/** `#add-guest` opens the Keys view's "Add a guest" dialog (the tray's menu item). */
+export const ADD_GUEST_HASH = '#add-guest'
 
 function viewFromHash(hash: string): ViewId {
   const id = hash.replace(/^#\/?/, '')
+  if (`#${id}` === ADD_GUEST_HASH) return 'keys'
   return VIEWS.find((v) => v.id === id)?.id ?? 'share'
 }
 
@@ -91,6 +94,7 @@ export function Shell({ children }: { children?: ReactNode }) {
     () =>
       window.corral?.onNavigate?.((route) => {
         if (route === 'add-device') window.location.hash = ADD_DEVICE_HASH
+        if (route === 'add-guest') window.location.hash = ADD_GUEST_HASH
       }),
     [],
   )

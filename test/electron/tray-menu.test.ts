@@ -41,6 +41,7 @@ describe('the tray menu', () => {
       'Share on LAN',
       url,
       'Add a device…',
+      'Add a guest…',
       '---',
       '0 requests in flight · 0 keys active',
       'Pause everyone but me',

@@ -140,3 +140,12 @@ describe('the keys list', () => {
     )
   })
 })
+
+describe('the tray’s Add a guest (#add-guest)', () => {
+  it('opens the guest dialog in the Keys view', async () => {
+    window.location.hash = '#add-guest'
+    renderWithApi(<KeysView />, new FakeApi())
+    expect(await screen.findByRole('dialog', { name: 'Add a guest' })).toBeTruthy()
+    expect(window.location.hash).toBe('#keys')
+  })
+})

@@ -1,5 +1,5 @@
 // Keys: who may use the gateway, with last use, today's usage and limits; create and revoke.
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useApi } from '../api/context.js'
 import type { KeyView, Limits } from '../api/types.js'
 import { useAction, useResource } from '../hooks/use-resource.js'
@@ -20,6 +20,17 @@ export function KeysView() {
   const keys = useResource(() => api.keys(), [api], KEYS_REFRESH_MS)
   const [creating, setCreating] = useState<'key' | 'guest' | null>(null)
   const [editing, setEditing] = useState<KeyView | null>(null)
+  // The tray's "Add a guest" (and a link to #add-guest) opens the guest dialog here.
+  useEffect(() => {
+    const check = () => {
+      if (window.location.hash !== '#add-guest') return
+      history.replaceState(history.state, '', '#keys')
+      setCreating('guest')
+    }
+    check()
+    window.addEventListener('hashchange', check)
+    return () => window.removeEventListener('hashchange', check)
+  }, [])
   const [revoking, setRevoking] = useState<KeyView | null>(null)
   const [showRevoked, setShowRevoked] = useState(false)
   const owner = useActivity()
