@@ -377,6 +377,25 @@ describe('a client that goes away aborts the backend request', () => {
     await arrived[0]
   })
 
+  test('while its body is still being streamed to the backend', async () => {
+    let backendGot = 0
+    let backendClosed!: Promise<unknown>
+    const gw = await setup(
+      (req, res) => {
+        backendClosed = once(res, 'close')
+        req.on('data', (d: Buffer) => (backendGot += d.length))
+      },
+      { streamBody: true },
+    )
+    const client = net.connect(gw.port, '127.0.0.1')
+    client.write('POST /api/blobs/x HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n')
+    client.write('4\r\nabcd\r\n')
+    await eventually(() => expect(backendGot).toBe(4))
+    client.destroy()
+    await expect(gw.seen[0]!.settled).resolves.toEqual({ outcome: 'client_aborted' })
+    await backendClosed
+  })
+
   test('abort() before the request was sent keeps it from the backend; a second abort() is a no-op', async () => {
     let requests = 0
     const gw = await setup(

@@ -228,3 +228,45 @@ describe('an https backend', () => {
     await expect(gw.outcomes[0]).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })
   })
 })
+
+test('a stalled client pauses a stream passed on framed: the backend stops writing, nothing piles up', async () => {
+  const TOTAL = 50 * 1024 * 1024
+  const FRAME = `${JSON.stringify({ content: 'x'.repeat(64 * 1024 - 16) })}\n`
+  let written = 0
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+    const pump = () => {
+      while (written < TOTAL) {
+        written += FRAME.length
+        if (!res.write(FRAME)) return void res.once('drain', pump)
+      }
+      res.end()
+    }
+    pump()
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  closers.push(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const gw = await gateway(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const client = net.connect(gw.port, '127.0.0.1')
+  closers.push(() => client.destroy())
+  let received = 0
+  client.on('data', (d: Buffer) => (received += d.length))
+  client.write('GET /api/chat HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')
+  await once(client, 'data')
+  client.pause()
+  let before = -1
+  while (written !== before) {
+    before = written
+    await new Promise((r) => setTimeout(r, 150))
+  }
+  expect(written).toBeLessThan(TOTAL / 2)
+  client.resume()
+  await once(client, 'end')
+  expect(received).toBeGreaterThan(TOTAL)
+  await expect(gw.outcomes[0]).resolves.toBe('done')
+  expect(gw.tapped[0]!.length).toBe(written)
+})
