@@ -23,6 +23,7 @@ import { GuestBindings } from './auth/subnet.js'
 import { PullManager } from './backends/pull.js'
 import type { HealthState } from './backends/pool.js'
 import { Owner } from './owner/owner.js'
+import { endKicked } from './proxy/dispatch.js'
 
 export { VERSION } from './version.js'
 
@@ -105,6 +106,7 @@ export class Corral {
       logger: this.logger,
       update: (m) => this.update(m),
       persisted: () => this.store.current,
+      endKicked,
     })
     this.discovery = opts.discovery ?? createNoopDiscovery()
     this.devices = new DeviceTracker(this.dataDir, this.logger)

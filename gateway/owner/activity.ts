@@ -84,14 +84,15 @@ export function buildActivity(
     const s = entry.state
     const row = rowFor(entry.keyId, s.key?.record.name ?? entry.keyId, s.startedAt)
     row.startedAt = Math.min(row.startedAt, s.startedAt)
-    if (entry.abort !== null) row.running++
+    const attached = entry.attached
+    if (attached !== null) row.running++
     if (s.model !== null && !row.models.includes(s.model)) row.models.push(s.model)
     if (!row.devices.some((d) => d.ip === s.clientIp && d.userAgent === entry.userAgent)) {
       row.devices.push({ ip: s.clientIp, userAgent: entry.userAgent })
     }
-    if (entry.progress !== null && s.ttfbMs !== null) {
+    if (attached?.streaming === true && s.ttfbMs !== null) {
       const seconds = Math.max(0.5, (now - s.startedAt - s.ttfbMs) / 1000)
-      row.tokens += entry.progress() / seconds
+      row.tokens += attached.chunks() / seconds
       row.streaming = true
     }
   }

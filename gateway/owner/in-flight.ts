@@ -12,29 +12,28 @@ export interface TrackedState {
   readonly key: { readonly record: { readonly id: string; readonly name: string } } | null
 }
 
+/** What the proxy attaches while the backend has the request (its relay). */
+export interface Attached {
+  /** The answer is a stream (NDJSON or SSE). */
+  readonly streaming: boolean
+  /** Content frames relayed so far (the usage tap's count). */
+  chunks(): number
+}
+
+/** Ends a kicked request the backend has: the proxy's (aborts it, answers the client). */
+export type EndKicked = (entry: InFlight) => void
+
 export class InFlight {
   /** The owner kicked it: it must end now, with the kick's error. */
   kicked = false
-  /**
-   * Set by the proxy while the backend has the request: aborts the backend request (the
-   * path a leaving client takes) and ends the client's answer with the kick's error.
-   */
-  abort: (() => void) | null = null
-  /** Content frames relayed so far (the usage tap's count), while the answer streams. */
-  progress: (() => number) | null = null
+  /** Set by the proxy while the backend has the request; null while it waits. */
+  attached: Attached | null = null
 
   constructor(
     readonly keyId: string,
     readonly state: TrackedState,
     readonly userAgent: string | null,
   ) {}
-
-  /** Idempotent. A request still waiting in the queue is dropped by the queue itself. */
-  kick(): void {
-    if (this.kicked) return
-    this.kicked = true
-    this.abort?.()
-  }
 }
 
 /** Kicks are remembered this long: a request that began before one is refused when it gets here. */
@@ -60,14 +59,18 @@ export class InFlightRegistry {
     this.entries.delete(entry)
   }
 
-  /** Kicks every request of the key in flight now; returns how many. */
-  kick(keyId: string, now: number): number {
+  /**
+   * Kicks every request of the key in flight now; returns how many. Those the backend has
+   * are ended by `end`; one still waiting in the queue is dropped by the queue itself.
+   */
+  kick(keyId: string, now: number, end: EndKicked): number {
     this.kicks.set(keyId, now)
     for (const [id, at] of this.kicks) if (at < now - KICK_MEMORY_MS) this.kicks.delete(id)
     let n = 0
     for (const entry of [...this.entries]) {
       if (entry.keyId !== keyId || entry.kicked) continue
-      entry.kick()
+      entry.kicked = true
+      if (entry.attached !== null) end(entry)
       n++
     }
     return n

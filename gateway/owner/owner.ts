@@ -6,7 +6,7 @@ import { CorralError } from '../errors.js'
 import type { Limiters } from '../limits/limiters.js'
 import type { Logger } from '../util/logger.js'
 import { buildActivity, type Activity } from './activity.js'
-import { InFlight, InFlightRegistry, type TrackedState } from './in-flight.js'
+import { InFlight, InFlightRegistry, type EndKicked, type TrackedState } from './in-flight.js'
 import { dropEndedPauses } from './manage.js'
 import { PauseRules, pauseActive, retryAfterSeconds } from './pauses.js'
 
@@ -18,6 +18,8 @@ export interface OwnerDeps {
   update: ((mutator: (c: Config) => Config | void) => Promise<Config>) | null
   /** The config as saved (not the overlay): what ended pauses are taken out of. */
   persisted: () => Config
+  /** How the proxy ends a kicked request the backend has. */
+  endKicked: EndKicked
 }
 
 /** Longest a timer may be set for (setTimeout's limit); a longer pause re-arms it. */
@@ -82,7 +84,7 @@ export class Owner {
   /** Ends every request of the key now, running and queued; returns how many of each. */
   kick(keyId: string): { running: number; queued: number } {
     const queued = this.deps.limiters.dropKey(keyId)
-    const all = this.inFlight.kick(keyId, this.deps.now())
+    const all = this.inFlight.kick(keyId, this.deps.now(), this.deps.endKicked)
     return { running: Math.max(0, all - queued), queued }
   }
 

@@ -18,7 +18,7 @@ import {
   type ProxyCallbacks,
   type ProxyExchange,
 } from './forward.js'
-import type { InFlight } from '../owner/in-flight.js'
+import type { EndKicked, InFlight } from '../owner/in-flight.js'
 import type { RouteDef } from './routes.js'
 import { createUsageTap, type UsageTap } from '../stats/usage-tap.js'
 import { finishRecord } from './record.js'
@@ -52,12 +52,10 @@ export async function dispatch(corral: Corral, ex: Exchange, plan: DispatchPlan)
     throw new CorralError('CORRAL_ERR_CONCURRENCY', { headers: { 'retry-after': '1' } })
   }
 
-  let entry: InFlight
-  try {
-    entry = corral.owner.track(state, ex.headers['user-agent'])
-  } catch (err) {
+  const entry = corral.owner.track(state, ex.headers['user-agent'])
+  if (entry === null) {
     releaseKey()
-    throw err
+    throw new CorralError('CORRAL_ERR_KICKED')
   }
   corral.observeDevice(keyId, state.key!.record.name, state.clientIp)
   const res = ex.res
@@ -154,8 +152,8 @@ async function forward(
         ex.res,
         relay,
       )
-      entry.abort = () => kickExchange(upstream, ex.res, state.dialect, relay.streaming)
-      entry.progress = () => relay.chunks()
+      relay.upstream = upstream
+      entry.attached = relay
       const outcome = await upstream.done
       relay.end()
       return outcome
@@ -181,8 +179,7 @@ async function forward(
       if (retryable && replayable && left.length > 0) continue
       throw err
     } finally {
-      entry.abort = null
-      entry.progress = null
+      entry.attached = null
       backend.inFlight -= 1
       slot.release()
     }
@@ -218,11 +215,13 @@ class RelayState implements ProxyCallbacks {
   onChunk: ((chunk: Buffer) => void) | undefined = undefined
   /** The answer is a stream (NDJSON or SSE), as the relay decided from its Content-Type. */
   streaming = false
+  /** The exchange with the backend, once sent (a kick aborts it). */
+  upstream: ProxyExchange | null = null
   private tap: UsageTap | null = null
 
   constructor(
     private readonly corral: Corral,
-    private readonly ex: Exchange,
+    readonly ex: Exchange,
     private readonly backend: BackendState,
     readonly extraHeaders: Record<string, string>,
     /** A busy answer may be refused (tried again elsewhere) rather than relayed. */
@@ -312,17 +311,17 @@ function errorOutcome(err: CorralError): 'limited' | 'backend_error' | 'refused'
  * (frees the GPU), then end the client's answer with the kick's error — a JSON error before
  * the head, a last error frame on a stream, a cut connection on a half-sent body.
  */
-function kickExchange(
-  upstream: ProxyExchange,
-  res: ServerResponse,
-  dialect: Dialect,
-  streaming: boolean,
-): void {
+export const endKicked: EndKicked = (entry) => {
+  const relay = entry.attached as RelayState
+  const upstream = relay.upstream
+  if (upstream === null) return
+  const { res } = relay.ex
+  const dialect = relay.dialect
   upstream.abort()
   const err = new CorralError('CORRAL_ERR_KICKED')
   if (!res.headersSent) return writeError(res, dialect, err)
   if (res.writableEnded || res.destroyed) return
-  if (streaming && upstream.atFrameBoundary) res.end(errorFrame(dialect, err))
+  if (relay.streaming && upstream.atFrameBoundary) res.end(errorFrame(dialect, err))
   else res.destroy()
 }
 
