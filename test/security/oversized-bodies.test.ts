@@ -1,7 +1,12 @@
 // A body over `server.bodyLimitBytes` gets 413 with its error body, and clients that are
 // still sending read it: the gateway discards the rest (up to a bound) instead of closing
 // the connection under them (a reset, which undici reports as "fetch failed").
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import net from 'node:net'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { startTestGateway, type TestGateway } from '../support/gateway.js'
 
@@ -84,6 +89,46 @@ test('a raw socket that writes its whole oversized body before reading gets the 
   expect(answer).toMatch(/^HTTP\/1\.1 413 /)
   expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual(ERROR)
 })
+
+/** Python's requests library, if this machine has it (it sends the whole body, then reads). */
+const hasPythonRequests = await promisify(execFile)('python3', ['-c', 'import requests'])
+  .then(() => true)
+  .catch(() => false)
+
+test.skipIf(!hasPythonRequests)(
+  'Python’s requests and curl read the 413 and its error',
+  async () => {
+    const script = [
+      'import requests, sys',
+      // No proxy from the environment: loopback only.
+      's = requests.Session()',
+      's.trust_env = False',
+      `r = s.post(sys.argv[1], data=b"x" * ${TOO_BIG}, headers={"Authorization": "Bearer " + sys.argv[2]})`,
+      'print(r.status_code, r.text)',
+    ].join('\n')
+    const py = await promisify(execFile)('python3', ['-c', script, `${gw.url}/api/chat`, gw.key])
+    expect(py.stdout.trim()).toBe(`413 ${JSON.stringify(ERROR)}`)
+    const file = path.join(os.tmpdir(), `corral-413-${process.pid}.bin`)
+    fs.writeFileSync(file, Buffer.alloc(TOO_BIG, 'x'))
+    try {
+      const curl = await promisify(execFile)('curl', [
+        '-s',
+        '--noproxy',
+        '*',
+        '-w',
+        ' %{http_code}',
+        '-H',
+        `Authorization: Bearer ${gw.key}`,
+        '--data-binary',
+        `@${file}`,
+        `${gw.url}/api/chat`,
+      ])
+      expect(curl.stdout).toBe(`${JSON.stringify(ERROR)} 413`)
+    } finally {
+      fs.rmSync(file, { force: true })
+    }
+  },
+)
 
 test('a client that never stops sending is cut once the gateway has discarded its bound', async () => {
   const port = Number(new URL(gw.url).port)
