@@ -27,8 +27,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 
 export class Owner {
   readonly inFlight = new InFlightRegistry()
-  private rules: PauseRules
-  private config: Config
+  private rules!: PauseRules
+  private config!: Config
   /** Keys held in the fair queues now (paused with "wait"). */
   private held = new Set<string>()
   private timer: NodeJS.Timeout | null = null
@@ -37,11 +37,7 @@ export class Owner {
     config: Config,
     private readonly deps: OwnerDeps,
   ) {
-    this.config = config
-    this.rules = new PauseRules(config.owner)
-    this.syncHolds()
-    this.arm()
-    this.tidyLater()
+    this.configure(config)
   }
 
   /** A new config (reload, a pause or resume): recompile, re-hold, re-arm. */

@@ -7,49 +7,36 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { Ollama } from 'ollama'
 import { request } from 'undici'
-import { startCorral, type RunningCorral } from '../../gateway/server.js'
+import type { RunningCorral } from '../../gateway/server.js'
 import { createKey } from '../../gateway/auth/manage.js'
-import { silentLogger } from '../../gateway/util/logger.js'
-import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
-import { eventually, tempDataDir, writeConfig } from '../support/gateway.js'
+import type { FakeOllama } from '../support/fake-ollama.js'
+import { eventually } from '../support/gateway.js'
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
-  ensureUiBuilt,
   loopbackContext,
   screenshot,
-  UI_DIR,
+  startUiCorral,
+  type UiCorral,
 } from './support.js'
 
 const hasChromium = fs.existsSync(CHROMIUM)
 
 describe.skipIf(!hasChromium)('the owner’s controls in Chromium', () => {
+  let ui: UiCorral
   let fake: FakeOllama
   let corral: RunningCorral
-  let dataDir: string
   let browser: Browser
   let page: Page
   let gatewayUrl = ''
   const keys: Record<string, string> = {}
 
   beforeAll(async () => {
-    ensureUiBuilt()
-    fake = await startFakeOllama({ frames: 5000, frameIntervalMs: 40 })
-    dataDir = tempDataDir()
-    writeConfig(dataDir, (c) => {
-      c.backends = [
-        {
-          ...{ id: 'local', name: 'This computer', url: fake.url, key: null },
-          ...{ weight: 1, enabled: true, capacity: 4, source: 'local' as const },
-        },
-      ]
-      c.discovery.mdns = false
-    })
-    corral = await startCorral({
-      ...{ dataDir, host: '127.0.0.1', port: 0, controlPort: 0, uiDir: UI_DIR },
-      ...{ sharing: true, logger: silentLogger },
-    })
-    gatewayUrl = `http://127.0.0.1:${corral.gatewayPort()}`
+    ui = await startUiCorral()
+    ;({ fake, corral, gatewayUrl } = ui)
+    // A long, steady stream: it is still running when the table is read and Kick clicked.
+    fake.options.frames = 5000
+    fake.options.frameIntervalMs = 40
     for (const name of ['alice', 'bob']) {
       keys[name] = (await createKey((m) => corral.corral.update(m), { name })).key
     }
@@ -63,9 +50,7 @@ describe.skipIf(!hasChromium)('the owner’s controls in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close()
-    await corral?.close()
-    await fake?.close()
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
+    await ui?.close()
   })
 
   it('shows a running stream in the live table, and Kick ends it with the error frame', async () => {

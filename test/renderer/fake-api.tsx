@@ -343,7 +343,12 @@ export class FakeApi implements CorralApi {
       }
       return { running: row?.running ?? 0, queued: row?.queued ?? 0 }
     })
-  setOwnKey = (id: string, own: boolean) => this.answer('setOwnKey', [id, own], () => null)
+  setOwnKey = (id: string, own: boolean) =>
+    this.answer('setOwnKey', [id, own], () => {
+      const rest = this.activityData.ownKeys.filter((k) => k !== id)
+      this.activityData = { ...this.activityData, ownKeys: own ? [...rest, id] : rest }
+      return null
+    })
   pauseAll = (duration: string | null) =>
     this.answer('pauseAll', [duration], (): Pause => {
       const everyone = { since: new Date(NOW).toISOString(), until: null, queue: false }

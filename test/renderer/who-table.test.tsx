@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { ShareView } from '../../renderer/src/views/share-view.js'
+import { KeysView } from '../../renderer/src/views/keys-view.js'
 import type { Activity, ActivityRow } from '../../renderer/src/api/types.js'
 import { FakeApi, NOW, renderWithApi } from './fake-api.js'
 
@@ -86,5 +87,23 @@ describe('who is using the GPU', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Resume everyone' }))
     await screen.findByRole('button', { name: 'Pause everyone but me' })
     expect(api.callsTo('resumeAll')).toHaveLength(1)
+  })
+
+  it('in Keys, "Mine" marks a key as the owner’s and Pause/Resume follow the key’s pause', async () => {
+    const api = new FakeApi()
+    renderWithApi(<KeysView />, api)
+    const mine = await screen.findByRole('button', { name: 'alice is mine' })
+    expect(mine.getAttribute('aria-pressed')).toBe('false')
+    fireEvent.click(mine)
+    await waitFor(() => expect(mine.getAttribute('aria-pressed')).toBe('true'))
+    expect(api.callsTo('setOwnKey')).toEqual([['k1', true]])
+
+    fireEvent.click(screen.getByRole('button', { name: 'Pause alice' }))
+    const dialog = await screen.findByRole('dialog', { name: 'Pause “alice”?' })
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Pause' }))
+    await screen.findByText(/^paused until/)
+    fireEvent.click(screen.getByRole('button', { name: 'Resume alice' }))
+    await screen.findByRole('button', { name: 'Pause alice' })
+    expect(api.callsTo('resumeKey')).toEqual([['k1']])
   })
 })

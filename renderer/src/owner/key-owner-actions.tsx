@@ -9,10 +9,22 @@ export function KeyOwnerActions({ k, owner }: { k: KeyView; owner: OwnerActions 
   const [pausing, setPausing] = useState(false)
   const kick = useAction(() => owner.kick(k.id))
   const resume = useAction(() => owner.resume(k.id))
+  const setOwn = useAction((own: boolean) => owner.setOwn(k.id, own))
   if (!k.active) return null
   const pause = owner.activity?.paused.find((p) => p.keyId === k.id) ?? null
+  const own = owner.activity?.ownKeys.includes(k.id) ?? false
   return (
     <>
+      <button
+        type="button"
+        className={`btn btn-sm ${own ? '' : 'btn-ghost'}`}
+        aria-pressed={own}
+        onClick={() => void setOwn.run(!own)}
+        aria-label={`${k.name} is mine`}
+        title="Your own keys keep working while everyone else is paused"
+      >
+        Mine
+      </button>
       {pause ? (
         <button
           type="button"

@@ -13,6 +13,8 @@ export interface OwnerActions {
   kick(keyId: string): Promise<void>
   pauseAll(duration: string | null): Promise<void>
   resumeAll(): Promise<void>
+  /** Mark a key as the owner's (spared by "pause everyone but me"), or not. */
+  setOwn(keyId: string, own: boolean): Promise<void>
 }
 
 export function useActivity(): OwnerActions {
@@ -39,6 +41,7 @@ export function useActivity(): OwnerActions {
     kick: after((id: string) => api.kickKey(id)),
     pauseAll: after((d: string | null) => api.pauseAll(d)),
     resumeAll: after(() => api.resumeAll()),
+    setOwn: after((id: string, own: boolean) => api.setOwnKey(id, own)),
   }
 }
 
