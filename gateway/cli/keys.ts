@@ -12,7 +12,7 @@ import { SCOPES, type KeyLimits, type Scope } from '../config/schema.js'
 import { checkOllamaOption } from '../config/ollama-options.js'
 import { checkSubnet } from '../auth/subnet.js'
 import { parseKeepAliveMax } from '../key-options/keep-alive.js'
-import { lanUrls } from '../util/lan.js'
+import { offlineConnectUrls } from '../tls/offline.js'
 import { CliError, findServer, openStore, type CliContext } from './context.js'
 import { table } from './format.js'
 
@@ -65,13 +65,7 @@ async function createCmd(ctx: CliContext, flags: Flags): Promise<void> {
     const store = openStore(ctx)
     try {
       const { record, key } = await createKey((m) => store.update(m), input)
-      const c = store.current
-      const urls = lanUrls(c.server.host, c.server.port)
-      result = {
-        ...record,
-        key,
-        connectUrls: urls.map((u) => `${u}/connect#key=${encodeURIComponent(key)}`),
-      }
+      result = { ...record, key, connectUrls: offlineConnectUrls(ctx.dataDir, store.current, key) }
     } finally {
       store.close()
     }

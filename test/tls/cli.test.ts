@@ -10,6 +10,8 @@ import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
 import { eventually, startTestGateway, tempDataDir, type TestGateway } from '../support/gateway.js'
 import { describeCertificate } from '../../gateway/tls/certificate.js'
 import type { TlsStatus } from '../../gateway/tls/status.js'
+import { offlineConnectUrls } from '../../gateway/tls/offline.js'
+import { defaultConfig, serializeConfig } from '../../gateway/config/load.js'
 import { curl, makeCertificate, peerFingerprint } from './support.js'
 
 describe('corral serve --tls self-signed', () => {
@@ -151,5 +153,26 @@ describe('HTTPS from the settings (the UI)', () => {
     expect(r2.body.error).toBe(`plain HTTP needs a port of its own, not ${port}`)
     const saved = JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'config.json'), 'utf8'))
     expect(saved.server.tls.mode).toBe('off')
+  })
+})
+
+describe('corral keys create without a running server', () => {
+  test('its connect link is https with the stored certificate’s fingerprint', async () => {
+    const dir = tempDataDir()
+    const config = defaultConfig()
+    config.server.tls.mode = 'self-signed'
+    fs.writeFileSync(path.join(dir, 'config.json'), serializeConfig(config))
+    // `corral cert` makes the certificate the first start would make.
+    const pem = await runCli(['cert', '--pem', '--data-dir', dir])
+    const fp = describeCertificate(pem.stdout).fingerprint
+    const [link] = offlineConnectUrls(
+      dir,
+      { ...config, server: { ...config.server, host: '127.0.0.1' } },
+      'crl_k',
+    )
+    expect(link).toBe(`https://127.0.0.1:11435/connect#key=crl_k&fp=${fp}`)
+    const made = await runCli(['keys', 'create', '--name', 'laptop', '--data-dir', dir])
+    expect(made.code).toBe(0)
+    expect(made.stdout).toMatch(/Scan to connect a phone or laptop \(https:\/\/[^)]+\/connect\)/)
   })
 })
