@@ -1,6 +1,7 @@
 // Where a key may be used from. A key with a `subnet` works only from it; a guest key
-// without one is bound, the first time it is used, to its device's /24 (IPv4) or /64
-// (IPv6), and the binding is saved to config.json so it survives a restart.
+// without one is bound, the first time it is used from another machine, to that device's
+// /24 (IPv4) or /64 (IPv6), and the binding is saved to config.json so it survives a
+// restart. Use from this machine (the owner trying the key) does not bind it.
 import {
   RangeSet,
   formatAddress,
@@ -9,6 +10,7 @@ import {
   type ParsedAddress,
 } from '../access/address.js'
 import type { KeyRecord } from '../config/schema.js'
+import { isLoopback } from '../util/net.js'
 
 /** The prefix a guest key is bound to when no subnet was given. */
 export const GUEST_PREFIX_V4 = 24
@@ -95,6 +97,8 @@ export function compileSubnetRule(
     allows(ip) {
       if (bound !== null) return bound(ip)
       const pending = bindings?.get(record.id)
+      // Bound to loopback, a guest key would work nowhere but here: this machine does not bind.
+      if (pending === undefined && isLoopback(ip)) return true
       const subnet = pending ?? guestSubnetOf(ip)
       if (subnet === null) return false
       bound = matcher(compileCidr(record, subnet))

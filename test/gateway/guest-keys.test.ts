@@ -152,10 +152,14 @@ describe('the subnet binding', () => {
     expect((await tags(g.key)).status).toBe(200)
   })
 
-  test('bound on first use from 127.0.0.1, the key is refused from 127.0.1.1 (another /24)', async () => {
+  test('use from this machine does not bind; once bound elsewhere, 127.0.0.1 and 127.0.1.1 are refused', async () => {
     const g = await createGuest()
     expect((await tags(g.key)).status).toBe(200)
-    expect((await tags(g.key, { from: '127.0.0.9' })).status).toBe(200)
+    expect((await tags(g.key, { from: '127.0.1.1' })).status).toBe(200)
+    expect(savedKey(g.id)?.subnet).toBeNull()
+    expect((await tags(g.key, { forwardedFor: '192.168.5.5' })).status).toBe(200)
+    await eventually(() => expect(savedKey(g.id)?.subnet).toBe('192.168.5.0/24'))
+    expect((await tags(g.key)).status).toBe(403)
     expect((await tags(g.key, { from: '127.0.1.1' })).status).toBe(403)
   })
 
