@@ -7,17 +7,14 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import jsqr from 'jsqr'
-import { startCorral, type RunningCorral } from '../../gateway/server.js'
-import { silentLogger } from '../../gateway/util/logger.js'
-import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
-import { tempDataDir, writeConfig } from '../support/gateway.js'
+import type { RunningCorral } from '../../gateway/server.js'
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
-  ensureUiBuilt,
   imagePixels,
   loopbackContext,
-  UI_DIR,
+  startUiCorral,
+  type UiCorral,
 } from './support.js'
 import { peerFingerprint } from '../tls/support.js'
 
@@ -30,9 +27,8 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 describe.skipIf(!hasChromium)('the connect page over HTTPS in Chromium', () => {
-  let fake: FakeOllama
+  let ui: UiCorral
   let corral: RunningCorral
-  let dataDir: string
   let browser: Browser
   let context: BrowserContext
   let page: Page
@@ -41,35 +37,8 @@ describe.skipIf(!hasChromium)('the connect page over HTTPS in Chromium', () => {
   let fingerprint = ''
 
   beforeAll(async () => {
-    ensureUiBuilt()
-    fake = await startFakeOllama({ frameIntervalMs: 5 })
-    dataDir = tempDataDir()
-    writeConfig(dataDir, (c) => {
-      c.backends = [
-        {
-          id: 'local',
-          name: 'This computer',
-          url: fake.url,
-          key: null,
-          weight: 1,
-          enabled: true,
-          capacity: 4,
-          source: 'local',
-        },
-      ]
-      c.discovery.mdns = false
-      c.server.tls.mode = 'self-signed'
-    })
-    corral = await startCorral({
-      dataDir,
-      host: '127.0.0.1',
-      port: 0,
-      controlPort: 0,
-      uiDir: UI_DIR,
-      sharing: true,
-      logger: silentLogger,
-    })
-    gatewayUrl = corral.sharing.urls()[0]!
+    ui = await startUiCorral((c) => void (c.server.tls.mode = 'self-signed'))
+    ;({ corral, gatewayUrl } = ui)
     const tls = corral.sharing.tls()
     fingerprint = tls.fingerprint!
     // Chromium trusts this one certificate's key for the test, the way a device that
@@ -84,9 +53,7 @@ describe.skipIf(!hasChromium)('the connect page over HTTPS in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close()
-    await corral?.close()
-    await fake?.close()
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
+    await ui?.close()
   })
 
   it('the QR code of a new key reads back as the https connect URL with the fingerprint', async () => {

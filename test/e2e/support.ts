@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Config } from '../../gateway/config/schema.js'
 import { startCorral, type RunningCorral } from '../../gateway/server.js'
 import { silentLogger } from '../../gateway/util/logger.js'
 import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
@@ -117,7 +118,7 @@ export interface UiCorral {
 }
 
 /** A real Corral serving the built UI (both listeners on 127.0.0.1) before one stand-in Ollama. */
-export async function startUiCorral(): Promise<UiCorral> {
+export async function startUiCorral(edit: (c: Config) => void = () => {}): Promise<UiCorral> {
   ensureUiBuilt()
   const fake = await startFakeOllama({ frameIntervalMs: 5 })
   const dataDir = tempDataDir()
@@ -135,6 +136,7 @@ export async function startUiCorral(): Promise<UiCorral> {
       },
     ]
     c.discovery.mdns = false
+    edit(c)
   })
   const corral = await startCorral({
     dataDir,
@@ -149,7 +151,8 @@ export async function startUiCorral(): Promise<UiCorral> {
     fake,
     corral,
     dataDir,
-    gatewayUrl: `http://127.0.0.1:${corral.gatewayPort()}`,
+    // http://127.0.0.1:PORT, or https:// when the edit turned TLS on.
+    gatewayUrl: corral.sharing.urls()[0]!,
     close: async () => {
       await corral.close()
       await fake.close()
