@@ -192,3 +192,29 @@ describe('bad input', () => {
     expect((await chat(gw, gw.key)).statusCode).toBe(200)
   })
 })
+
+describe('the OpenAPI document', () => {
+  test('lists the owner routes with their schemas', async () => {
+    gw = await startTestGateway()
+    const doc = await gw.control<{
+      paths: Record<string, Record<string, { tags?: string[]; requestBody?: unknown }>>
+    }>('GET', '/control/openapi.json')
+    const owner = Object.entries(doc.body.paths).flatMap(([p, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.tags?.includes('owner'))
+        .map(([m]) => `${m.toUpperCase()} ${p}`),
+    )
+    expect(owner.sort()).toEqual([
+      'GET /control/activity/now',
+      'POST /control/keys/{id}/kick',
+      'POST /control/keys/{id}/pause',
+      'POST /control/keys/{id}/resume',
+      'POST /control/pause-all',
+      'POST /control/resume-all',
+      'PUT /control/keys/{id}/own',
+    ])
+    expect(JSON.stringify(doc.body.paths['/control/keys/{id}/pause']!.post!.requestBody)).toContain(
+      '"queue"',
+    )
+  })
+})
