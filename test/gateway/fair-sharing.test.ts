@@ -150,7 +150,9 @@ test('the fair queue: a key flooding the backend delays another key by at most o
 
 test('a full queue answers 503 with Retry-After, and a client that leaves is dropped from the queue', async () => {
   gw = await startTestGateway({
-    backends: [{ frames: 2, frameIntervalMs: 100 }],
+    // The first request holds the one slot for ~1.6 s, so the queue is still full when the
+    // third arrives on a loaded machine.
+    backends: [{ frames: 2, frameIntervalMs: 800 }],
     config: (c) => {
       c.backends[0]!.capacity = 1
       c.queue.maxQueuedPerKey = 2
