@@ -7,18 +7,16 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import jsqr from 'jsqr'
-import { startCorral, type RunningCorral } from '../../gateway/server.js'
-import { silentLogger } from '../../gateway/util/logger.js'
-import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
-import { eventually, tempDataDir, writeConfig } from '../support/gateway.js'
+import type { RunningCorral } from '../../gateway/server.js'
+import { eventually } from '../support/gateway.js'
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
-  ensureUiBuilt,
   imagePixels,
   loopbackContext,
   screenshot,
-  UI_DIR,
+  startUiCorral,
+  type UiCorral,
 } from './support.js'
 
 const run = promisify(execFile)
@@ -34,9 +32,8 @@ interface SeenRequest {
 }
 
 describe.skipIf(!hasChromium)('the control UI in Chromium', () => {
-  let fake: FakeOllama
+  let ui: UiCorral
   let corral: RunningCorral
-  let dataDir: string
   let browser: Browser
   let context: BrowserContext
   let blocked: string[]
@@ -48,33 +45,8 @@ describe.skipIf(!hasChromium)('the control UI in Chromium', () => {
   let curl = ''
 
   beforeAll(async () => {
-    ensureUiBuilt()
-    fake = await startFakeOllama({ frameIntervalMs: 5 })
-    dataDir = tempDataDir()
-    writeConfig(dataDir, (c) => {
-      c.backends = [
-        {
-          id: 'local',
-          name: 'This computer',
-          url: fake.url,
-          key: null,
-          weight: 1,
-          enabled: true,
-          capacity: 4,
-          source: 'local',
-        },
-      ]
-      c.discovery.mdns = false
-    })
-    corral = await startCorral({
-      dataDir,
-      host: '127.0.0.1',
-      port: 0,
-      controlPort: 0,
-      uiDir: UI_DIR,
-      sharing: true,
-      logger: silentLogger,
-    })
+    ui = await startUiCorral()
+    ;({ corral } = ui)
     gatewayUrl = `http://127.0.0.1:${corral.gatewayPort()}`
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
     ;({ context, blocked } = await loopbackContext(browser))
@@ -86,9 +58,7 @@ describe.skipIf(!hasChromium)('the control UI in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close()
-    await corral?.close()
-    await fake?.close()
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
+    await ui?.close()
   })
 
   const view = async (id: string, heading: string) => {
