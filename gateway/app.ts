@@ -19,6 +19,7 @@ import { registerKeyRateLimit } from './limits/fastify.js'
 import { finishRecord, recordReply } from './proxy/record.js'
 import { startRequest } from './proxy/context.js'
 import { createBodyWatch } from './proxy/slow-bodies.js'
+import { stripBasePath } from './util/base-path.js'
 
 /** Fastify's own ceiling; the configured limit (hot-reloadable) is enforced per request. */
 const HARD_BODY_LIMIT_BYTES = 1024 * 1024 * 1024
@@ -283,17 +284,6 @@ export function originForm(url: string): string {
   if (!origin) return url
   const rest = url.slice(origin[0].length)
   return rest.startsWith('/') ? rest : '/' + rest
-}
-
-/** Serve every path under an optional base path too (e.g. `/ollama/api/chat`). */
-export function stripBasePath(url: string, basePath: string): string {
-  if (!basePath) return url
-  if (url === basePath) return '/'
-  if (url.startsWith(basePath) && (url[basePath.length] === '/' || url[basePath.length] === '?')) {
-    const rest = url.slice(basePath.length)
-    return rest.startsWith('?') ? '/' + rest : rest
-  }
-  return url
 }
 
 function pathOnly(url: string): string {

@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Config } from '../config/schema.js'
 import { dialectOf, errorBody, ERRORS, type ErrorCode } from '../errors.js'
+import { stripBasePath } from '../util/base-path.js'
 
 interface Watched {
   req: IncomingMessage
@@ -118,7 +119,9 @@ function cut(w: Watched, code: ErrorCode, s: Config['server']): void {
     socket.destroy()
     return
   }
-  const body = JSON.stringify(errorBody(dialectOf(req.url ?? '/'), code, message))
+  // The dialect of the path as routed: `/ollama/v1/...` under a base path is OpenAI's.
+  const dialect = dialectOf(stripBasePath(req.url ?? '/', s.basePath))
+  const body = JSON.stringify(errorBody(dialect, code, message))
   res.shouldKeepAlive = false
   res.writeHead(ERRORS[code].status, {
     'content-type': 'application/json; charset=utf-8',
