@@ -10,12 +10,15 @@ import { ROUTES } from './proxy/routes.js'
 import { authenticate } from './auth/hook.js'
 import { keyFromHeaders } from './auth/headers.js'
 import { createPipeline, type Pipeline } from './proxy/pipeline.js'
+import type { GatewayHost } from './proxy/host.js'
+import type { RouteDef } from './proxy/routes.js'
+import { registerKeyRateLimit, type KeyRateCheck } from './limits/fastify.js'
+import type { RateCheck } from './limits/rate-limit.js'
 import { pathOf } from './proxy/exchange.js'
 import type { RecordedRequest } from './proxy/record.js'
 import { registerAdminRoutes } from './control/go-compat.js'
 import { registerConnectPage } from './control/connect-page.js'
 import { registerMetricsRoute } from './control/metrics-route.js'
-import { registerKeyRateLimit } from './limits/fastify.js'
 import { finishRecord, recordReply } from './proxy/record.js'
 import { startRequest } from './proxy/context.js'
 import { createBodyWatch } from './proxy/slow-bodies.js'
@@ -48,21 +51,56 @@ export interface GatewayOptions {
   certificate?: () => string | null
 }
 
+/**
+ * A cluster worker's gateway (workers/worker.ts): it serves the proxied routes itself and
+ * hands everything else — /metrics, /connect, the Go gateway's admin routes, the pool-wide
+ * model lists, 404s — to the primary, whose own gateway answers it as if it had come there.
+ */
+export interface WorkerMode {
+  /** Requests per window are counted by the primary, for every worker alike. */
+  rateCheck: KeyRateCheck
+  /** Routes this worker serves itself (the rest are forwarded). */
+  serves(route: RouteDef): boolean
+  forward(request: FastifyRequest, reply: FastifyReply): void
+}
+
 export interface TlsPair {
   cert: string
   key: string
 }
 
 const plainServers = new WeakMap<Server, Server>()
+const policyChecks = new WeakMap<FastifyInstance, RateCheck>()
+
+/** A gateway's request-rate check by policy (the primary counts its workers' requests). */
+export function rateCheckOf(app: FastifyInstance): RateCheck | null {
+  return policyChecks.get(app) ?? null
+}
 
 /** The plain HTTP server made next to an HTTPS gateway (GatewayOptions.plainHttp), if any. */
 export function plainServerOf(app: FastifyInstance): Server | null {
   return plainServers.get(app.server) ?? null
 }
 
-export async function buildGateway(
-  corral: Corral,
+/** The gateway of the process that owns the shared state (the only one, or the primary). */
+export function buildGateway(corral: Corral, opts: GatewayOptions = {}): Promise<FastifyInstance> {
+  return gatewayApp(corral, opts, null, corral)
+}
+
+/** A cluster worker's gateway: see WorkerMode. */
+export function buildWorkerGateway(
+  host: GatewayHost,
+  worker: WorkerMode,
   opts: GatewayOptions = {},
+): Promise<FastifyInstance> {
+  return gatewayApp(host, opts, worker, null)
+}
+
+async function gatewayApp(
+  corral: GatewayHost,
+  opts: GatewayOptions,
+  worker: WorkerMode | null,
+  owner: Corral | null,
 ): Promise<FastifyInstance> {
   const server = corral.config.server
   // Every proxied request goes through one pipeline (proxy/pipeline.ts); the fixed routes
@@ -136,6 +174,87 @@ export async function buildGateway(
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload))
 
   app.decorateRequest('corral', null as never)
+  // A worker checks and records only what it serves: the rest is the primary's to check.
+  if (worker === null) addCheckHooks(app, corral)
+  app.addHook('onClose', (_app, done) => {
+    bodies.close()
+    done()
+  })
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
+
+  let rateCheck = worker?.rateCheck
+  if (rateCheck === undefined) {
+    const checks = await registerKeyRateLimit(app, corral)
+    policyChecks.set(app, checks.byPolicy)
+    rateCheck = checks
+  }
+  const pipe = createPipeline(corral, {
+    rateCheck,
+    isClosing: () => closing,
+    stripBasePath,
+    serves: worker?.serves,
+  })
+  pipeline = pipe
+  // What needs Fastify's router (path parameters, percent-encoding, absolute-form targets)
+  // is matched here and handed, as it is, to the same pipeline as the fixed routes.
+  for (const proxy of ROUTES) {
+    const forward = worker !== null && !worker.serves(proxy) ? worker.forward : null
+    app.route({
+      method: proxy.methods,
+      url: proxy.path,
+      config: { proxy },
+      handler:
+        forward ??
+        ((request, reply) => {
+          reply.hijack()
+          const params = (request.params ?? {}) as Record<string, string>
+          pipe.serve(request.raw, reply.raw, proxy, request.url, params)
+        }),
+    })
+  }
+  if (owner !== null) {
+    registerAdminRoutes(app, owner)
+    registerMetricsRoute(app, owner)
+    registerConnectPage(app, opts.uiDir ?? null, opts.certificate)
+  }
+
+  app.setNotFoundHandler(
+    worker?.forward ??
+      ((request, reply) => {
+        sendError(
+          reply,
+          'CORRAL_ERR_NOT_FOUND',
+          `${request.method} ${pathOnly(request.url)} is not served`,
+        )
+      }),
+  )
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (err instanceof CorralError) return sendError(reply, err.code, err.message, err.headers)
+    const status = err.statusCode ?? 500
+    if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, 'CORRAL_ERR_TOO_LARGE')
+    }
+    if (status >= 400 && status < 500)
+      return sendError(reply, 'CORRAL_ERR_BAD_REQUEST', err.message)
+    if (
+      request.raw.socket.destroyed &&
+      (err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE')
+    ) {
+      // The client left (or a timeout cut it) while its body was being read: not
+      // the gateway's fault, nobody to answer, and no error line per hostile client.
+      return sendError(reply, 'CORRAL_ERR_BAD_REQUEST', 'the request was aborted')
+    }
+    corral.logger.error(`Unhandled error on ${request.method} ${pathOnly(request.url)}`, { err })
+    return sendError(reply, 'CORRAL_ERR_INTERNAL')
+  })
+  return app
+}
+
+/** Address, key and stats for the routes Fastify serves itself (not the proxied ones). */
+function addCheckHooks(app: FastifyInstance, corral: GatewayHost): void {
   app.addHook('onRequest', (request, reply, done) => {
     // A proxied route Fastify only routed: the pipeline checks and records it.
     if (request.routeOptions.config.proxy !== undefined) return done()
@@ -164,68 +283,10 @@ export async function buildGateway(
     }
     done()
   })
-  app.addHook('onClose', (_app, done) => {
-    bodies.close()
-    done()
-  })
-  app.addHook('preClose', (done) => {
-    closing = true
-    done()
-  })
-
-  const rateCheck = await registerKeyRateLimit(app, corral)
-
-  const pipe = createPipeline(corral, { rateCheck, isClosing: () => closing, stripBasePath })
-  pipeline = pipe
-  // What needs Fastify's router (path parameters, percent-encoding, absolute-form targets)
-  // is matched here and handed, as it is, to the same pipeline as the fixed routes.
-  for (const proxy of ROUTES) {
-    app.route({
-      method: proxy.methods,
-      url: proxy.path,
-      config: { proxy },
-      handler: (request, reply) => {
-        reply.hijack()
-        const params = (request.params ?? {}) as Record<string, string>
-        pipe.serve(request.raw, reply.raw, proxy, request.url, params)
-      },
-    })
-  }
-  registerAdminRoutes(app, corral)
-  registerMetricsRoute(app, corral)
-  registerConnectPage(app, opts.uiDir ?? null, opts.certificate)
-
-  app.setNotFoundHandler((request, reply) => {
-    sendError(
-      reply,
-      'CORRAL_ERR_NOT_FOUND',
-      `${request.method} ${pathOnly(request.url)} is not served`,
-    )
-  })
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (err instanceof CorralError) return sendError(reply, err.code, err.message, err.headers)
-    const status = err.statusCode ?? 500
-    if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(reply, 'CORRAL_ERR_TOO_LARGE')
-    }
-    if (status >= 400 && status < 500)
-      return sendError(reply, 'CORRAL_ERR_BAD_REQUEST', err.message)
-    if (
-      request.raw.socket.destroyed &&
-      (err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE')
-    ) {
-      // The client left (or a timeout cut it) while its body was being read: not
-      // the gateway's fault, nobody to answer, and no error line per hostile client.
-      return sendError(reply, 'CORRAL_ERR_BAD_REQUEST', 'the request was aborted')
-    }
-    corral.logger.error(`Unhandled error on ${request.method} ${pathOnly(request.url)}`, { err })
-    return sendError(reply, 'CORRAL_ERR_INTERNAL')
-  })
-  return app
 }
 
 /** Whether a client that waits for `100 Continue` has an address and a key that pass. */
-function mayContinue(corral: Corral, req: IncomingMessage): boolean {
+function mayContinue(corral: GatewayHost, req: IncomingMessage): boolean {
   const snapshot = corral.snapshot
   const ip = snapshot.access.clientIp(
     req.socket.remoteAddress ?? '',

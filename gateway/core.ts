@@ -23,7 +23,10 @@ import { GuestBindings } from './auth/subnet.js'
 import { PullManager } from './backends/pull.js'
 import type { HealthState } from './backends/pool.js'
 import { Owner } from './owner/owner.js'
-import { endKicked } from './proxy/dispatch.js'
+import { LocalAdmission } from './proxy/admission.js'
+import { serveMerged, type MergeKind } from './proxy/merge.js'
+import type { Exchange } from './proxy/exchange.js'
+import type { GatewayHost } from './proxy/host.js'
 
 export { VERSION } from './version.js'
 
@@ -52,7 +55,7 @@ export interface CorralEvents {
   'new-device': [{ keyId: string; keyName: string; ip: string }]
 }
 
-export class Corral {
+export class Corral implements GatewayHost {
   readonly events = new EventEmitter<CorralEvents>()
   readonly dataDir: string
   readonly store: ConfigStore
@@ -69,6 +72,8 @@ export class Corral {
   readonly pulls: PullManager
   /** Pauses, kicks and who is using the GPU now. */
   readonly owner: Owner
+  /** Limits, backend choice and the fair queue for each request (also a cluster's workers'). */
+  readonly admission: LocalAdmission = new LocalAdmission(this)
   private snap: Snapshot
   private readonly devices: DeviceTracker
   private readonly overlay: (config: Config) => Config
@@ -106,7 +111,6 @@ export class Corral {
       logger: this.logger,
       update: (m) => this.update(m),
       persisted: () => this.store.current,
-      endKicked,
     })
     this.discovery = opts.discovery ?? createNoopDiscovery()
     this.devices = new DeviceTracker(this.dataDir, this.logger)
@@ -159,6 +163,10 @@ export class Corral {
     return this.store.update(mutator)
   }
 
+  serveMerged(ex: Exchange, kind: MergeKind): Promise<void> {
+    return serveMerged(this, ex, kind)
+  }
+
   newId(): string {
     return newId()
   }
@@ -166,6 +174,11 @@ export class Corral {
   /** Note who used a key from where; fires 'new-device' the first time. */
   observeDevice(keyId: string, keyName: string, ip: string): void {
     if (this.devices.observe(keyId, ip)) this.events.emit('new-device', { keyId, keyName, ip })
+  }
+
+  /** A guest key's first use, seen by a cluster worker: bound here too, then saved. */
+  bindGuest(keyId: string, cidr: string): Promise<void> {
+    return this.guestBindings.bind(keyId, cidr)
   }
 
   /** Save a guest key's first-use subnet, unless the owner set one meanwhile. */

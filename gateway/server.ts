@@ -8,7 +8,7 @@ export { lanUrls }
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { Corral, VERSION, type CorralOptions } from './core.js'
-import { buildGateway, plainServerOf } from './app.js'
+import { buildGateway } from './app.js'
 import { buildControl, newControlToken } from './control/server.js'
 import { defaultUiDir } from './control/static-ui.js'
 import type { Sharing } from './control/sharing.js'
@@ -16,7 +16,7 @@ import { dataFiles } from './config/paths.js'
 import { writeFileAtomic } from './util/atomic-file.js'
 import { TlsSource } from './tls/source.js'
 import { connectFragment, tlsStatus } from './tls/status.js'
-import { closePlain, listenPlain, setCertificate, type LanListeners } from './tls/listeners.js'
+import { closeGracefully, listenPlain, setCertificate, type LanListeners } from './tls/listeners.js'
 import { createNetworkProbe, type NetworkProbe } from './network/probe.js'
 import { NetworkBinding } from './network/binding.js'
 import { forgetNetwork, rememberNetwork } from './network/remember.js'
@@ -342,25 +342,6 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       })()),
   }
 }
-
-/** Stop accepting, let requests in flight finish for up to `graceMs`, then cut them. */
-async function closeGracefully(app: FastifyInstance, graceMs: number): Promise<void> {
-  const servers = [app.server, plainServerOf(app)].filter((x) => x !== null)
-  const timer = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), graceMs)
-  timer.unref()
-  // A keep-alive connection whose stream ends during the grace period goes idle: close it
-  // then, instead of waiting for the whole grace period.
-  const sweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections()), IDLE_SWEEP_MS)
-  sweep.unref()
-  try {
-    await Promise.all([app.close(), closePlain(app)])
-  } finally {
-    clearTimeout(timer)
-    clearInterval(sweep)
-  }
-}
-
-const IDLE_SWEEP_MS = 100
 
 /** Only remove control.json if it is still ours (another instance may have replaced it). */
 function removeControlInfo(file: string, token: string): void {

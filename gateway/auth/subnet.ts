@@ -29,6 +29,7 @@ export interface SubnetRule {
  */
 export class GuestBindings {
   private readonly pending = new Map<string, string>()
+  private readonly saving = new Map<string, Promise<void>>()
 
   constructor(private readonly persist: (keyId: string, cidr: string) => Promise<unknown>) {}
 
@@ -36,10 +37,19 @@ export class GuestBindings {
     return this.pending.get(keyId)
   }
 
-  bind(keyId: string, cidr: string): void {
-    if (this.pending.has(keyId)) return
+  /** Binds the key (unless a binding is on its way already); resolves once it is saved. */
+  bind(keyId: string, cidr: string): Promise<void> {
+    const saving = this.saving.get(keyId)
+    if (saving !== undefined) return saving
     this.pending.set(keyId, cidr)
-    void this.persist(keyId, cidr).finally(() => this.pending.delete(keyId))
+    const saved = this.persist(keyId, cidr)
+      .catch(() => {})
+      .then(() => {
+        this.pending.delete(keyId)
+        this.saving.delete(keyId)
+      })
+    this.saving.set(keyId, saved)
+    return saved
   }
 }
 
@@ -102,7 +112,7 @@ export function compileSubnetRule(
       const subnet = pending ?? guestSubnetOf(ip)
       if (subnet === null) return false
       bound = matcher(compileCidr(record, subnet))
-      if (pending === undefined) bindings?.bind(record.id, subnet)
+      if (pending === undefined) void bindings?.bind(record.id, subnet)
       return bound(ip)
     },
   }

@@ -1,9 +1,9 @@
 // Per-key requests-per-window on the gateway app, answered in the client's dialect.
 import type { FastifyInstance } from 'fastify'
-import type { Corral } from '../core.js'
 import { errorBody } from '../errors.js'
 import type { RequestState } from '../proxy/context.js'
 import {
+  type RateCheck,
   rateLimitMessage,
   registerRateLimit,
   type RateDecision,
@@ -14,7 +14,8 @@ import {
 /** Counts a request that passed the key check against its key's window. */
 export type KeyRateCheck = (state: RequestState) => Promise<RateDecision | null>
 
-function policyFor(state: RequestState | null | undefined): RateLimitPolicy | null {
+/** The key's request limit for this request; null when it has no key or route. */
+export function policyFor(state: RequestState | null | undefined): RateLimitPolicy | null {
   if (!state?.key || !state.route) return null
   const limits = state.snapshot.limitsFor(state.key)
   return {
@@ -29,10 +30,13 @@ export function rateLimitedBody(state: RequestState, info: RateLimitInfo): strin
   return JSON.stringify(errorBody(state.dialect, 'CORRAL_ERR_RATE', rateLimitMessage(info)))
 }
 
+/** The check by request, and by policy (a cluster worker sends the policy: workers/fleet.ts). */
+export type KeyRateChecks = KeyRateCheck & { byPolicy: RateCheck }
+
 export async function registerKeyRateLimit(
   app: FastifyInstance,
-  corral: Corral,
-): Promise<KeyRateCheck> {
+  corral: { now: () => number },
+): Promise<KeyRateChecks> {
   const check = await registerRateLimit(
     app,
     (req) => policyFor(req.corral),
@@ -43,5 +47,6 @@ export async function registerKeyRateLimit(
     },
     { now: corral.now },
   )
-  return (state) => check(policyFor(state))
+  const byState: KeyRateCheck = (state) => check(policyFor(state))
+  return Object.assign(byState, { byPolicy: check })
 }

@@ -18,16 +18,17 @@ export interface Attached {
   readonly streaming: boolean
   /** Content frames relayed so far (the usage tap's count). */
   chunks(): number
+  /** Ends the kicked request the backend has: aborts it, answers the client with the kick. */
+  kick(): void
 }
-
-/** Ends a kicked request the backend has: the proxy's (aborts it, answers the client). */
-export type EndKicked = (entry: InFlight) => void
 
 export class InFlight {
   /** The owner kicked it: it must end now, with the kick's error. */
   kicked = false
   /** Set by the proxy while the backend has the request; null while it waits. */
   attached: Attached | null = null
+  /** Told of a kick whether or not the backend has the request (a cluster worker's). */
+  onKick: (() => void) | null = null
 
   constructor(
     readonly keyId: string,
@@ -61,16 +62,17 @@ export class InFlightRegistry {
 
   /**
    * Kicks every request of the key in flight now; returns how many. Those the backend has
-   * are ended by `end`; one still waiting in the queue is dropped by the queue itself.
+   * are ended by their relay; one still waiting in the queue is dropped by the queue itself.
    */
-  kick(keyId: string, now: number, end: EndKicked): number {
+  kick(keyId: string, now: number): number {
     this.kicks.set(keyId, now)
     for (const [id, at] of this.kicks) if (at < now - KICK_MEMORY_MS) this.kicks.delete(id)
     let n = 0
     for (const entry of [...this.entries]) {
       if (entry.keyId !== keyId || entry.kicked) continue
       entry.kicked = true
-      if (entry.attached !== null) end(entry)
+      entry.attached?.kick()
+      entry.onKick?.()
       n++
     }
     return n

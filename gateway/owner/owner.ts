@@ -6,7 +6,7 @@ import { CorralError } from '../errors.js'
 import type { Limiters } from '../limits/limiters.js'
 import type { Logger } from '../util/logger.js'
 import { buildActivity, type Activity } from './activity.js'
-import { InFlight, InFlightRegistry, type EndKicked, type TrackedState } from './in-flight.js'
+import { InFlight, InFlightRegistry, type TrackedState } from './in-flight.js'
 import { dropEndedPauses } from './manage.js'
 import { PauseRules, pauseActive, retryAfterSeconds } from './pauses.js'
 
@@ -18,8 +18,19 @@ export interface OwnerDeps {
   update: ((mutator: (c: Config) => Config | void) => Promise<Config>) | null
   /** The config as saved (not the overlay): what ended pauses are taken out of. */
   persisted: () => Config
-  /** How the proxy ends a kicked request the backend has. */
-  endKicked: EndKicked
+}
+
+/**
+ * Throws CORRAL_ERR_PAUSED when a refusing pause covers the request's key or address now.
+ * Pauses live in config, so every gateway process (a cluster worker too) checks its own.
+ */
+export function checkPause(rules: PauseRules, state: TrackedState, now: number): void {
+  if (!rules.any) return
+  const pause = rules.find(state.key!.record.id, state.clientIp, now)
+  if (pause === null || pause.queue) return
+  throw new CorralError('CORRAL_ERR_PAUSED', {
+    headers: { 'retry-after': String(retryAfterSeconds(pause, now)) },
+  })
 }
 
 /** Longest a timer may be set for (setTimeout's limit); a longer pause re-arms it. */
@@ -54,13 +65,7 @@ export class Owner {
    * refusing pause; a waiting pause lets the request on (its key is held in the fair queue).
    */
   admit(state: TrackedState): void {
-    if (!this.rules.any) return
-    const now = this.deps.now()
-    const pause = this.rules.find(state.key!.record.id, state.clientIp, now)
-    if (pause === null || pause.queue) return
-    throw new CorralError('CORRAL_ERR_PAUSED', {
-      headers: { 'retry-after': String(retryAfterSeconds(pause, now)) },
-    })
+    checkPause(this.rules, state, this.deps.now())
   }
 
   /** A request that passed its limits enters the registry; refused if its key was kicked since it began. */
@@ -80,7 +85,7 @@ export class Owner {
   /** Ends every request of the key now, running and queued; returns how many of each. */
   kick(keyId: string): { running: number; queued: number } {
     const queued = this.deps.limiters.dropKey(keyId)
-    const all = this.inFlight.kick(keyId, this.deps.now(), this.deps.endKicked)
+    const all = this.inFlight.kick(keyId, this.deps.now())
     return { running: Math.max(0, all - queued), queued }
   }
 

@@ -2,7 +2,7 @@
 // body, apply the key's model list and limits, pick a backend, wait for a
 // slot in its fair queue, forward, relay, and record what happened.
 import type { Readable } from 'node:stream'
-import type { Corral } from '../core.js'
+import type { GatewayHost } from './host.js'
 import { CorralError } from '../errors.js'
 import { capOutputTokens } from '../limits/output-cap.js'
 import { applyKeyOptions } from '../key-options/merge.js'
@@ -16,7 +16,6 @@ import {
   type JsonBody,
 } from './body.js'
 import { upstreamPath, type RouteDef } from './routes.js'
-import { serveMerged } from './merge.js'
 import { dispatch } from './dispatch.js'
 import { queryOf, type Exchange } from './exchange.js'
 
@@ -24,12 +23,12 @@ import { queryOf, type Exchange } from './exchange.js'
  * Serves one request the access, key and rate checks have let through. Errors before
  * the response is taken over are thrown (CorralError), for the caller to answer.
  */
-export async function proxyRequest(corral: Corral, ex: Exchange): Promise<void> {
+export async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
   const state = ex.state
   const route = state.route!
   const key = state.key!
   // Every proxied request comes here (pipeline.ts) once the key is known.
-  corral.owner.admit(state)
+  host.owner.admit(state)
   const path = upstreamPath(route, ex.params)
   if (path === null)
     throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: 'malformed name in path' })
@@ -37,11 +36,11 @@ export async function proxyRequest(corral: Corral, ex: Exchange): Promise<void> 
 
   if (route.kind === 'merge-tags' || route.kind === 'merge-ps' || route.kind === 'merge-models') {
     ex.body?.resume()
-    return serveMerged(corral, ex, route.kind)
+    return host.serveMerged(ex, route.kind)
   }
 
   checkContentEncoding(ex.headers['content-encoding'] as string | undefined)
-  const { body, json } = await readRequestBody(corral, ex, route)
+  const { body, json } = await readRequestBody(host, ex, route)
   let model = json ? modelOf(route.path, json) : null
   if (route.kind === 'model-param') model = ex.params.model ?? null
   if (route.kind === 'model' && !model) {
@@ -66,7 +65,7 @@ export async function proxyRequest(corral: Corral, ex: Exchange): Promise<void> 
     if (changed) outBody = Buffer.from(JSON.stringify(json))
   }
 
-  await dispatch(corral, ex, {
+  await dispatch(host, ex, {
     route,
     path: path + query,
     body: outBody,
@@ -77,7 +76,7 @@ export async function proxyRequest(corral: Corral, ex: Exchange): Promise<void> 
 }
 
 async function readRequestBody(
-  corral: Corral,
+  host: GatewayHost,
   ex: Exchange,
   route: RouteDef,
 ): Promise<{ body: Buffer | Readable | null; json: JsonBody | null }> {
@@ -91,7 +90,7 @@ async function readRequestBody(
   const buf = await readBody(
     stream,
     ex.headers['content-length'] as string | undefined,
-    corral.snapshot.config.server.bodyLimitBytes,
+    host.snapshot.config.server.bodyLimitBytes,
   )
   if (buf.length === 0) {
     if (route.kind === 'model' || route.kind === 'manage') {

@@ -7,7 +7,7 @@ import type { RouteKind } from './routes.js'
 import type { Exchange } from './exchange.js'
 import { finishRecord } from './record.js'
 
-type MergeKind = Extract<RouteKind, 'merge-tags' | 'merge-ps' | 'merge-models'>
+export type MergeKind = Extract<RouteKind, 'merge-tags' | 'merge-ps' | 'merge-models'>
 type Entry = Record<string, unknown>
 
 const SOURCE_PATH: Record<MergeKind, string> = {

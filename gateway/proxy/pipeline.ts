@@ -7,7 +7,7 @@
 // is matched there and handed to the same `serve()` (app.ts). Anything else — /metrics,
 // /connect, the Go gateway's admin routes, 404s, a server that is closing — is Fastify's.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Corral } from '../core.js'
+import type { GatewayHost } from './host.js'
 import { authenticate } from '../auth/hook.js'
 import { CorralError, errorBody } from '../errors.js'
 import { rateLimitedBody, type KeyRateCheck } from '../limits/fastify.js'
@@ -25,6 +25,8 @@ export interface PipelineOptions {
   isClosing(): boolean
   /** The base path stripped before routing (see app.ts). */
   stripBasePath(url: string, basePath: string): string
+  /** Routes this process serves (a cluster worker hands the others on); default: all. */
+  serves?: (route: RouteDef) => boolean
 }
 
 export interface Pipeline {
@@ -46,7 +48,7 @@ export interface Pipeline {
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({})
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>
 
-export function createPipeline(corral: Corral, opts: PipelineOptions): Pipeline {
+export function createPipeline(host: GatewayHost, opts: PipelineOptions): Pipeline {
   const table = new Map<string, RouteDef>()
   for (const route of ROUTES) if (!route.path.includes(':')) table.set(route.path, route)
 
@@ -55,24 +57,25 @@ export function createPipeline(corral: Corral, opts: PipelineOptions): Pipeline 
       const raw = req.url
       // Absolute-form targets (`GET http://host/path`) are for Fastify's router.
       if (raw === undefined || raw.charCodeAt(0) !== 47 || opts.isClosing()) return false
-      const snapshot = corral.snapshot
+      const snapshot = host.snapshot
       const server = snapshot.config.server
       const url = server.basePath ? opts.stripBasePath(raw, server.basePath) : raw
       const path = pathOf(url)
       const route = table.get(path)
       if (route === undefined || !route.methods.includes(req.method as HttpMethod)) return false
+      if (opts.serves !== undefined && !opts.serves(route)) return false
       if (path === snapshot.config.metrics.path) return false
-      void serve(corral, opts, req, res, route, url, NO_PARAMS, snapshot)
+      void serve(host, opts, req, res, route, url, NO_PARAMS, snapshot)
       return true
     },
     serve(req, res, route, url, params) {
-      void serve(corral, opts, req, res, route, url, params, corral.snapshot)
+      void serve(host, opts, req, res, route, url, params, host.snapshot)
     },
   }
 }
 
 async function serve(
-  corral: Corral,
+  host: GatewayHost,
   opts: PipelineOptions,
   req: IncomingMessage,
   res: ServerResponse,
@@ -81,8 +84,8 @@ async function serve(
   params: Readonly<Record<string, string>>,
   snapshot: Snapshot,
 ): Promise<void> {
-  const state = startRequest(corral.now(), snapshot, req, url, route)
-  corral.stats.requestStarted()
+  const state = startRequest(host.now(), snapshot, req, url, route)
+  host.stats.requestStarted()
   let extra = NO_HEADERS
   const ex: Exchange = {
     method: req.method!,
@@ -102,28 +105,28 @@ async function serve(
   try {
     // Address first: a refused peer learns nothing about keys.
     if (!snapshot.access.isAllowed(state.clientIp)) throw new CorralError('CORRAL_ERR_IP')
-    const denied = authenticate(req, state, route.scope, corral.now())
+    const denied = authenticate(req, state, route.scope, host.now())
     if (denied) throw new CorralError(denied)
     const decision = await opts.rateCheck(state)
     if (decision !== null) {
       extra = decision.headers
       if (decision.limited !== null) {
         state.outcome = 'limited'
-        return answer(corral, ex, 429, rateLimitedBody(state, decision.limited), extra)
+        return answer(host, ex, 429, rateLimitedBody(state, decision.limited), extra)
       }
     }
-    await proxyRequest(corral, ex)
+    await proxyRequest(host, ex)
   } catch (err) {
-    fail(corral, ex, err, extra)
+    fail(host, ex, err, extra)
   }
 }
 
 /** An error before the proxy took the response over, answered as Fastify's error handler would. */
-function fail(corral: Corral, ex: Exchange, err: unknown, extra: Record<string, string>): void {
+function fail(host: GatewayHost, ex: Exchange, err: unknown, extra: Record<string, string>): void {
   const { state, req } = ex
   if (state.hijacked) {
     // The proxy records and answers its own failures; anything reaching here is a bug.
-    corral.logger.error(`Unhandled error after the answer began on ${ex.method} ${ex.endpoint}`, {
+    host.logger.error(`Unhandled error after the answer began on ${ex.method} ${ex.endpoint}`, {
       err,
     })
     if (!ex.res.writableEnded) ex.res.destroy()
@@ -133,21 +136,21 @@ function fail(corral: Corral, ex: Exchange, err: unknown, extra: Record<string, 
   if (gone || (!(err instanceof CorralError) && (req.socket?.destroyed ?? true))) {
     // The client left (or a timeout cut it) while its request was read: nobody to answer.
     state.outcome = 'client_aborted'
-    finishRecord(corral, ex, 499)
+    finishRecord(host, ex, 499)
     return
   }
   let e: CorralError
   if (err instanceof CorralError) e = err
   else {
-    corral.logger.error(`Unhandled error on ${ex.method} ${ex.endpoint}`, { err })
+    host.logger.error(`Unhandled error on ${ex.method} ${ex.endpoint}`, { err })
     e = new CorralError('CORRAL_ERR_INTERNAL')
   }
   const body = JSON.stringify(errorBody(state.dialect, e.code, e.message))
-  answer(corral, ex, e.status, body, { ...extra, ...e.headers })
+  answer(host, ex, e.status, body, { ...extra, ...e.headers })
 }
 
 function answer(
-  corral: Corral,
+  host: GatewayHost,
   ex: Exchange,
   status: number,
   body: string,
@@ -159,5 +162,5 @@ function answer(
     'content-length': Buffer.byteLength(body),
   })
   ex.res.end(body)
-  recordReply(corral, ex, status)
+  recordReply(host, ex, status)
 }

@@ -1,5 +1,5 @@
 // One stats record per request, written exactly once however the request ended.
-import type { Corral } from '../core.js'
+import type { GatewayHost } from './host.js'
 import type { RequestRecord } from '../stats/record.js'
 import { computeTokensPerSecond, redactPath } from '../stats/record.js'
 import type { RequestState } from './context.js'
@@ -18,26 +18,26 @@ export interface RecordedRequest {
 }
 
 /** Requests the proxy answered itself: it knows how they ended. */
-export function finishRecord(corral: Corral, request: RecordedRequest, status: number): void {
+export function finishRecord(host: GatewayHost, request: RecordedRequest, status: number): void {
   const state = request.state
   if (state.recorded) return
   state.recorded = true
-  corral.stats.record(buildRecord(corral, request, status), request.endpoint)
+  host.stats.record(buildRecord(host, request, status), request.endpoint)
 }
 
 /** Answers sent before the proxy took over: refusals, limits, errors. */
-export function recordReply(corral: Corral, request: RecordedRequest, status: number): void {
+export function recordReply(host: GatewayHost, request: RecordedRequest, status: number): void {
   const state = request.state
   // A request the proxy took over is recorded by it once its relay ended (tokens known).
   if (state.recorded || state.hijacked) return
   if (state.outcome === 'refused')
     state.outcome = status === 429 || status === 503 ? 'limited' : 'refused'
-  finishRecord(corral, request, status)
+  finishRecord(host, request, status)
 }
 
-function buildRecord(corral: Corral, request: RecordedRequest, status: number): RequestRecord {
+function buildRecord(host: GatewayHost, request: RecordedRequest, status: number): RequestRecord {
   const state = request.state
-  const now = corral.now()
+  const now = host.now()
   const durationMs = now - state.startedAt
   return {
     ts: state.startedAt,

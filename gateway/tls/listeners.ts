@@ -47,3 +47,22 @@ export function closePlain(app: FastifyInstance): Promise<void> {
 export function setCertificate(app: FastifyInstance, pair: TlsPair): void {
   ;(app.server as unknown as HttpsServer).setSecureContext({ cert: pair.cert, key: pair.key })
 }
+
+/** Stop accepting, let requests in flight finish for up to `graceMs`, then cut them. */
+export async function closeGracefully(app: FastifyInstance, graceMs: number): Promise<void> {
+  const servers = [app.server, plainServerOf(app)].filter((x) => x !== null)
+  const timer = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), graceMs)
+  timer.unref()
+  // A keep-alive connection whose stream ends during the grace period goes idle: close it
+  // then, instead of waiting for the whole grace period.
+  const sweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections()), IDLE_SWEEP_MS)
+  sweep.unref()
+  try {
+    await Promise.all([app.close(), closePlain(app)])
+  } finally {
+    clearTimeout(timer)
+    clearInterval(sweep)
+  }
+}
+
+const IDLE_SWEEP_MS = 100
