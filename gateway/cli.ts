@@ -1,6 +1,7 @@
 // `corral`: serve, keys, backends, access, stats, status, import.
 // stdout carries only results; diagnostics go to stderr.
 import { parseArgs } from 'node:util'
+import cluster from 'node:cluster'
 import path from 'node:path'
 import { defaultDataDir } from './config/paths.js'
 import { CliError, findServer, makeContext, type CliContext } from './cli/context.js'
@@ -12,13 +13,14 @@ import { formatFingerprint } from './tls/fingerprint.js'
 // Each command's module is loaded only when that command runs: `corral keys list`
 // should not pay for loading the whole gateway.
 import { VERSION } from './version.js'
+import { WORKER_ENV } from './workers/fleet.js'
 
 const USAGE = `corral ${VERSION}: share your Ollama on the LAN, safely.
 
 Usage:
   corral serve [--host H] [--port P] [--control-port C] [--backend URL]... [--pull MODEL]... [--no-mdns]
                [--tls off|self-signed|files [--cert-file F --key-file F] [--plain-port P]]
-               [--network-bound]
+               [--network-bound] [--workers N|auto]
   corral keys create --name N [--scopes inference,models,metrics,admin] [--models a,b]
                      [--rpm N | --requests N --window S] [--tpm N] [--concurrency N]
                      [--max-tokens N] [--expires 7d] [--subnet CIDR]
@@ -72,6 +74,7 @@ const OPTIONS = {
   'key-file': { type: 'string' },
   'plain-port': { type: 'string' },
   'network-bound': { type: 'boolean' },
+  workers: { type: 'string' },
   pem: { type: 'boolean' },
   guest: { type: 'boolean' },
   subnet: { type: 'string' },
@@ -85,6 +88,12 @@ const OPTIONS = {
 } as const
 
 export async function main(argv: string[]): Promise<number> {
+  // A gateway worker of `corral serve --workers N` (workers/fleet.ts forked it).
+  if (cluster.isWorker && process.env[WORKER_ENV] === '1') {
+    const { runWorker } = await import('./workers/worker.js')
+    await runWorker(process as Parameters<typeof runWorker>[0])
+    return 0
+  }
   let parsed
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })

@@ -20,6 +20,7 @@ import { closeGracefully, listenPlain, setCertificate, type LanListeners } from 
 import { createNetworkProbe, type NetworkProbe } from './network/probe.js'
 import { NetworkBinding } from './network/binding.js'
 import { forgetNetwork, rememberNetwork } from './network/remember.js'
+import { WorkerFleet, type FleetOptions } from './workers/fleet.js'
 
 export interface StartOptions extends CorralOptions {
   /** Overrides config for this run (flags): bind address, ports. */
@@ -39,6 +40,11 @@ export interface StartOptions extends CorralOptions {
   /** Reads the network this machine is on (tests inject one); default: the routing table. */
   networkProbe?: NetworkProbe
   networkIntervalMs?: number
+  /**
+   * Serve the LAN port from this many worker processes (node:cluster), this process keeping
+   * the shared state (workers/fleet.ts). Absent, or a count below 2: this process serves it.
+   */
+  workers?: FleetOptions
 }
 
 export interface ControlInfo {
@@ -86,6 +92,19 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       watch: opts.watchConfig,
     })
   await tls.configure(cfg.tls)
+  const fleet =
+    opts.workers !== undefined && opts.workers.count >= 2
+      ? new WorkerFleet(corral, opts.workers)
+      : null
+  if (fleet !== null) {
+    try {
+      await fleet.start()
+    } catch (err) {
+      await fleet.close().catch(() => {})
+      await corral.close()
+      throw err
+    }
+  }
   // What listens now: the HTTPS (or, with TLS off, plain) gateway port and the plain port.
   let listeners: LanListeners = { main: null, plain: null }
   // The owner's switch; the network binding may hold the listener off while it is on.
@@ -113,6 +132,38 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
     // plain port the owner configured serves (or nothing); status and the UI say why.
     const broken = want.mode !== 'off' && material === null
     if (broken && want.plainPort === null) return
+    if (fleet !== null) {
+      // The workers listen; this process's gateway answers what they hand on.
+      const app = await buildGateway(corral, {
+        uiDir,
+        certificate: () => tls.current()?.cert ?? null,
+      })
+      try {
+        const got = await fleet.listen(
+          {
+            host,
+            port: broken ? (want.plainPort ?? 0) : lanPort,
+            tls: broken || material === null ? null : { cert: material.cert, key: material.key },
+            plainPort: broken ? null : want.plainPort,
+          },
+          app,
+        )
+        if (broken) listeners = { main: null, plain: { port: got.port, scheme: 'http' } }
+        else {
+          lanPort = got.port
+          listeners = {
+            main: { port: got.port, scheme: material ? 'https' : 'http' },
+            plain: got.plainPort === null ? null : { port: got.plainPort, scheme: 'http' },
+          }
+        }
+      } catch (err) {
+        await app.close().catch(() => {})
+        throw err
+      }
+      gateway = app
+      advertise()
+      return
+    }
     const app = await buildGateway(corral, {
       uiDir,
       tls: material,
@@ -152,13 +203,16 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
     gateway = null
     listeners = { main: null, plain: null }
     await corral.discovery.withdraw().catch(() => {})
-    await closeGracefully(app, corral.config.server.shutdownGraceMs)
+    const graceMs = corral.config.server.shutdownGraceMs
+    if (fleet !== null) await fleet.stopListening(graceMs)
+    else await closeGracefully(app, graceMs)
   }
   const urlsOf = (l: LanListeners['main']) => (l ? lanUrls(host, l.port, l.scheme) : [])
   tls.on('change', (material) => {
     // A renewed or replaced certificate: new connections get it, open ones keep theirs.
     if (gateway && listeners.main?.scheme === 'https') {
-      setCertificate(gateway, material)
+      if (fleet !== null) fleet.setCertificate({ cert: material.cert, key: material.key })
+      else setCertificate(gateway, material)
       advertise()
     } else void sharing.restart().catch(() => {})
     writeControlInfo()
@@ -314,6 +368,7 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
   } catch (err) {
     network.stop()
     await stopLan().catch(() => {})
+    await fleet?.close().catch(() => {})
     await control.close()
     await corral.close()
     throw err
@@ -335,6 +390,7 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
         network.stop()
         await switching.catch(() => {})
         await stopLan()
+        await fleet?.close()
         tls.close()
         await control.close()
         await corral.close()

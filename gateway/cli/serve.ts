@@ -1,4 +1,5 @@
 // `corral serve`: the headless gateway, with the same UI in a browser.
+import os from 'node:os'
 import path from 'node:path'
 import { TLS_MODES, type Config, type TlsConfig } from '../config/schema.js'
 import { startCorral } from '../server.js'
@@ -22,6 +23,7 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
   const pulls = (flags.pull as string[] | undefined) ?? []
   const mdns = flags.mdns !== false
   const tlsFlags = tlsOverlay(flags)
+  const workers = workerCount(str(flags.workers) ?? process.env.CORRAL_WORKERS)
   const env = envOverlay(process.env, ctx.logger)
   const overlay = (c: Config): Config => {
     let next = env.apply(c)
@@ -68,6 +70,8 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
     networkBound: flags['network-bound'] === true ? true : undefined,
     networkBoundDefault: false,
     discovery: mdns ? createDiscovery({ browse: true, logger: ctx.logger }) : undefined,
+    // Workers run this same command (process.argv[1]), which becomes a worker under cluster.
+    workers: workers > 1 ? { count: workers, exec: process.argv[1]! } : undefined,
   })
   running.corral.pulls.on('progress', pullProgressPrinter())
   const urls = running.sharing.urls()
@@ -121,6 +125,20 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
   })
+}
+
+/**
+ * `--workers N|auto` (or CORRAL_WORKERS): gateway processes on the LAN port. `auto` is one
+ * per core; 1 serves from this process alone.
+ */
+export function workerCount(value: string | undefined): number {
+  if (value === undefined || value === '') return 1
+  if (value === 'auto') return Math.max(1, os.availableParallelism())
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new CliError('--workers must be auto or a whole number from 1 to 64', 2)
+  }
+  return n
 }
 
 /** `--tls MODE [--cert-file F --key-file F] [--plain-port P]`: this run's TLS, not saved. */

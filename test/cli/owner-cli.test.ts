@@ -1,6 +1,7 @@
 // The owner's commands as a person types them: pause and resume edit the data dir when no
 // server runs; `who` and `kick` need the running server and say so; against a running
-// `corral serve`, `who --json` lists a stream in flight and `keys kick` ends it.
+// `corral serve` (one process, or --workers 2), `who --json` lists a stream in flight and
+// `keys kick` ends it.
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -84,7 +85,11 @@ describe('with no server running', () => {
   })
 })
 
-describe('against a running corral serve', () => {
+// One gateway process, and a cluster (the requests run in workers, kicks and who in the primary).
+describe.each([
+  ['against a running corral serve', []],
+  ['against corral serve --workers 2', ['--workers', '2']],
+])('%s', (_name, workerFlags: string[]) => {
   let fake: FakeOllama
   let serve: Awaited<ReturnType<typeof startServe>>
   let dir: string
@@ -95,7 +100,7 @@ describe('against a running corral serve', () => {
     dir = tempDataDir()
     serve = await startServe([
       ...['--data-dir', dir, '--host', '127.0.0.1', '--port', '0', '--control-port', '0'],
-      ...['--backend', fake.url, '--no-mdns'],
+      ...['--backend', fake.url, '--no-mdns', ...workerFlags],
     ])
   })
   afterAll(async () => {

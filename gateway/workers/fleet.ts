@@ -1,0 +1,437 @@
+// `corral serve --workers N`: the primary's side. It forks N worker processes (node:cluster)
+// that share the LAN port, and answers for them everything that must hold across workers —
+// with the same code a single process runs: admission (LocalAdmission: the key's token and
+// concurrency limits, the backend choice, the fair queue, the owner's registry, kicks), the
+// request rate (its gateway's counters), guest bindings and stats (the one SQLite writer).
+// The primary's own gateway never listens; it answers what workers hand on (/metrics,
+// /connect, the admin routes, the pool-wide model lists) as if it had come there.
+import cluster, { type Worker } from 'node:cluster'
+import type { FastifyInstance } from 'fastify'
+import type { Corral } from '../core.js'
+import { rateCheckOf } from '../app.js'
+import type { TlsPair } from '../app.js'
+import type { Attached, InFlight } from '../owner/in-flight.js'
+import type { Grant, TrackedLease } from '../proxy/admission.js'
+import { Channel } from './channel.js'
+import { toWire } from './wire-error.js'
+import type { ListenRequest, ToPrimary, ToWorker } from './messages.js'
+
+export interface FleetOptions {
+  /** Worker processes (≥ 1). */
+  count: number
+  /** The script workers run: the `corral` command, which becomes a worker under cluster. */
+  exec: string
+  execArgv?: string[]
+}
+
+/** How long a worker has to start and say it is ready. */
+const READY_TIMEOUT_MS = 30_000
+/** After asking workers to stop, how long before they are killed. */
+const EXIT_TIMEOUT_MS = 5_000
+
+/** The environment variable that tells the `corral` command it runs as a worker. */
+export const WORKER_ENV = 'CORRAL_CLUSTER_WORKER'
+
+export class WorkerFleet {
+  private readonly links = new Set<WorkerLink>()
+  /** The primary's gateway (not listening): forwarded requests and the rate counters. */
+  app: FastifyInstance | null = null
+  private listening: ListenRequest | null = null
+  private stopped = false
+  private readonly onConfig = () => {
+    for (const link of this.links) link.send({ t: 'config', config: this.corral.config })
+  }
+
+  constructor(
+    readonly corral: Corral,
+    private readonly opts: FleetOptions,
+  ) {}
+
+  get size(): number {
+    return this.links.size
+  }
+
+  /** Worker pids (for status and the bench). */
+  pids(): number[] {
+    return [...this.links].map((l) => l.worker.process.pid!).filter((p) => p !== undefined)
+  }
+
+  async start(): Promise<void> {
+    cluster.setupPrimary({
+      exec: this.opts.exec,
+      args: ['worker'],
+      execArgv: this.opts.execArgv ?? process.execArgv,
+      serialization: 'advanced',
+      silent: false,
+    })
+    this.corral.store.on('change', this.onConfig)
+    await Promise.all(Array.from({ length: this.opts.count }, () => this.fork()))
+  }
+
+  /** Every worker listens (one port, shared); resolves with the ports they got. */
+  async listen(
+    request: ListenRequest,
+    app: FastifyInstance,
+  ): Promise<{ port: number; plainPort: number | null }> {
+    this.app = app
+    this.listening = request
+    try {
+      const answers = await Promise.all([...this.links].map((l) => l.listen(request)))
+      return answers[0]!
+    } catch (err) {
+      await this.stopListening(0)
+      throw err
+    }
+  }
+
+  setCertificate(tls: TlsPair): void {
+    if (this.listening) this.listening = { ...this.listening, tls }
+    for (const link of this.links) link.send({ t: 'certificate', tls })
+  }
+
+  /** Workers stop listening and finish what they have (up to `graceMs`). */
+  async stopListening(graceMs: number): Promise<void> {
+    this.listening = null
+    await Promise.all([...this.links].map((l) => l.closeListener(graceMs)))
+    const app = this.app
+    this.app = null
+    await app?.close()
+  }
+
+  /** Workers stop; the primary goes on alone. */
+  async close(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.corral.store.off('change', this.onConfig)
+    if (this.listening) await this.stopListening(this.corral.config.server.shutdownGraceMs)
+    await Promise.all([...this.links].map((l) => l.stop()))
+  }
+
+  private async fork(): Promise<void> {
+    const worker = cluster.fork({ [WORKER_ENV]: '1' })
+    const link = new WorkerLink(this, worker)
+    this.links.add(link)
+    worker.once('exit', (code, signal) => {
+      this.links.delete(link)
+      link.gone()
+      if (this.stopped) return
+      this.corral.logger.error(
+        `Gateway worker ${worker.process.pid} exited (${signal ?? code}); starting another.`,
+      )
+      void this.replace()
+    })
+    await link.ready()
+    link.send({ t: 'config', config: this.corral.config })
+  }
+
+  private async replace(): Promise<void> {
+    try {
+      await this.fork()
+      const request = this.listening
+      const link = [...this.links].at(-1)
+      if (request && link) await link.listen(request)
+    } catch (err) {
+      this.corral.logger.error(`Could not start a gateway worker: ${(err as Error).message}`)
+    }
+  }
+}
+
+/** The primary's view of a request a worker admitted. */
+interface Held {
+  lease: TrackedLease
+  client: RemoteClient
+  attached: RemoteAttached
+  tracked: Tracked
+  holding: boolean
+  ended: boolean
+}
+
+/** What the owner's registry shows of a worker's request (TrackedState, kept up to date). */
+interface Tracked {
+  startedAt: number
+  clientIp: string
+  model: string | null
+  ttfbMs: number | null
+  key: { record: { id: string; name: string } }
+}
+
+/** The worker's client, as the fair queue sees it: a cancel message aborts its wait. */
+class RemoteClient {
+  private controller: AbortController | null = null
+  private cancelled = false
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController()
+    if (this.cancelled) this.controller.abort()
+    return this.controller.signal
+  }
+
+  cancel(): void {
+    this.cancelled = true
+    this.controller?.abort()
+  }
+}
+
+/** The relay of a worker's request as the owner sees it: its stream and frames so far. */
+class RemoteAttached implements Attached {
+  streaming = false
+  frames = 0
+  chunks(): number {
+    return this.frames
+  }
+  kick(): void {
+    // The worker ends it: InFlight.onKick tells it, attached or not.
+  }
+}
+
+class WorkerLink {
+  private readonly channel: Channel<ToWorker, ToPrimary>
+  private readonly held = new Map<number, Held>()
+  private alive = true
+  private readyWaiter: (() => void) | null = null
+  private listenWaiter: ((m: ToPrimary) => void) | null = null
+  private closeWaiter: (() => void) | null = null
+
+  constructor(
+    private readonly fleet: WorkerFleet,
+    readonly worker: Worker,
+  ) {
+    this.channel = new Channel<ToWorker, ToPrimary>(worker, (m) => this.receive(m))
+  }
+
+  send(message: ToWorker): void {
+    if (this.alive) this.channel.send(message)
+  }
+
+  ready(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('a gateway worker did not start')),
+        READY_TIMEOUT_MS,
+      )
+      this.readyWaiter = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.worker.once('exit', () => {
+        clearTimeout(timer)
+        reject(new Error('a gateway worker exited as it started'))
+      })
+    })
+  }
+
+  listen(request: ListenRequest): Promise<{ port: number; plainPort: number | null }> {
+    return new Promise((resolve, reject) => {
+      this.listenWaiter = (m) => {
+        if (m.t === 'listening') resolve({ port: m.port, plainPort: m.plainPort })
+        else if (m.t === 'listen-failed') {
+          reject(Object.assign(new Error(m.message), { code: m.code ?? undefined }))
+        }
+      }
+      this.send({ t: 'listen', listen: request })
+    })
+  }
+
+  closeListener(graceMs: number): Promise<void> {
+    if (!this.alive) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.closeWaiter = resolve
+      this.send({ t: 'close', graceMs })
+    })
+  }
+
+  /** Asks the worker to exit (it does once the primary disconnects), kills it if it won't. */
+  stop(): Promise<void> {
+    if (!this.alive) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.worker.kill('SIGKILL'), EXIT_TIMEOUT_MS)
+      this.worker.once('exit', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      this.worker.disconnect()
+    })
+  }
+
+  /** The worker exited: what it held is given back, its requests leave the registry. */
+  gone(): void {
+    this.alive = false
+    this.channel.close()
+    for (const h of this.held.values()) this.finish(h, 0)
+    this.held.clear()
+    this.closeWaiter?.()
+    this.listenWaiter?.({ t: 'listen-failed', message: 'the worker exited', code: null })
+  }
+
+  private receive(m: ToPrimary): void {
+    const corral = this.fleet.corral
+    switch (m.t) {
+      case 'ready':
+        return this.readyWaiter?.()
+      case 'listening':
+      case 'listen-failed':
+        return this.listenWaiter?.(m)
+      case 'closed':
+        return this.closeWaiter?.()
+      case 'admit':
+        return this.admit(m.id, m.req)
+      case 'take': {
+        const h = this.held.get(m.id)
+        if (h) this.take(m.id, h, m.afterBusy)
+        return
+      }
+      case 'cancel':
+        return this.held.get(m.id)?.client.cancel()
+      case 'answered': {
+        const h = this.held.get(m.id)
+        if (!h) return
+        h.tracked.ttfbMs ??= corral.now() - h.tracked.startedAt
+        h.attached.streaming = m.streaming
+        h.lease.answered(m.status)
+        return
+      }
+      case 'failed':
+        return this.held.get(m.id)?.lease.failed(m.message, m.refused)
+      case 'release': {
+        const h = this.held.get(m.id)
+        if (h) this.release(h)
+        return
+      }
+      case 'end': {
+        const h = this.held.get(m.id)
+        if (!h) return
+        this.held.delete(m.id)
+        this.finish(h, m.tokens)
+        return
+      }
+      case 'progress':
+        for (const [id, frames] of m.chunks) {
+          const h = this.held.get(id)
+          if (h) h.attached.frames = frames
+        }
+        return
+      case 'started':
+        for (let i = 0; i < m.n; i++) corral.stats.requestStarted()
+        return
+      case 'record':
+        return corral.stats.record(m.record, m.endpoint)
+      case 'rate':
+        return void this.rate(m.id, m.policy)
+      case 'bind':
+        return void corral
+          .bindGuest(m.keyId, m.cidr)
+          .then(() => this.send({ t: 'bound', id: m.id }))
+      case 'forward':
+        return void this.forward(m)
+    }
+  }
+
+  private admit(id: number, req: Extract<ToPrimary, { t: 'admit' }>['req']): void {
+    const tracked: Tracked = {
+      startedAt: req.startedAt,
+      clientIp: req.clientIp,
+      model: req.model,
+      ttfbMs: null,
+      key: { record: { id: req.keyId, name: req.keyName } },
+    }
+    let lease: TrackedLease
+    try {
+      lease = this.fleet.corral.admission.admit({
+        state: tracked,
+        userAgent: req.userAgent,
+        tokensPerMinute: req.tokensPerMinute,
+        concurrency: req.concurrency,
+        routeKind: req.routeKind,
+        backendWanted: req.backendWanted,
+        priority: req.priority,
+      })
+    } catch (err) {
+      this.send({ t: 'refused', id, error: toWire(err) })
+      return
+    }
+    const entry: InFlight = lease.entry
+    entry.onKick = () => this.send({ t: 'kick', id })
+    const h: Held = {
+      lease,
+      client: new RemoteClient(),
+      attached: new RemoteAttached(),
+      tracked,
+      holding: false,
+      ended: false,
+    }
+    this.held.set(id, h)
+    this.send({ t: 'admitted', id })
+    // The first slot now: a request that finds one free costs the worker one round trip.
+    this.take(id, h, false)
+  }
+
+  private take(id: number, h: Held, afterBusy: boolean): void {
+    h.lease.take(h.client, afterBusy).then(
+      (grant: Grant) => {
+        if (!this.alive || h.ended) return h.lease.release()
+        h.holding = true
+        h.lease.entry.attached = h.attached
+        this.send({ t: 'grant', id, grant })
+      },
+      (err: unknown) => this.send({ t: 'take-failed', id, error: toWire(err) }),
+    )
+  }
+
+  private release(h: Held): void {
+    if (!h.holding) return
+    h.holding = false
+    h.lease.entry.attached = null
+    h.lease.release()
+  }
+
+  private finish(h: Held, tokens: number): void {
+    if (h.ended) return
+    h.ended = true
+    h.client.cancel()
+    this.release(h)
+    h.lease.end(tokens)
+  }
+
+  private async rate(id: number, policy: Extract<ToPrimary, { t: 'rate' }>['policy']) {
+    const app = this.fleet.app
+    const check = app ? rateCheckOf(app) : null
+    let decision = null
+    try {
+      decision = check ? await check(policy) : null
+    } catch (err) {
+      this.fleet.corral.logger.error(`Rate check failed: ${(err as Error).message}`)
+    }
+    this.send({ t: 'rated', id, decision })
+  }
+
+  private async forward(m: Extract<ToPrimary, { t: 'forward' }>): Promise<void> {
+    const app = this.fleet.app
+    let status = 503
+    let headers: Record<string, string | string[]> = {}
+    let body: Uint8Array = Buffer.from(
+      JSON.stringify({ error: 'Corral is not sharing on the LAN right now' }),
+    )
+    if (app !== null) {
+      try {
+        const res = await app.inject({
+          method: m.method as 'GET',
+          url: m.url,
+          headers: m.headers as Record<string, string>,
+          payload: m.body === null ? undefined : Buffer.from(m.body),
+          remoteAddress: m.remoteAddress,
+        })
+        status = res.statusCode
+        headers = {}
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value : String(value)
+        }
+        body = res.rawPayload
+      } catch (err) {
+        this.fleet.corral.logger.error(`Forwarded request failed: ${(err as Error).message}`)
+        status = 500
+        body = Buffer.from(JSON.stringify({ error: 'internal error' }))
+      }
+    }
+    this.send({ t: 'answer', id: m.id, status, headers, body })
+  }
+}
