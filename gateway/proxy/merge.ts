@@ -61,7 +61,8 @@ export async function serveMerged(corral: Corral, ex: Exchange, kind: MergeKind)
   } else {
     state.outcome = 'client_aborted'
   }
-  finishRecord(corral, ex, res.destroyed && !res.writableFinished ? 499 : 200)
+  // Written is answered (a forwarded request's stand-in response is destroyed once it ends).
+  finishRecord(corral, ex, state.outcome === 'client_aborted' ? 499 : 200)
 }
 
 /**

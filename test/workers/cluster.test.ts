@@ -1,0 +1,194 @@
+// `corral serve --workers 2` as a user runs it: two gateway processes on one port, with a
+// key's limits, the stats and the owner's view held by the primary across both. Every
+// request here opens a connection of its own, so the cluster spreads them over the workers.
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { Agent, request } from 'undici'
+import { Ollama } from 'ollama'
+import { runCli, startServe } from '../support/cli.js'
+import { eventually, tempDataDir } from '../support/gateway.js'
+import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
+
+let fake: FakeOllama
+let serve: Awaited<ReturnType<typeof startServe>>
+let dir: string
+let url: string
+const cli = (...args: string[]) => runCli([...args, '--data-dir', dir])
+
+/** One request on a connection of its own (closed after), so each may land on either worker. */
+async function fresh(
+  path: string,
+  key: string,
+  init: { method?: 'GET' | 'POST'; body?: unknown } = {},
+): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
+  const agent = new Agent({ pipelining: 0 })
+  try {
+    const res = await request(`${url}${path}`, {
+      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+      headers: { authorization: `Bearer ${key}` },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      dispatcher: agent,
+    })
+    return { status: res.statusCode, text: await res.body.text(), headers: res.headers }
+  } finally {
+    await agent.close()
+  }
+}
+
+async function createKey(...flags: string[]): Promise<{ id: string; key: string }> {
+  const r = await cli('keys', 'create', '--json', ...flags)
+  expect(r.code, r.stderr).toBe(0)
+  return JSON.parse(r.stdout) as { id: string; key: string }
+}
+
+/** The pids of the serve process's children (its workers). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = []
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (ppid === pid) out.push(Number(name))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out
+}
+
+/** Which processes hold connections to the fake backend (ss -tnp). */
+function backendConnectionOwners(): number[] {
+  const out = execFileSync('ss', ['-Htnp', 'dst', `127.0.0.1:${fake.port}`], { encoding: 'utf8' })
+  return [...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]))
+}
+
+const generate = { model: 'llama3.2', prompt: 'hi', stream: false }
+
+beforeAll(async () => {
+  fake = await startFakeOllama({ frames: 3, frameIntervalMs: 2 })
+  dir = tempDataDir()
+  serve = await startServe([
+    ...['--data-dir', dir, '--host', '127.0.0.1', '--port', '0', '--control-port', '0'],
+    ...['--backend', fake.url, '--no-mdns', '--workers', '2'],
+  ])
+  url = serve.info.gateway[0]!
+})
+afterAll(async () => {
+  serve.child.kill('SIGTERM')
+  await new Promise((resolve) => serve.child.once('exit', resolve))
+  await fake.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+describe('corral serve --workers 2', () => {
+  test('two worker processes share the port; both serve requests', async () => {
+    expect(childrenOf(serve.child.pid!)).toHaveLength(2)
+    const { key } = await createKey('--name', 'spread')
+    for (let i = 0; i < 8; i++) {
+      expect((await fresh('/api/generate', key, { body: generate })).status).toBe(200)
+    }
+    // Each worker keeps its own connections to the backend: both have some now (the
+    // primary has its own too, for health checks).
+    const workers = childrenOf(serve.child.pid!)
+    expect(backendConnectionOwners()).toEqual(expect.arrayContaining(workers))
+  })
+
+  test('the ollama client streams a chat; the model list, /metrics and 404s come from the primary', async () => {
+    const { key } = await createKey('--name', 'client', '--scopes', 'inference,metrics')
+    const ollama = new Ollama({ host: url, headers: { authorization: `Bearer ${key}` } })
+    let text = ''
+    for await (const part of await ollama.chat({
+      model: 'llama3.2',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    })) {
+      text += part.message.content
+    }
+    expect(text).toBe('fake-tok0 fake-tok1 fake-tok2 ')
+    const tags = await ollama.list()
+    expect(tags.models.map((m) => m.name)).toContain('llama3.2:latest')
+    const metrics = await fresh('/metrics', key)
+    expect(metrics.status).toBe(200)
+    expect(metrics.text).toMatch(
+      /gateway_requests_total\{method="POST",endpoint="\/api\/chat",status="200"\} 1/,
+    )
+    expect(metrics.text).toMatch(
+      /gateway_requests_total\{method="GET",endpoint="\/api\/tags",status="200"\} 1/,
+    )
+    const missing = await fresh('/api/nothing', key)
+    expect(missing.status).toBe(404)
+    expect(JSON.parse(missing.text)).toEqual({ error: 'GET /api/nothing is not served' })
+    const bad = await fresh('/api/generate', 'crl_not-a-key-at-all', { body: generate })
+    expect(bad.status).toBe(401)
+  })
+
+  test("a key's requests per minute hold across workers: exactly the limit goes through", async () => {
+    const { key } = await createKey('--name', 'rpm', '--rpm', '4')
+    const results = []
+    for (let i = 0; i < 8; i++) results.push(await fresh('/api/generate', key, { body: generate }))
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 429, 429, 429, 429])
+    expect(JSON.parse(results[4]!.text).error).toMatch(/rate limit exceeded: 4 requests per 60s/)
+    expect(results[4]!.headers['retry-after']).toBeDefined()
+  })
+
+  test("a key's concurrency holds across workers: one stream running, the rest refused", async () => {
+    const { key } = await createKey('--name', 'one-at-a-time', '--concurrency', '1')
+    fake.options.frames = 400
+    fake.options.frameIntervalMs = 10
+    const agent = new Agent()
+    try {
+      const running = await request(`${url}/api/generate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: 'llama3.2', prompt: 'long' }),
+        dispatcher: agent,
+      })
+      expect(running.statusCode).toBe(200)
+      const others = await Promise.all(
+        Array.from({ length: 6 }, () => fresh('/api/generate', key, { body: generate })),
+      )
+      expect(others.map((r) => r.status)).toEqual([429, 429, 429, 429, 429, 429])
+      expect(JSON.parse(others[0]!.text).error).toBe('too many requests in flight for this key')
+      running.body.destroy()
+    } finally {
+      fake.options.frames = 3
+      fake.options.frameIntervalMs = 2
+      await agent.close()
+    }
+    // Once the stream is gone, the key may go again (from either worker).
+    await eventually(async () =>
+      expect((await fresh('/api/generate', key, { body: generate })).status).toBe(200),
+    )
+  })
+
+  test('every request is recorded once, whichever worker served it', async () => {
+    const { id, key } = await createKey('--name', 'counted')
+    for (let i = 0; i < 6; i++) await fresh('/api/generate', key, { body: generate })
+    await eventually(async () => {
+      const r = await cli('stats', '--json', '--by', 'key')
+      const stats = JSON.parse(r.stdout) as {
+        breakdown: Array<{ group: string; requests: number; completionTokens: number }>
+      }
+      const mine = stats.breakdown.find((b) => b.group === id)
+      expect(mine).toMatchObject({ requests: 6, completionTokens: 18 })
+    })
+  })
+
+  test('a worker that dies is replaced; requests, keys and stats go on', async () => {
+    const { key } = await createKey('--name', 'survivor')
+    const [victim] = childrenOf(serve.child.pid!)
+    process.kill(victim!, 'SIGKILL')
+    await eventually(() => {
+      const now = childrenOf(serve.child.pid!)
+      expect(now).toHaveLength(2)
+      expect(now).not.toContain(victim)
+    }, 15_000)
+    for (let i = 0; i < 6; i++)
+      expect((await fresh('/api/generate', key, { body: generate })).status).toBe(200)
+    expect(serve.stderr()).toMatch(/Gateway worker \d+ exited \(SIGKILL\); starting another/)
+    const who = JSON.parse((await cli('who', '--json')).stdout) as { keys: unknown[] }
+    expect(who.keys).toEqual([])
+  })
+})
