@@ -14,7 +14,10 @@ import { offlineConnectUrls } from '../../gateway/tls/offline.js'
 import { defaultConfig, serializeConfig } from '../../gateway/config/load.js'
 import { curl, makeCertificate, peerFingerprint } from './support.js'
 
-describe('corral serve --tls self-signed', () => {
+describe.each([
+  ['corral serve --tls self-signed', []],
+  ['corral serve --tls self-signed --workers 2', ['--workers', '2']],
+])('%s', (_name, workerFlags: string[]) => {
   let fake: FakeOllama
   let serve: Awaited<ReturnType<typeof startServe>>
   let dir: string
@@ -24,7 +27,7 @@ describe('corral serve --tls self-signed', () => {
     dir = tempDataDir()
     serve = await startServe([
       ...['--data-dir', dir, '--host', '127.0.0.1', '--port', '0', '--control-port', '0'],
-      ...['--backend', fake.url, '--no-mdns', '--tls', 'self-signed'],
+      ...['--backend', fake.url, '--no-mdns', '--tls', 'self-signed', ...workerFlags],
     ])
   })
   afterAll(async () => {
