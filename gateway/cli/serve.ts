@@ -127,13 +127,17 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
   })
 }
 
+/** `auto` runs one worker per core, up to this many (past it the primary's share is the limit). */
+export const AUTO_WORKERS_MAX = 4
+
 /**
- * `--workers N|auto` (or CORRAL_WORKERS): gateway processes on the LAN port. `auto` is one
- * per core; 1 serves from this process alone.
+ * `--workers N|auto` (or CORRAL_WORKERS; default `auto`): gateway processes on the LAN port.
+ * `auto` is one per core, at most AUTO_WORKERS_MAX; 1 serves from this process alone.
  */
-export function workerCount(value: string | undefined): number {
-  if (value === undefined || value === '') return 1
-  if (value === 'auto') return Math.max(1, os.availableParallelism())
+export function workerCount(value: string | undefined, cores = os.availableParallelism()): number {
+  if (value === undefined || value === '' || value === 'auto') {
+    return Math.max(1, Math.min(cores, AUTO_WORKERS_MAX))
+  }
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1 || n > 64) {
     throw new CliError('--workers must be auto or a whole number from 1 to 64', 2)

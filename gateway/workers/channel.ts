@@ -8,6 +8,16 @@ export interface Port {
   on(event: 'message', listener: (message: unknown) => void): unknown
 }
 
+const DEBUG = process.env.CORRAL_IPC_DEBUG === '1'
+const stats = { batches: 0, messages: 0 }
+if (DEBUG) {
+  setInterval(() => {
+    process.stderr.write(
+      `ipc ${process.pid}: ${stats.batches} batches ${stats.messages} messages\n`,
+    )
+  }, 2000).unref()
+}
+
 export class Channel<Out, In> {
   private queue: Out[] = []
   private scheduled = false
@@ -19,6 +29,10 @@ export class Channel<Out, In> {
   ) {
     port.on('message', (batch) => {
       if (!Array.isArray(batch)) return
+      if (DEBUG) {
+        stats.batches++
+        stats.messages += batch.length
+      }
       for (const message of batch as In[]) onMessage(message)
     })
   }

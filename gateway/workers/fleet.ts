@@ -61,7 +61,7 @@ export class WorkerFleet {
       exec: this.opts.exec,
       args: ['worker'],
       execArgv: this.opts.execArgv ?? process.execArgv,
-      serialization: 'advanced',
+      serialization: 'json',
       silent: false,
     })
     this.corral.store.on('change', this.onConfig)
@@ -408,7 +408,7 @@ class WorkerLink {
     const app = this.fleet.app
     let status = 503
     let headers: Record<string, string | string[]> = {}
-    let body: Uint8Array = Buffer.from(
+    let body: Buffer = Buffer.from(
       JSON.stringify({ error: 'Corral is not sharing on the LAN right now' }),
     )
     if (app !== null) {
@@ -417,7 +417,7 @@ class WorkerLink {
           method: m.method as 'GET',
           url: m.url,
           headers: m.headers as Record<string, string>,
-          payload: m.body === null ? undefined : Buffer.from(m.body),
+          payload: m.body === null ? undefined : Buffer.from(m.body, 'base64'),
           remoteAddress: m.remoteAddress,
         })
         status = res.statusCode
@@ -432,6 +432,6 @@ class WorkerLink {
         body = Buffer.from(JSON.stringify({ error: 'internal error' }))
       }
     }
-    this.send({ t: 'answer', id: m.id, status, headers, body })
+    this.send({ t: 'answer', id: m.id, status, headers, body: body.toString('base64') })
   }
 }

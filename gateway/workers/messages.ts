@@ -1,6 +1,7 @@
-// What a cluster's primary and its workers say to each other (workers/README in the main
-// README, "Several cores"). Messages go in batches, one per event-loop turn (channel.ts),
-// with Node's structured-clone serialization (Buffers pass as they are).
+// What a cluster's primary and its workers say to each other (README, "Several cores").
+// Messages go in batches, one per event-loop turn (channel.ts), as JSON (Node's IPC
+// 'json' serialization: half the CPU of its structured clone for these small objects);
+// the few bodies that cross (forwarded admin requests) go as base64.
 import type { Config } from '../config/schema.js'
 import type { ErrorCode } from '../errors.js'
 import type { RateDecision, RateLimitPolicy } from '../limits/rate-limit.js'
@@ -55,7 +56,8 @@ export type ToWorker =
       id: number
       status: number
       headers: Record<string, string | string[]>
-      body: Uint8Array
+      /** base64 */
+      body: string
     }
 
 export type ToPrimary =
@@ -81,7 +83,8 @@ export type ToPrimary =
       method: string
       url: string
       headers: Record<string, string | string[] | undefined>
-      body: Uint8Array | null
+      /** base64; null without a body */
+      body: string | null
       remoteAddress: string
     }
 

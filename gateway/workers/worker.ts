@@ -243,14 +243,14 @@ async function forward(host: WorkerHost, request: FastifyRequest, reply: Fastify
     method: raw.method ?? 'GET',
     url: request.originalUrl,
     headers,
-    body,
+    body: body === null ? null : body.toString('base64'),
     remoteAddress: raw.socket.remoteAddress ?? '',
   })) as Extract<ToWorker, { t: 'answer' }>
   const out: Record<string, string | string[]> = {}
   for (const [name, value] of Object.entries(answer.headers)) {
     if (!HOP_HEADERS.has(name) && name !== 'content-length' && name !== 'date') out[name] = value
   }
-  return reply.code(answer.status).headers(out).send(Buffer.from(answer.body))
+  return reply.code(answer.status).headers(out).send(Buffer.from(answer.body, 'base64'))
 }
 
 function refuse(reply: FastifyReply, err: CorralError, url: string) {
