@@ -83,6 +83,7 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
         tls: { mode: tls.mode, fingerprint: tls.fingerprint, error: tls.error },
         control: running.controlUrl,
         ui: running.uiUrl,
+        workers,
         dataDir: ctx.dataDir,
       }),
     )
@@ -92,6 +93,7 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
       [
         `Corral is sharing Ollama on the LAN:`,
         ...urls.map((u) => `  ${u}`),
+        ...(workers > 1 ? [`Served by ${workers} gateway processes (--workers).`] : []),
         ...(tls.fingerprint
           ? [`HTTPS certificate SHA-256: ${formatFingerprint(tls.fingerprint)} (corral cert --pem)`]
           : []),

@@ -87,7 +87,7 @@ describe('with no server running', () => {
 
 // One gateway process, and a cluster (the requests run in workers, kicks and who in the primary).
 describe.each([
-  ['against a running corral serve', []],
+  ['against corral serve --workers 1', ['--workers', '1']],
   ['against corral serve --workers 2', ['--workers', '2']],
 ])('%s', (_name, workerFlags: string[]) => {
   let fake: FakeOllama

@@ -15,7 +15,7 @@ import { defaultConfig, serializeConfig } from '../../gateway/config/load.js'
 import { curl, makeCertificate, peerFingerprint } from './support.js'
 
 describe.each([
-  ['corral serve --tls self-signed', []],
+  ['corral serve --tls self-signed --workers 1', ['--workers', '1']],
   ['corral serve --tls self-signed --workers 2', ['--workers', '2']],
 ])('%s', (_name, workerFlags: string[]) => {
   let fake: FakeOllama
