@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { Agent, request } from 'undici'
 import { Ollama } from 'ollama'
 import { runCli, startServe } from '../support/cli.js'
-import { eventually, tempDataDir } from '../support/gateway.js'
+import { eventually, tempDataDir, writeConfig } from '../support/gateway.js'
 import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
 
 let fake: FakeOllama
@@ -176,6 +176,40 @@ describe('corral serve --workers 2', () => {
     })
   })
 
+  test('a client that leaves mid-stream cancels the backend request; a backend that breaks ends the stream with an error frame', async () => {
+    const { key } = await createKey('--name', 'streams')
+    fake.options.frames = 400
+    fake.options.frameIntervalMs = 10
+    try {
+      fake.reset()
+      const agent = new Agent()
+      const leaving = await request(`${url}/api/generate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: 'llama3.2', prompt: 'leave' }),
+        dispatcher: agent,
+      })
+      for await (const chunk of leaving.body) {
+        if (String(chunk).includes('tok1')) break
+      }
+      await agent.close()
+      await fake.waitFor((r) => r.path === '/api/generate' && r.aborted, 3000)
+
+      fake.fault({ kind: 'break-mid-stream', afterFrames: 2 }, { times: 1 })
+      const broken = await fresh('/api/generate', key, {
+        body: { model: 'llama3.2', prompt: 'break' },
+      })
+      expect(broken.status).toBe(200)
+      expect(JSON.parse(broken.text.trim().split('\n').at(-1)!)).toMatchObject({
+        error: expect.stringMatching(/.+/),
+      })
+    } finally {
+      fake.fault(null)
+      fake.options.frames = 3
+      fake.options.frameIntervalMs = 2
+    }
+  })
+
   test('a worker that dies is replaced; requests, keys and stats go on', async () => {
     const { key } = await createKey('--name', 'survivor')
     const [victim] = childrenOf(serve.child.pid!)
@@ -190,5 +224,81 @@ describe('corral serve --workers 2', () => {
     expect(serve.stderr()).toMatch(/Gateway worker \d+ exited \(SIGKILL\); starting another/)
     const who = JSON.parse((await cli('who', '--json')).stdout) as { keys: unknown[] }
     expect(who.keys).toEqual([])
+  })
+})
+
+describe('the fair queue across workers', () => {
+  let qFake: FakeOllama
+  let qServe: Awaited<ReturnType<typeof startServe>>
+  let qDir: string
+
+  beforeAll(async () => {
+    qFake = await startFakeOllama({ frames: 15, frameIntervalMs: 10 })
+    qDir = tempDataDir()
+    writeConfig(qDir, (c) => {
+      c.backends = [
+        {
+          id: 'one',
+          name: 'one',
+          url: qFake.url,
+          key: null,
+          weight: 1,
+          enabled: true,
+          capacity: 1,
+          source: 'manual',
+        },
+      ]
+    })
+    qServe = await startServe([
+      ...['--data-dir', qDir, '--host', '127.0.0.1', '--port', '0', '--control-port', '0'],
+      ...['--no-mdns', '--workers', '2'],
+    ])
+  })
+  afterAll(async () => {
+    qServe.child.kill('SIGTERM')
+    await new Promise((resolve) => qServe.child.once('exit', resolve))
+    await qFake.close()
+    fs.rmSync(qDir, { recursive: true, force: true })
+  })
+
+  test("one backend slot: a key's burst does not hold another key's request back behind it", async () => {
+    const keyOf = async (name: string) =>
+      (
+        JSON.parse(
+          (await runCli(['keys', 'create', '--name', name, '--json', '--data-dir', qDir])).stdout,
+        ) as { key: string }
+      ).key
+    const busy = await keyOf('busy')
+    const other = await keyOf('other')
+    const gw = qServe.info.gateway[0]!
+    const send = async (key: string, prompt: string) => {
+      const agent = new Agent({ pipelining: 0 })
+      try {
+        const res = await request(`${gw}/api/generate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}` },
+          body: JSON.stringify({ model: 'llama3.2', prompt }),
+          dispatcher: agent,
+        })
+        await res.body.text()
+        return res.statusCode
+      } finally {
+        await agent.close()
+      }
+    }
+    await eventually(async () => expect(await send(other, 'warm')).toBe(200), 10_000)
+    qFake.reset()
+    const burst = ['b1', 'b2', 'b3', 'b4'].map((p) => send(busy, p))
+    // The burst is running and waiting (on either worker) before the other key asks.
+    await qFake.waitFor((r) => r.path === '/api/generate', 3000)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const lone = send(other, 'lone')
+    expect(await Promise.all([...burst, lone])).toEqual([200, 200, 200, 200, 200])
+    const order = qFake.requests
+      .filter((r) => r.path === '/api/generate')
+      .map((r) => (r.body as { prompt: string }).prompt)
+    // Round robin across keys: the lone request goes second, not after the whole burst.
+    expect(order[1]).toBe('lone')
+    expect(order).toHaveLength(5)
   })
 })
