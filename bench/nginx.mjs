@@ -3,7 +3,7 @@
 // keep-alive upstream. One worker process, so it competes with single-threaded Corral on
 // equal terms (on this 2-core machine `auto` would also give 2 workers fighting the load
 // generator, the backend and Corral for the same cores).
-import { spawn, execFileSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import {
   accessSync,
   constants,
@@ -40,12 +40,10 @@ export function findNginx() {
   return null
 }
 
+/** `nginx -v`'s answer, which nginx writes to stderr. */
 export function nginxVersion(bin) {
-  try {
-    return execFileSync(bin, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()
-  } catch (err) {
-    return String(err.stderr ?? '').trim() || 'unknown'
-  }
+  const r = spawnSync(bin, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() || 'unknown'
 }
 
 /** The generated nginx.conf. */
