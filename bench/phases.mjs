@@ -1,17 +1,28 @@
 // The benchmark's phases, each against a set of targets: warm-up, small requests, many
 // streams and idle. A target is { name, url, pids } where pids are the processes doing the
-// proxying (none for direct), read from /proc for CPU time and memory.
+// proxying (none for direct), read from /proc for CPU time and memory with every process
+// under them (a cluster primary's workers, nginx's workers).
 import { setTimeout as sleep } from 'node:timers/promises'
 import { closedLoop, manyStreams, paced } from './load.mjs'
-import { procStats } from './procs.mjs'
+import { processTree, treeStats } from './procs.mjs'
 
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`)
 
+/** The processes of a target: its pids and every process below them, each once. */
+export function treeOf(pids) {
+  return [...new Set(pids.flatMap((pid) => processTree(pid)))]
+}
+
 /** CPU time (ms) used so far by a list of processes. */
 function cpuMs(pids) {
-  let sum = 0
-  for (const pid of pids) sum += procStats(pid).cpuMs
-  return sum
+  return treeStats(pids).cpuMs
+}
+
+/** Logs when a target's processes changed during a run (a worker restarted): CPU is off. */
+function checkTree(name, pids, before) {
+  const now = treeOf(pids)
+  if (now.length !== before.length || now.some((pid, i) => pid !== before[i]))
+    log(`${name}: processes changed during the run (${before.join(',')} -> ${now.join(',')})`)
 }
 
 /** The same list started at a different place each round (A B C, then B C A...). */
@@ -97,7 +108,8 @@ export async function smallRequests(targets, reqs, s) {
     for (const sc of scenarios) {
       for (const name of rotate(sc.targets, round)) {
         const t = byName[name]
-        const cpu0 = cpuMs(t.pids)
+        const pids = treeOf(t.pids)
+        const cpu0 = cpuMs(pids)
         const r = await (sc.paced ? paced : closedLoop)({
           origin: t.url,
           request: sc.request,
@@ -107,7 +119,9 @@ export async function smallRequests(targets, reqs, s) {
           warmupMs: s.warmupMs,
         })
         // Includes the run's own warm-up requests, which are few against the measured ones.
-        r.proxyCpuUsPerRequest = t.pids.length ? ((cpuMs(t.pids) - cpu0) * 1000) / r.ok : null
+        r.proxyCpuUsPerRequest = pids.length ? ((cpuMs(pids) - cpu0) * 1000) / r.ok : null
+        r.processes = pids.length
+        checkTree(name, t.pids, pids)
         ;((out[sc.id] ??= {})[name] ??= []).push(r)
         log(
           `round ${round + 1} ${sc.id} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(3)} ms, ` +
@@ -128,7 +142,8 @@ export async function streams(targets, reqs, s, clockOffsetMs, backendPid) {
   const peakRssMb = {}
   for (let round = 0; round < s.rounds; round++) {
     for (const t of rotate(targets, round)) {
-      const cpu0 = cpuMs(t.pids)
+      const pids = treeOf(t.pids)
+      const cpu0 = cpuMs(pids)
       const backend0 = cpuMs([backendPid])
       const r = await manyStreams({
         origin: t.url,
@@ -139,12 +154,13 @@ export async function streams(targets, reqs, s, clockOffsetMs, backendPid) {
         rampMs: s.rampMs,
         clockOffsetMs,
         tick: () => {
-          let rss = 0
-          for (const pid of t.pids) rss += procStats(pid).rssMb
+          const rss = treeStats(pids).rssMb
           peakRssMb[t.name] = Math.max(peakRssMb[t.name] ?? 0, rss)
         },
       })
-      r.proxyCpuUsPerFrame = t.pids.length ? ((cpuMs(t.pids) - cpu0) * 1000) / r.frames : null
+      r.proxyCpuUsPerFrame = pids.length ? ((cpuMs(pids) - cpu0) * 1000) / r.frames : null
+      r.processes = pids.length
+      checkTree(t.name, t.pids, pids)
       r.backendCpuUsPerFrame = ((cpuMs([backendPid]) - backend0) * 1000) / r.frames
       ;(out[t.name] ??= []).push(r)
       log(
@@ -160,14 +176,15 @@ export async function streams(targets, reqs, s, clockOffsetMs, backendPid) {
 /** CPU used by each process while no request comes in, over `seconds`. */
 export async function idleCpu(pidsByName, seconds) {
   log(`measuring idle CPU for ${seconds} s`)
-  const before = Object.fromEntries(Object.entries(pidsByName).map(([k, v]) => [k, cpuMs(v)]))
+  const trees = Object.fromEntries(Object.entries(pidsByName).map(([k, v]) => [k, treeOf(v)]))
+  const before = Object.fromEntries(Object.entries(trees).map(([k, v]) => [k, cpuMs(v)]))
   const t0 = Date.now()
   await sleep(seconds * 1000)
   const elapsed = (Date.now() - t0) / 1000
   const out = { seconds: elapsed }
-  for (const [k, v] of Object.entries(pidsByName)) {
+  for (const [k, v] of Object.entries(trees)) {
     const ms = cpuMs(v) - before[k]
-    out[k] = { cpuMs: ms, percent: ms / 10 / elapsed }
+    out[k] = { cpuMs: ms, percent: ms / 10 / elapsed, processes: v.length }
   }
   return out
 }

@@ -2,7 +2,15 @@
 // `corral serve` command, headless) and what /proc says about them.
 import { fork, spawn, execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs'
+import {
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -196,6 +204,93 @@ export function procStats(pid) {
     userMs: (utime * 1000) / CLK_TCK,
     sysMs: (stime * 1000) / CLK_TCK,
   }
+}
+
+/**
+ * `pid` and every process below it (a cluster primary and its workers, an nginx master and
+ * its workers), root first. From the kernel's per-thread children lists
+ * (/proc/<pid>/task/<tid>/children), or, on a kernel without them, a scan of every
+ * /proc/<pid>/stat for its parent. Threads (Corral's stats writer) are not processes: their
+ * CPU time is already in their process's.
+ */
+export function processTree(pid) {
+  const byParent = CHILDREN_LISTS ? null : parentMap()
+  const tree = [pid]
+  const seen = new Set(tree)
+  for (let i = 0; i < tree.length; i++) {
+    const kids = byParent ? (byParent.get(tree[i]) ?? []) : childrenOf(tree[i])
+    for (const kid of kids) {
+      if (seen.has(kid)) continue
+      seen.add(kid)
+      tree.push(kid)
+    }
+  }
+  return tree
+}
+
+/** Whether this kernel has /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN). */
+const CHILDREN_LISTS = existsSync(`/proc/${process.pid}/task/${process.pid}/children`)
+
+/** The children of every thread of `pid` (a child belongs to the thread that forked it). */
+function childrenOf(pid) {
+  let tasks
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return [] // gone
+  }
+  const out = []
+  for (const tid of tasks) {
+    let text
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+    } catch {
+      continue // the thread ended meanwhile
+    }
+    for (const word of text.split(' ')) if (word.trim()) out.push(Number(word))
+  }
+  return out
+}
+
+/** Parent pid to child pids, for every process in /proc. */
+function parentMap() {
+  const map = new Map()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    let stat
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    if (!map.has(ppid)) map.set(ppid, [])
+    map.get(ppid).push(Number(name))
+  }
+  return map
+}
+
+/**
+ * procStats summed over processes (e.g. a processTree): RSS, CPU time, and VmHWM as the sum
+ * of each process's own peak (an upper bound of the tree's peak). With one pid, exactly
+ * procStats(pid). Only the first pid must exist; others that ended meanwhile count as 0.
+ * RSS counts pages shared between the processes (the node binary's code, pages a forked
+ * nginx worker still shares with its master) once per process.
+ */
+export function treeStats(pids) {
+  const sum = { rssMb: 0, hwmMb: 0, cpuMs: 0, userMs: 0, sysMs: 0, processes: 0 }
+  for (const [i, pid] of pids.entries()) {
+    let s
+    try {
+      s = procStats(pid)
+    } catch (err) {
+      if (i === 0) throw err
+      continue
+    }
+    for (const k of ['rssMb', 'hwmMb', 'cpuMs', 'userMs', 'sysMs']) sum[k] += s[k]
+    sum.processes++
+  }
+  return sum
 }
 
 function readClockTicks() {
