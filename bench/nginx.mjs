@@ -1,8 +1,9 @@
 // nginx with the classic hand-written key-map config, the setup Corral replaces: a map from
 // the Authorization header to "valid", 401 otherwise, an unbuffered HTTP/1.1 proxy with a
-// keep-alive upstream. One worker process, so it competes with single-threaded Corral on
-// equal terms (on this 2-core machine `auto` would also give 2 workers fighting the load
-// generator, the backend and Corral for the same cores).
+// keep-alive upstream. One worker process by default, so it competes with single-threaded
+// Corral on equal terms (on this 2-core machine `auto` would also give 2 workers fighting the
+// load generator, the backend and Corral for the same cores); `workers: 2` is the same config
+// with `worker_processes 2`, to set against `corral serve --workers 2`.
 import { spawn, spawnSync } from 'node:child_process'
 import {
   accessSync,
@@ -46,11 +47,11 @@ export function nginxVersion(bin) {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() || 'unknown'
 }
 
-/** The generated nginx.conf. */
-export function nginxConfig({ prefix, port, backendPort, key }) {
+/** The generated nginx.conf; `workers` is `worker_processes` (1 unless given). */
+export function nginxConfig({ prefix, port, backendPort, key, workers = 1 }) {
   const p = (name) => path.join(prefix, name)
   return `daemon off;
-worker_processes 1;
+worker_processes ${workers};
 worker_rlimit_nofile 16384;
 pid ${p('nginx.pid')};
 error_log ${p('error.log')} warn;
@@ -127,8 +128,11 @@ function canConnect(port) {
   })
 }
 
-/** Starts nginx in a temp prefix in front of `backendUrl`; resolves once it accepts connections. */
-export async function startNginx(bin, { backendUrl, key }) {
+/**
+ * Starts nginx in a temp prefix in front of `backendUrl` with `workers` worker processes (1);
+ * resolves once it accepts connections and its workers run.
+ */
+export async function startNginx(bin, { backendUrl, key, workers = 1 }) {
   const prefix = tempDir('corral-bench-nginx-')
   chmodSync(prefix, 0o755) // workers run as an unprivileged user when we are root
   for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
@@ -136,14 +140,14 @@ export async function startNginx(bin, { backendUrl, key }) {
   const port = await freePort()
   const conf = path.join(prefix, 'nginx.conf')
   const backendPort = Number(new URL(backendUrl).port)
-  writeFileSync(conf, nginxConfig({ prefix, port, backendPort, key }))
+  writeFileSync(conf, nginxConfig({ prefix, port, backendPort, key, workers }))
   const child = spawn(bin, ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let stderr = ''
   child.stderr.on('data', (c) => (stderr += c))
   const until = Date.now() + START_TIMEOUT_MS
-  while (!(await canConnect(port))) {
+  while (!(await canConnect(port)) || workerPids(child.pid).length < workers) {
     if (child.exitCode !== null || Date.now() > until) {
       child.kill('SIGKILL')
       const log = readSafe(path.join(prefix, 'error.log'))

@@ -100,9 +100,17 @@ function corralNodeFlags() {
 
 /**
  * Starts `corral serve` headless in a child process with its own data dir and config.
- * `nodeArgs` go to node (e.g. --cpu-prof). Resolves with the gateway URL once it listens.
+ * `nodeArgs` go to node (e.g. --cpu-prof); `extraArgs` to `corral serve`; `workers` adds
+ * `--workers <n>` (node:cluster: the child is the primary, the workers its children), and the
+ * promise then also waits until that many processes run under the primary. Resolves with the
+ * gateway URL once it listens. If Corral exits first (e.g. a build without the flag), it
+ * rejects with the first line Corral wrote to stderr in the message (also `err.summary`, without
+ * the stderr file's path; `err.stderr` has the start of it all).
  */
-export function startCorral(corralBundle, { config, nodeArgs = [], label = 'corral' }) {
+export function startCorral(
+  corralBundle,
+  { config, nodeArgs = [], extraArgs = [], workers, label = 'corral' },
+) {
   const dataDir = tempDir(`corral-bench-${label}-`)
   writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify(config, null, 2))
   const env = { ...process.env, CORRAL_LOG_LEVEL: 'warn' }
@@ -117,6 +125,8 @@ export function startCorral(corralBundle, { config, nodeArgs = [], label = 'corr
     ...['--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--control-port', '0'],
     '--no-mdns',
     '--json',
+    ...(workers === undefined ? [] : ['--workers', String(workers)]),
+    ...extraArgs,
   ]
   const child = spawn(process.execPath, args, {
     env,
@@ -125,11 +135,37 @@ export function startCorral(corralBundle, { config, nodeArgs = [], label = 'corr
   })
   const stderrFile = path.join(dataDir, 'stderr.log')
   child.stderr.pipe(createWriteStream(stderrFile))
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${label} did not start`)), START_TIMEOUT_MS)
-    child.once('exit', (code) => {
+  // The start of stderr, kept for the message if Corral exits before it listens.
+  let stderr = ''
+  const keepStderr = (chunk) => {
+    if (stderr.length < 4096) stderr += chunk
+  }
+  child.stderr.on('data', keepStderr)
+  const stop = async () => {
+    const code = await stopChild(child)
+    // The data dir goes with it, unless Corral had something to say on stderr.
+    if (readFileSync(stderrFile, 'utf8').trim() === '')
+      rmSync(dataDir, { recursive: true, force: true })
+    return code
+  }
+  const listening = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${label} did not start`))
+    }, START_TIMEOUT_MS)
+    // 'close', not 'exit': by then stderr has been read to its end.
+    child.once('close', (code, signal) => {
       clearTimeout(timer)
-      reject(new Error(`${label} exited (${code}); see ${stderrFile}`))
+      // Its first sentence: node's parseArgs goes on about positionals after "Unknown option".
+      const first = stderr
+        .trim()
+        .split('\n', 1)[0]
+        .split(/(?<=\.) /, 1)[0]
+        .slice(0, 300)
+      const summary = `${label} exited (${code ?? signal})${first ? `: ${first}` : ''}`
+      const err = new Error(`${summary}; see ${stderrFile}`)
+      Object.assign(err, { summary, stderr, exitCode: code, dataDir })
+      reject(err)
     })
     let out = ''
     child.stdout.on('data', (chunk) => {
@@ -138,9 +174,10 @@ export function startCorral(corralBundle, { config, nodeArgs = [], label = 'corr
       const line = out.split('\n').find((l, i, all) => i < all.length - 1 && l.startsWith('{'))
       if (line === undefined) return
       clearTimeout(timer)
-      child.removeAllListeners('exit')
+      child.removeAllListeners('close')
       child.stdout.removeAllListeners('data')
       child.stdout.resume()
+      child.stderr.off('data', keepStderr)
       const info = JSON.parse(line)
       resolve({
         child,
@@ -148,16 +185,32 @@ export function startCorral(corralBundle, { config, nodeArgs = [], label = 'corr
         url: info.gateway[0],
         dataDir,
         stderrFile,
-        // The data dir goes with it, unless Corral had something to say on stderr.
-        stop: async () => {
-          const code = await stopChild(child)
-          if (readFileSync(stderrFile, 'utf8').trim() === '')
-            rmSync(dataDir, { recursive: true, force: true })
-          return code
-        },
+        stop,
       })
     })
   })
+  if (workers === undefined) return listening
+  return listening.then(async (corral) => {
+    try {
+      corral.processes = await waitForTree(child.pid, workers + 1)
+      return corral
+    } catch (err) {
+      await stop().catch(() => {})
+      throw Object.assign(new Error(`${label}: ${err.message}`), { summary: err.message })
+    }
+  })
+}
+
+/** Waits until `count` processes run in the tree under `pid`; resolves with how many do. */
+async function waitForTree(pid, count, timeoutMs = 10_000) {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const n = processTree(pid).length
+    if (n >= count) return n
+    if (Date.now() > until)
+      throw new Error(`${count - 1} workers asked for, ${n - 1} running under pid ${pid}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
 }
 
 /** Starts bench/floor-proxy.mjs in front of the backend; resolves with its URL. */
