@@ -1,7 +1,8 @@
 // The benchmark's phases, each against a set of targets: warm-up, small requests, many
-// streams and idle. A target is { name, url, pids } where pids are the processes doing the
-// proxying (none for direct), read from /proc for CPU time and memory with every process
-// under them (a cluster primary's workers, nginx's workers).
+// streams and idle. A target is { name, url, pids, oneConnection } where pids are the
+// processes doing the proxying (none for direct), read from /proc for CPU time and memory
+// with every process under them (a cluster primary's workers, nginx's workers), and
+// `oneConnection: false` leaves the target out of the 1-connection runs.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { closedLoop, manyStreams, paced } from './load.mjs'
 import { processTree, treeStats } from './procs.mjs'
@@ -89,10 +90,12 @@ export async function smallRequests(targets, reqs, s) {
   const byName = Object.fromEntries(targets.map((t) => [t.name, t]))
   const all = targets.map((t) => t.name)
   const withoutNoStats = all.filter((n) => n !== 'corral-nostats')
+  // One connection is one worker's work: the multi-process targets would repeat their 1-worker twin.
+  const c1 = withoutNoStats.filter((n) => byName[n].oneConnection !== false)
   const scenarios = []
   for (const kind of ['tags', 'show']) {
     scenarios.push(
-      { id: `${kind} c1`, request: reqs[kind], connections: 1, targets: withoutNoStats },
+      { id: `${kind} c1`, request: reqs[kind], connections: 1, targets: c1 },
       { id: `${kind} c32`, request: reqs[kind], connections: 32, targets: all },
       {
         id: `${kind} c32 paced`,

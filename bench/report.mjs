@@ -20,11 +20,23 @@ const med = (rounds, pick) => median(rounds.map(pick))
 const paired = (a, b, f) =>
   median(a.slice(0, Math.min(a.length, b.length)).map((x, i) => f(x, b[i])))
 
+/** The multi-process targets' names (`corral serve --workers 2`, `worker_processes 2`). */
+export const CORRAL_W2 = 'corral-w2'
+export const NGINX_W2 = 'nginx-w2'
+/** The small-request runs whose throughput the issue's targets are about. */
+const THROUGHPUT_IDS = ['tags c32', 'show c32']
+/** The streams targets the issue asks frames/s per core of, in its order. */
+const PER_CORE = ['direct', 'nginx', NGINX_W2, 'corral', CORRAL_W2, 'node-floor']
+
+const rpsRatio = (a, b) => paired(a ?? [], b ?? [], (x, y) => x.rps / y.rps)
+
 export function summarize(result) {
   const small = {}
+  const throughput = {}
   for (const [id, byTarget] of Object.entries(result.small)) {
     const direct = byTarget.direct ?? []
     const nginx = byTarget.nginx ?? []
+    const nginxW2 = byTarget[NGINX_W2] ?? []
     small[id] = {}
     for (const [target, rounds] of Object.entries(byTarget)) {
       small[id][target] = {
@@ -36,18 +48,33 @@ export function summarize(result) {
         addedP50: paired(rounds, direct, (r, d) => r.latencyMs.p50 - d.latencyMs.p50),
         addedP99: paired(rounds, direct, (r, d) => r.latencyMs.p99 - d.latencyMs.p99),
         vsNginx: paired(rounds, nginx, (r, n) => r.rps / n.rps),
+        vsNginxW2: paired(rounds, nginxW2, (r, n) => r.rps / n.rps),
         vsDirect: paired(rounds, direct, (r, d) => r.rps / d.rps),
+        processes: med(rounds, (r) => r.processes ?? NaN),
       }
     }
     const full = byTarget.corral
     const off = byTarget['corral-nostats']
     if (full && off) small[id].statsCost = paired(full, off, (f, o) => 1 - f.rps / o.rps)
+    // Medians of per-round ratios: one worker each, two workers each, and what the second
+    // worker gave each of them.
+    if (THROUGHPUT_IDS.includes(id))
+      throughput[id] = {
+        corralVsNginx: rpsRatio(byTarget.corral, nginx),
+        corralW2VsNginxW2: rpsRatio(byTarget[CORRAL_W2], nginxW2),
+        corralW2VsCorral: rpsRatio(byTarget[CORRAL_W2], byTarget.corral),
+        nginxW2VsNginx: rpsRatio(nginxW2, nginx),
+      }
   }
 
   const streams = {}
   const sDirect = result.streams.direct ?? []
   const sNginx = result.streams.nginx ?? []
+  const sNginxW2 = result.streams[NGINX_W2] ?? []
+  const cpuRatio = (a, b) => (a.proxyCpuUsPerFrame ?? NaN) / (b.proxyCpuUsPerFrame ?? NaN)
   for (const [target, rounds] of Object.entries(result.streams)) {
+    const cpuUsPerFrame = med(rounds, (r) => r.proxyCpuUsPerFrame ?? NaN)
+    const backendCpuUsPerFrame = med(rounds, (r) => r.backendCpuUsPerFrame ?? NaN)
     streams[target] = {
       ttfbP50: med(rounds, (r) => r.ttfbMs.p50),
       ttfbP99: med(rounds, (r) => r.ttfbMs.p99),
@@ -57,13 +84,14 @@ export function summarize(result) {
       streams: rounds.reduce((n, r) => n + r.streams, 0),
       frames: rounds.reduce((n, r) => n + r.frames, 0),
       errors: rounds.reduce((n, r) => n + r.errors, 0),
-      cpuUsPerFrame: med(rounds, (r) => r.proxyCpuUsPerFrame ?? NaN),
-      backendCpuUsPerFrame: med(rounds, (r) => r.backendCpuUsPerFrame ?? NaN),
-      cpuVsNginx: paired(
-        rounds,
-        sNginx,
-        (r, n) => (r.proxyCpuUsPerFrame ?? NaN) / (n.proxyCpuUsPerFrame ?? NaN),
-      ),
+      cpuUsPerFrame,
+      backendCpuUsPerFrame,
+      // Frames one core would relay at this CPU per frame (all the target's processes'); for
+      // direct, which has no proxy, the backend's own: what producing a frame costs.
+      framesPerCore: 1e6 / (target === 'direct' ? backendCpuUsPerFrame : cpuUsPerFrame),
+      processes: med(rounds, (r) => r.processes ?? NaN),
+      cpuVsNginx: paired(rounds, sNginx, cpuRatio),
+      cpuVsNginxW2: paired(rounds, sNginxW2, cpuRatio),
       ttfbVsDirect: paired(rounds, sDirect, (r, d) => r.ttfbMs.p50 / d.ttfbMs.p50),
       addedP50: paired(rounds, sDirect, (r, d) => r.frameDelayMs.p50 - d.frameDelayMs.p50),
       addedP99: paired(rounds, sDirect, (r, d) => r.frameDelayMs.p99 - d.frameDelayMs.p99),
@@ -71,17 +99,34 @@ export function summarize(result) {
       p99VsNginx: paired(rounds, sNginx, (r, n) => r.frameDelayMs.p99 - n.frameDelayMs.p99),
     }
   }
-  return { small, streams, targets: checkTargets(result, small, streams) }
+  // Every one the issue names, null for one that did not run (skipped, --no-floor...).
+  const framesPerCore = Object.fromEntries(
+    PER_CORE.map((t) => [t, streams[t]?.framesPerCore ?? null]),
+  )
+  return {
+    small,
+    throughput,
+    streams,
+    framesPerCore,
+    targets: checkTargets(result, small, streams, throughput),
+  }
 }
 
-function checkTargets(result, small, streams) {
+function checkTargets(result, small, streams, throughput) {
   const out = []
   const check = (name, value, limit, ok) =>
     out.push({ name, value, limit, pass: Number.isFinite(value) ? ok(value) : null })
-  for (const id of ['tags c32', 'show c32']) {
+  for (const id of THROUGHPUT_IDS) {
     const c = small[id]?.corral
     if (!c) continue
     check(`${id}: Corral / nginx throughput`, c.vsNginx, '>= 0.5', (v) => v >= 0.5)
+    // Issue 16, with n/a when either side did not run (--no-workers, a gateway without it).
+    check(
+      `${id}: Corral --workers 2 / nginx 2 workers throughput`,
+      throughput[id]?.corralW2VsNginxW2,
+      '>= 0.9',
+      (v) => v >= 0.9,
+    )
     const p = small[`${id} paced`]?.corral
     check(`${id} paced: added p50 (ms)`, p?.addedP50, '<= 0.3', (v) => v <= 0.3)
     check(`${id} paced: added p99 (ms)`, p?.addedP99, '<= 2', (v) => v <= 2)
@@ -113,6 +158,13 @@ export function printReport(result) {
   w(
     `medians of ${result.settings.rounds} alternating rounds; added = target minus direct, same round\n`,
   )
+  for (const note of result.notes ?? []) w(`note: ${note}`)
+  const multi = Object.entries(result.processes ?? {}).filter(([, n]) => n > 1)
+  if (multi.length)
+    w(
+      `processes per target (CPU and RSS summed over each): ${multi.map(([t, n]) => `${t} ${n}`).join(', ')}`,
+    )
+  if (result.notes?.length || multi.length) w('')
 
   const rows = [
     [
@@ -124,6 +176,7 @@ export function printReport(result) {
       '+p50 ms',
       '+p99 ms',
       'vs nginx',
+      'vs nginx-w2',
       'cpu µs/req',
       'errors',
     ],
@@ -140,6 +193,7 @@ export function printReport(result) {
         fmt(v.addedP50, 3),
         fmt(v.addedP99, 3),
         fmt(v.vsNginx),
+        fmt(v.vsNginxW2),
         fmt(v.cpuUsPerRequest, 0),
         v.errors,
       ])
@@ -148,6 +202,28 @@ export function printReport(result) {
       rows.push([id, 'stats cost', `${fmt(byTarget.statsCost * 100, 1)}%`])
   }
   if (rows.length > 1) w(table(rows) + '\n')
+
+  const trs = Object.entries(sum.throughput ?? {})
+  if (trs.length) {
+    const rrows = [
+      [
+        'throughput (median of round ratios)',
+        'corral / nginx (>= 0.5)',
+        'corral-w2 / nginx-w2 (>= 0.9)',
+        'corral-w2 / corral',
+        'nginx-w2 / nginx',
+      ],
+    ]
+    for (const [id, r] of trs)
+      rrows.push([
+        id,
+        fmt(r.corralVsNginx),
+        fmt(r.corralW2VsNginxW2),
+        fmt(r.corralW2VsCorral),
+        fmt(r.nginxW2VsNginx),
+      ])
+    w(table(rrows) + '\n')
+  }
 
   const srows = [
     [
@@ -165,6 +241,7 @@ export function printReport(result) {
       'cpu µs/frame',
       'frames/s/core',
       'vs nginx',
+      'vs nginx-w2',
       'backend µs/frame',
       'errors',
     ],
@@ -183,18 +260,37 @@ export function printReport(result) {
       fmt(v.addedMax),
       fmt(v.p99VsNginx),
       fmt(v.cpuUsPerFrame, 1),
-      fmt(1e6 / v.cpuUsPerFrame, 0),
+      t === 'direct' ? `${fmt(v.framesPerCore, 0)}¹` : fmt(v.framesPerCore, 0),
       fmt(v.cpuVsNginx),
+      fmt(v.cpuVsNginxW2),
       fmt(v.backendCpuUsPerFrame, 1),
       v.errors,
     ])
   }
-  if (srows.length > 1) w(table(srows) + '  (ms)\n')
+  if (srows.length > 1) {
+    w(table(srows) + '  (ms)')
+    w(
+      "¹ direct has no proxy: the backend's own frames/s per core. CPU is every process of a target (primary and workers).",
+    )
+    const pc = Object.entries(sum.framesPerCore ?? {}).map(([t, v]) => [t, v ?? 'not run'])
+    if (pc.length) w(`frames/s per core: ${pc.map(([t, v]) => `${t} ${fmt(v, 0)}`).join(', ')}`)
+    w('')
+  }
 
   const mem = result.memory
   w(
     `memory (Corral, MB): 2 s after start ${fmt(mem.idleAfterStartMb, 1)} (stats off ${fmt(mem.idleAfterStartNoStatsMb, 1)}), idle ${result.idle.seconds ? fmt(result.idle.seconds, 0) + ' s' : '-'} ${fmt(mem.idleMb, 1)} (stats off ${fmt(mem.idleNoStatsMb, 1)}), peak under streams ${fmt(mem.peakUnderStreamsMb, 1)} (stats off ${fmt(mem.peakUnderStreamsNoStatsMb, 1)}), idle after load ${fmt(mem.idleAfterLoadMb, 1)}, VmHWM ${fmt(mem.hwmMb, 1)}; nginx peak under streams ${fmt(mem.peakUnderStreamsNginxMb, 1)}`,
   )
+  const byTarget = (field) =>
+    multi
+      .map(([t]) => [t, mem[field]?.[t]])
+      .filter(([, v]) => v !== undefined)
+      .map(([t, v]) => `${t} ${fmt(v, 1)}`)
+      .join(', ')
+  if (multi.length)
+    w(
+      `memory of the multi-process targets (RSS summed over their processes, MB): 2 s after start ${byTarget('idleAfterStartByTargetMb') || '-'}; peak under streams ${byTarget('peakUnderStreamsByTargetMb') || '-'}; after load ${byTarget('idleAfterLoadByTargetMb') || '-'}`,
+    )
   if (result.idle.seconds) {
     const parts = Object.entries(result.idle)
       .filter(([k]) => k !== 'seconds')

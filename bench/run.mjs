@@ -2,24 +2,26 @@
 // classic key-map config, in one run, in alternating rounds. See bench/README.md.
 //
 //   node bench/run.mjs [--quick] [--only small|streams] [--skip-idle] [--cpu-prof]
-//                      [--compare <corral bundle>] [--no-floor]
+//                      [--compare <corral bundle>] [--no-floor] [--no-workers]
 //
 // --compare adds a target `corral-before`: another build of the gateway (node bench/build.mjs
 // <label> <source dir>) with the same config, measured in the same rounds. `node-floor`, the
 // least a Node proxy does (bench/floor-proxy.mjs), runs as a reference unless --no-floor.
+// `corral-w2` (`corral serve --workers 2`) and `nginx-w2` (`worker_processes 2`) run unless
+// --no-workers; a gateway without the flag is skipped with a note, the rest still runs.
 //
 // Environment: BENCH_IDLE_SECONDS (60), BENCH_ROUNDS (3), BENCH_DURATION_MS (4000),
 // BENCH_WARMUP_MS (1000), BENCH_JIT_WARMUP_MS (5000), BENCH_PACED_RPS (200), BENCH_STREAMS
 // (500), BENCH_FRAMES (100), BENCH_FRAME_INTERVAL_MS (20), BENCH_STREAM_MS (8000),
 // BENCH_RAMP_MS (1000), BENCH_NGINX (path of the nginx binary).
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBundles, ROOT } from './build.mjs'
 import { clockOffset, driftFromWallClockMs } from './clock.mjs'
-import { idleCpu, requests, smallRequests, streams, warmUp } from './phases.mjs'
+import { idleCpu, requests, smallRequests, streams, treeOf, warmUp } from './phases.mjs'
 import { findNginx, nginxVersion, startNginx } from './nginx.mjs'
 import {
   corralConfig,
@@ -28,6 +30,7 @@ import {
   startBackend,
   startCorral,
   startFloorProxy,
+  treeStats,
 } from './procs.mjs'
 import { machineInfo, printReport, summarize } from './report.mjs'
 
@@ -40,8 +43,12 @@ const { values: flags } = parseArgs({
     compare: { type: 'string' },
     floor: { type: 'boolean', default: true },
     'no-floor': { type: 'boolean', default: false },
+    workers: { type: 'boolean', default: true },
+    'no-workers': { type: 'boolean', default: false },
   },
 })
+/** Worker processes of the multi-process targets (`corral-w2`, `nginx-w2`), 0 with --no-workers. */
+const WORKERS = flags.workers && !flags['no-workers'] ? 2 : 0
 const quick = flags.quick
 const num = (name, full, short) => Number(process.env[name] ?? (quick ? short : full))
 const settings = {
@@ -57,6 +64,7 @@ const settings = {
   frameIntervalMs: num('BENCH_FRAME_INTERVAL_MS', 20, 20),
   streamMs: num('BENCH_STREAM_MS', 8000, 2000),
   rampMs: num('BENCH_RAMP_MS', 1000, 500),
+  workers: WORKERS,
 }
 const runSmall = flags.only === undefined || flags.only === 'small'
 const runStreams = flags.only === undefined || flags.only === 'streams'
@@ -65,6 +73,8 @@ const resultsDir = path.join(ROOT, 'bench', 'results')
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`)
 
 const procs = []
+/** Targets that could not run, and why: printed, and kept in the results. */
+const notes = []
 try {
   await main()
 } finally {
@@ -111,16 +121,41 @@ async function main() {
     : null
   const floor =
     flags.floor && !flags['no-floor'] ? await start(startFloorProxy(backend.url, key)) : null
+  // The same bundle and config as `corral`, as a cluster: a primary and WORKERS workers.
+  const corralW2 = WORKERS
+    ? await optional(
+        'corral-w2',
+        startCorral(bundles.corral, {
+          config: corralConfig({ backendUrl: backend.url, keyHash: hash }),
+          workers: WORKERS,
+          label: 'corral-w2',
+        }),
+      )
+    : null
   const nginxBin = findNginx()
   const nginx = nginxBin
     ? await start(startNginx(nginxBin, { backendUrl: backend.url, key }))
     : null
   if (!nginx) log('nginx is not installed: its columns are skipped (apt-get install nginx-light)')
+  const nginxW2 =
+    nginxBin && WORKERS
+      ? await optional(
+          'nginx-w2',
+          startNginx(nginxBin, { backendUrl: backend.url, key, workers: WORKERS }),
+        )
+      : null
 
+  // pids are the roots: CPU and memory are counted over every process below them too.
   const targets = [
     { name: 'direct', url: backend.url, pids: [] },
     { name: 'corral', url: corral.url, pids: [corral.pid] },
-    ...(nginx ? [{ name: 'nginx', url: nginx.url, pids: [nginx.pid, ...nginx.workerPids()] }] : []),
+    ...(corralW2
+      ? [{ name: 'corral-w2', url: corralW2.url, pids: [corralW2.pid], oneConnection: false }]
+      : []),
+    ...(nginx ? [{ name: 'nginx', url: nginx.url, pids: [nginx.pid] }] : []),
+    ...(nginxW2
+      ? [{ name: 'nginx-w2', url: nginxW2.url, pids: [nginxW2.pid], oneConnection: false }]
+      : []),
     { name: 'corral-nostats', url: noStats.url, pids: [noStats.pid] },
     ...(before ? [{ name: 'corral-before', url: before.url, pids: [before.pid] }] : []),
     ...(floor ? [{ name: 'node-floor', url: floor.url, pids: [floor.pid] }] : []),
@@ -130,6 +165,8 @@ async function main() {
     machine: { ...machineInfo(), nginx: nginxBin ? nginxVersion(nginxBin) : null },
     clock: { ...clock, selfDriftFromDateNowMs: driftFromWallClockMs() },
     targets: Object.fromEntries(targets.map((t) => [t.name, t.url])),
+    processes: Object.fromEntries(targets.map((t) => [t.name, treeOf(t.pids).length])),
+    notes,
     memory: {},
     idle: {},
     small: {},
@@ -140,6 +177,7 @@ async function main() {
   await sleep(2000)
   result.memory.idleAfterStartMb = procStats(corral.pid).rssMb
   result.memory.idleAfterStartNoStatsMb = procStats(noStats.pid).rssMb
+  result.memory.idleAfterStartByTargetMb = treeRss(targets)
   // Idle first, on fresh processes: what a gateway nobody uses costs (timers, GC).
   if (!flags['skip-idle']) {
     const watched = [
@@ -152,6 +190,7 @@ async function main() {
     )
     result.memory.idleMb = procStats(corral.pid).rssMb
     result.memory.idleNoStatsMb = procStats(noStats.pid).rssMb
+    result.memory.idleByTargetMb = treeRss(targets)
   }
   const reqs = requests(key)
   await warmUp(targets, reqs, settings)
@@ -169,6 +208,7 @@ async function main() {
   const after = procStats(corral.pid)
   result.memory.idleAfterLoadMb = after.rssMb
   result.memory.hwmMb = after.hwmMb
+  result.memory.idleAfterLoadByTargetMb = treeRss(targets)
   result.machine.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2))
   result.finishedAt = new Date().toISOString()
   result.summary = summarize(result)
@@ -180,6 +220,30 @@ async function main() {
   process.stdout.write(`\nResults: ${path.relative(process.cwd(), file)}\n`)
   if (flags['cpu-prof'])
     process.stdout.write(`CPU profile (written when Corral stops): ${profDir}\n`)
+}
+
+/** RSS of every proxy target, summed over its processes (primary and workers). */
+function treeRss(targets) {
+  return Object.fromEntries(
+    targets.filter((t) => t.pids.length).map((t) => [t.name, treeStats(treeOf(t.pids)).rssMb]),
+  )
+}
+
+/**
+ * Starts a target the run can do without: if it fails (a gateway without `--workers`), the
+ * run goes on without it, with a note saying why.
+ */
+async function optional(name, promise) {
+  try {
+    return await start(promise)
+  } catch (err) {
+    const note = `${name} skipped: ${err.summary ?? err.message}`
+    log(note)
+    notes.push(note)
+    // The reason is in the note; the failed start's data dir has nothing more to keep.
+    if (err.dataDir) rmSync(err.dataDir, { recursive: true, force: true })
+    return null
+  }
 }
 
 /** Starts a child and remembers it for the final clean-up. */
