@@ -136,7 +136,11 @@ async function main() {
   const nginx = nginxBin
     ? await start(startNginx(nginxBin, { backendUrl: backend.url, key }))
     : null
-  if (!nginx) log('nginx is not installed: its columns are skipped (apt-get install nginx-light)')
+  if (!nginx) {
+    log('nginx is not installed: its columns are skipped (apt-get install nginx-light)')
+    notes.push('nginx and nginx-w2 skipped: nginx is not installed')
+  }
+  if (!WORKERS) notes.push('corral-w2 and nginx-w2 left out (--no-workers)')
   const nginxW2 =
     nginxBin && WORKERS
       ? await optional(
