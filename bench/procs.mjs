@@ -142,7 +142,10 @@ export function startCorral(
   }
   child.stderr.on('data', keepStderr)
   const stop = async () => {
+    // A primary stops its workers; any it left behind are stopped here, not left running.
+    const children = startTimes(processTree(child.pid).slice(1))
     const code = await stopChild(child)
+    await stopLeftovers(children)
     // The data dir goes with it, unless Corral had something to say on stderr.
     if (readFileSync(stderrFile, 'utf8').trim() === '')
       rmSync(dataDir, { recursive: true, force: true })
@@ -199,6 +202,43 @@ export function startCorral(
       throw Object.assign(new Error(`${label}: ${err.message}`), { summary: err.message })
     }
   })
+}
+
+/** Each pid with its start time (field 22 of /proc/<pid>/stat), to know it again later. */
+function startTimes(pids) {
+  const out = []
+  for (const pid of pids) {
+    const start = startTime(pid)
+    if (start !== null) out.push({ pid, start })
+  }
+  return out
+}
+
+function startTime(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Gives processes (from startTimes) 2 s to exit, then SIGKILLs those still running: only
+ * those whose start time is unchanged, so a pid the kernel gave to another process is left alone.
+ */
+async function stopLeftovers(procs, graceMs = 2000) {
+  const alive = () => procs.filter((p) => startTime(p.pid) === p.start)
+  const until = Date.now() + graceMs
+  while (alive().length && Date.now() < until)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  for (const p of alive()) {
+    try {
+      process.kill(p.pid, 'SIGKILL')
+    } catch {
+      // gone meanwhile
+    }
+  }
 }
 
 /** Waits until `count` processes run in the tree under `pid`; resolves with how many do. */
