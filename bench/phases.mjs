@@ -3,6 +3,7 @@
 // processes doing the proxying (none for direct), read from /proc for CPU time and memory
 // with every process under them (a cluster primary's workers, nginx's workers), and
 // `oneConnection: false` leaves the target out of the 1-connection runs.
+import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { closedLoop, manyStreams, paced } from './load.mjs'
 import { processTree, treeStats } from './procs.mjs'
@@ -85,8 +86,13 @@ export async function warmUp(targets, reqs, s) {
   }
 }
 
-/** Small requests: closed loop at 1 and 32 connections, and paced at 32, in alternating rounds. */
-export async function smallRequests(targets, reqs, s) {
+/**
+ * Small requests: closed loop at 1 and 32 connections, and paced at 32, in alternating rounds.
+ * Each run also records how busy the proxy, the backend (`backendPid`) and the bench's own
+ * process (the load generator) were, in % of one core over the run: on a machine where they
+ * share the cores, whichever is near its limit is what capped the run's throughput.
+ */
+export async function smallRequests(targets, reqs, s, backendPid) {
   const byName = Object.fromEntries(targets.map((t) => [t.name, t]))
   const all = targets.map((t) => t.name)
   const withoutNoStats = all.filter((n) => n !== 'corral-nostats')
@@ -113,6 +119,9 @@ export async function smallRequests(targets, reqs, s) {
         const t = byName[name]
         const pids = treeOf(t.pids)
         const cpu0 = cpuMs(pids)
+        const backend0 = backendPid ? cpuMs([backendPid]) : NaN
+        const load0 = process.cpuUsage()
+        const wall0 = performance.now()
         const r = await (sc.paced ? paced : closedLoop)({
           origin: t.url,
           request: sc.request,
@@ -122,7 +131,12 @@ export async function smallRequests(targets, reqs, s) {
           warmupMs: s.warmupMs,
         })
         // Includes the run's own warm-up requests, which are few against the measured ones.
+        const wallMs = performance.now() - wall0
+        const load = process.cpuUsage(load0)
         r.proxyCpuUsPerRequest = pids.length ? ((cpuMs(pids) - cpu0) * 1000) / r.ok : null
+        r.proxyCpuPercent = pids.length ? ((cpuMs(pids) - cpu0) * 100) / wallMs : null
+        r.backendCpuPercent = ((cpuMs(backendPid ? [backendPid] : []) - backend0) * 100) / wallMs
+        r.loadCpuPercent = ((load.user + load.system) / 1000 / wallMs) * 100
         r.processes = pids.length
         checkTree(name, t.pids, pids)
         ;((out[sc.id] ??= {})[name] ??= []).push(r)

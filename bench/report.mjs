@@ -45,6 +45,10 @@ export function summarize(result) {
         p99: med(rounds, (r) => r.latencyMs.p99),
         errors: rounds.reduce((n, r) => n + r.errors, 0),
         cpuUsPerRequest: med(rounds, (r) => r.proxyCpuUsPerRequest ?? NaN),
+        // % of one core over the run: the proxy's processes, the backend, the load generator.
+        proxyCpuPercent: med(rounds, (r) => r.proxyCpuPercent ?? NaN),
+        backendCpuPercent: med(rounds, (r) => r.backendCpuPercent ?? NaN),
+        loadCpuPercent: med(rounds, (r) => r.loadCpuPercent ?? NaN),
         addedP50: paired(rounds, direct, (r, d) => r.latencyMs.p50 - d.latencyMs.p50),
         addedP99: paired(rounds, direct, (r, d) => r.latencyMs.p99 - d.latencyMs.p99),
         vsNginx: paired(rounds, nginx, (r, n) => r.rps / n.rps),
@@ -178,6 +182,9 @@ export function printReport(result) {
       'vs nginx',
       'vs nginx-w2',
       'cpu µs/req',
+      'proxy %cpu',
+      'backend %cpu',
+      'bench %cpu',
       'errors',
     ],
   ]
@@ -195,13 +202,22 @@ export function printReport(result) {
         fmt(v.vsNginx),
         fmt(v.vsNginxW2),
         fmt(v.cpuUsPerRequest, 0),
+        fmt(v.proxyCpuPercent, 0),
+        fmt(v.backendCpuPercent, 0),
+        fmt(v.loadCpuPercent, 0),
         v.errors,
       ])
     }
     if (byTarget.statsCost !== undefined)
       rows.push([id, 'stats cost', `${fmt(byTarget.statsCost * 100, 1)}%`])
   }
-  if (rows.length > 1) w(table(rows) + '\n')
+  if (rows.length > 1) {
+    w(table(rows))
+    w(
+      `%cpu: of one core over the run (${m.cores} cores here). The backend and the bench (the load ` +
+        'generator) each have one JavaScript thread: near 100 % it, not the proxy, capped the run.\n',
+    )
+  }
 
   const trs = Object.entries(sum.throughput ?? {})
   if (trs.length) {

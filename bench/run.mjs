@@ -198,7 +198,7 @@ async function main() {
   }
   const reqs = requests(key)
   await warmUp(targets, reqs, settings)
-  if (runSmall) result.small = await smallRequests(targets, reqs, settings)
+  if (runSmall) result.small = await smallRequests(targets, reqs, settings, backend.pid)
   if (runStreams) {
     const s = await streams(targets, reqs, settings, clock.offsetMs, backend.pid)
     result.streams = s.byTarget
