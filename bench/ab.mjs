@@ -103,7 +103,7 @@ try {
     const keyFields = i === 1 ? (o['b-key-fields'] ?? o['key-fields']) : o['key-fields']
     if (keyFields) Object.assign(config.keys[0], JSON.parse(keyFields))
     const nodeArgs = o['cpu-prof'] && i === 1 ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []
-    const c = await startCorral(bundle, { config, label: `ab${i}`, nodeArgs })
+    const c = await startCorral(bundle, { config, label: `ab${i}`, nodeArgs, workers: 1 })
     stopAll.push(c)
     pin(c.pid, os.cpus().length - 1)
     const name = `${i === 0 ? 'A' : 'B'}${stats ? '' : ' stats off'}${logging ? '' : ' log off'}${nodeArgs.length && !o['cpu-prof'] ? ' ' + nodeArgs.join(' ') : ''}`

@@ -192,7 +192,15 @@ export function startCorral(
       })
     })
   })
-  if (workers === undefined) return listening
+  // One worker is one process: nothing to wait for beyond it listening. A build from before
+  // --workers (e.g. `--compare` against an old bundle) runs one process anyway: retried bare.
+  if (workers === 1)
+    return listening.catch((err) => {
+      if (!/Unknown option '--workers'/.test(err.summary ?? '')) throw err
+      rmSync(dataDir, { recursive: true, force: true })
+      return startCorral(corralBundle, { config, nodeArgs, extraArgs, label })
+    })
+  if (workers === undefined || workers < 2) return listening
   return listening.then(async (corral) => {
     try {
       corral.processes = await waitForTree(child.pid, workers + 1)

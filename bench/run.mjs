@@ -102,12 +102,15 @@ async function main() {
     startCorral(bundles.corral, {
       config: corralConfig({ backendUrl: backend.url, keyHash: hash }),
       nodeArgs: cpuProf,
+      // Said outright: headless `serve` defaults to a cluster (--workers auto).
+      workers: 1,
       label: 'corral',
     }),
   )
   const noStats = await start(
     startCorral(bundles.corral, {
       config: corralConfig({ backendUrl: backend.url, keyHash: hash, stats: false }),
+      workers: 1,
       label: 'corral-nostats',
     }),
   )
@@ -115,6 +118,7 @@ async function main() {
     ? await start(
         startCorral(path.resolve(flags.compare), {
           config: corralConfig({ backendUrl: backend.url, keyHash: hash }),
+          workers: 1,
           label: 'corral-before',
         }),
       )
