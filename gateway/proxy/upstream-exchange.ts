@@ -79,6 +79,7 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
   private chunks: ChunkedReader | null = null
   /** The client's socket, when a stream's framed bytes go to it as they are. */
   private rawOut: (Socket & { [kExchange]?: Exchange }) | null = null
+  private rawTls = false
   private requestSent = false
   private streaming = false
   private firstByte = true
@@ -208,7 +209,8 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     const all = this.head === null ? buf : Buffer.concat([this.head, buf])
     const end = headEnd(all)
     if (end === -1) {
-      this.head = all
+      // Kept past this read: a copy, since the read buffer is reused.
+      this.head = all === buf ? Buffer.from(buf) : all
       return
     }
     this.head = null
@@ -241,7 +243,10 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
       // client's answer is chunked too and is the one its connection is sending now.
       const raw = streaming && res.chunkedEncoding && res.socket !== null
       this.chunks = new ChunkedReader(raw)
-      if (raw) this.rawOut = res.socket
+      if (raw) {
+        this.rawOut = res.socket
+        this.rawTls = (res.socket as { encrypted?: boolean }).encrypted === true
+      }
     }
     // A stream's headers go out at once: a client waiting on a slow first token sees it open.
     // Any other answer sends its headers with the first body bytes: one write, not two.
@@ -278,13 +283,25 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
 
   data(buf: Buffer, start: number, end: number): void {
     const chunk = start === 0 && end === buf.length ? buf : buf.subarray(start, end)
+    // The usage tap copies what it keeps.
     this.cb.onChunk?.(chunk)
-    if (this.rawOut === null && !this.res.write(chunk)) this.full = true
+    // ServerResponse may keep what it is given (headers not out yet, a corked socket).
+    if (this.rawOut === null && !this.res.write(Buffer.from(chunk))) this.full = true
   }
 
   raw(buf: Buffer, start: number, end: number): void {
-    const out = start === 0 && end === buf.length ? buf : buf.subarray(start, end)
-    if (!this.rawOut!.write(out)) this.full = true
+    const view = start === 0 && end === buf.length ? buf : buf.subarray(start, end)
+    const out = this.rawOut!
+    // The bytes sit in the backend socket's read buffer (upstream-pool.ts). A socket with
+    // bytes queued (or corked) queues these too, and TLS answers a write later: a copy goes.
+    // Otherwise the write usually completes at once; if it does not, it keeps the read
+    // buffer's memory, and the backend socket reads into a new one from then on.
+    if (out.writableLength > 0 || out.writableCorked > 0 || this.rawTls) {
+      if (!out.write(Buffer.from(view))) this.full = true
+      return
+    }
+    if (!out.write(view)) this.full = true
+    if (out.writableLength > 0) this.pool.held(this.socket!)
   }
 
   sizeLine(size: number): void {

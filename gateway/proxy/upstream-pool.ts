@@ -10,8 +10,16 @@ export const KEEP_ALIVE_MS = 30_000
 const KEEP_ALIVE_MARGIN_MS = 1_000
 export const CONNECT_TIMEOUT_MS = 5_000
 
+/** Bytes one read from a plain backend connection takes at most (as Node's own reads). */
+const READ_BUFFER_BYTES = 64 * 1024
+
 /** What a socket tells its current owner. */
 export interface SocketOwner {
+  /**
+   * Bytes from the backend. On a plain connection they sit in its read buffer, which the
+   * next read fills again: valid during the call only, so an owner that keeps any copies
+   * them, or calls `UpstreamPool.held()` if a write it started keeps them.
+   */
   onData(buf: Buffer): void
   /** The backend closed its side (FIN). */
   onEnd(): void
@@ -23,7 +31,12 @@ export interface SocketOwner {
 
 const kOwner = Symbol('corral.upstream-owner')
 const kError = Symbol('corral.upstream-error')
-type PooledSocket = Socket & { [kOwner]: SocketOwner; [kError]?: Error }
+const kReads = Symbol('corral.upstream-reads')
+/** The memory a plain connection's next read goes to. */
+interface Reads {
+  buffer: Buffer
+}
+type PooledSocket = Socket & { [kOwner]: SocketOwner; [kError]?: Error; [kReads]?: Reads }
 
 interface Origin {
   host: string
@@ -100,6 +113,15 @@ export class UpstreamPool {
     o.idle.push(s)
   }
 
+  /**
+   * A write was given bytes of `socket`'s read buffer and keeps them past onData (the
+   * client's socket had no room for all of them): its next reads go to a new buffer.
+   */
+  held(socket: Socket): void {
+    const reads = (socket as PooledSocket)[kReads]
+    if (reads !== undefined) reads.buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)
+  }
+
   /** Closes every idle connection; sockets in use close when their exchange ends. */
   close(): void {
     this.closed = true
@@ -132,17 +154,34 @@ class Connecting implements SocketOwner {
     tlsOptions: tls.ConnectionOptions | undefined,
   ) {
     const o = origin
-    const s = (
-      o.secure
-        ? tls.connect({
-            ...tlsOptions,
-            host: o.host,
-            port: o.port,
-            servername: net.isIP(o.host) ? undefined : o.host,
-            ALPNProtocols: ['http/1.1'],
-          })
-        : net.connect({ host: o.host, port: o.port })
-    ) as PooledSocket
+    let s: PooledSocket
+    if (o.secure) {
+      s = tls.connect({
+        ...tlsOptions,
+        host: o.host,
+        port: o.port,
+        servername: net.isIP(o.host) ? undefined : o.host,
+        ALPNProtocols: ['http/1.1'],
+      }) as Socket as PooledSocket
+      s.on('data', (buf: Buffer) => s[kOwner].onData(buf))
+    } else {
+      // Each read goes straight to the owner from one buffer the socket keeps (Node's
+      // `onread`): no Readable, no 'data', and no new buffer per read, which was most of the
+      // garbage a relayed stream left. Node asks for the next read's buffer after each read.
+      const reads: Reads = { buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES) }
+      s = net.connect({
+        host: o.host,
+        port: o.port,
+        onread: {
+          buffer: () => reads.buffer,
+          callback: (n: number, buf: Uint8Array) => {
+            s[kOwner].onData((buf as Buffer).subarray(0, n))
+            return true
+          },
+        },
+      }) as PooledSocket
+      s[kReads] = reads
+    }
     this.socket = s
     s[kOwner] = this
     s.setNoDelay(true)
@@ -208,7 +247,6 @@ class Idle implements SocketOwner {
 
 /** The socket's listeners, set once for its whole life: each calls the current owner. */
 function listen(s: PooledSocket): void {
-  s.on('data', (buf: Buffer) => s[kOwner].onData(buf))
   s.on('end', () => s[kOwner].onEnd())
   s.on('error', (err) => {
     s[kError] = err

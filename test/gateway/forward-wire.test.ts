@@ -270,3 +270,147 @@ test('a stalled client pauses a stream passed on framed: the backend stops writi
   await expect(gw.outcomes[0]).resolves.toBe('done')
   expect(gw.tapped[0]!.length).toBe(written)
 })
+
+test('streams read into one shared buffer: each client gets its own bytes, stalled readers among fast ones', async () => {
+  // Plain backend connections read into one reused buffer (upstream-pool.ts, ReadBuffer):
+  // a write that kept a view of it while a later read overwrote it would hand one client
+  // another's bytes. Stalled readers make such writes (their sockets fill up) while other
+  // streams keep reading; every byte each client gets is checked.
+  const SLOW = [0, 1]
+  const FAST = [2, 3, 4, 5, 6, 7]
+  const framesOf = (s: number) => (SLOW.includes(s) ? 800 : 40)
+  const frame = (s: number, n: number) =>
+    `${JSON.stringify({ s, n, pad: String.fromCharCode(97 + ((s * 7 + n) % 26)).repeat(1000 + ((s * 3571 + n * 977) % 40_000)) })}\n`
+  const expected = (s: number) =>
+    Array.from({ length: framesOf(s) }, (_, n) => frame(s, n)).join('')
+  const server = http.createServer((req, res) => {
+    const s = Number(req.url!.slice(1))
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+    let n = 0
+    const pump = () => {
+      while (n < framesOf(s)) {
+        if (!res.write(frame(s, n++))) return void res.once('drain', pump)
+      }
+      res.end()
+    }
+    pump()
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  closers.push(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const gw = await gateway(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const read = async (s: number, start: Promise<unknown>) => {
+    const res = await request(`http://127.0.0.1:${gw.port}/${s}`)
+    await start
+    const parts: Buffer[] = []
+    for await (const chunk of res.body) parts.push(chunk as Buffer)
+    return Buffer.concat(parts).toString('latin1')
+  }
+  // The stalled readers' answers fill their sockets before the others start.
+  let go!: (v: unknown) => void
+  const slowGo = new Promise((r) => (go = r))
+  const slow = SLOW.map((s) => read(s, slowGo))
+  await new Promise((r) => setTimeout(r, 300))
+  const fast = await Promise.all(FAST.map((s) => read(s, Promise.resolve())))
+  go(null)
+  const bodies = [...(await Promise.all(slow)), ...fast]
+  ;[...SLOW, ...FAST].forEach((s, i) => expect(bodies[i] === expected(s), `stream ${s}`).toBe(true))
+  expect(await Promise.all(gw.outcomes)).toEqual(Array(8).fill('done'))
+  expect(gw.tapped.map((t) => t.length).sort()).toEqual(
+    [...SLOW, ...FAST].map((s) => expected(s).length).sort(),
+  )
+})
+
+test('a stalled client of a stream of small frames gets every byte as sent', async () => {
+  // A write to a client whose socket is full takes some bytes and keeps the rest, a view of
+  // the backend socket's read buffer, while the backend goes on sending frames smaller than
+  // the client's high-water mark (so the backend is not paused yet): those reads must go to
+  // another buffer than the one the pending write still holds.
+  const FRAMES = 3000
+  const frame = (n: number) =>
+    `${JSON.stringify({ n, pad: String.fromCharCode(97 + (n % 26)).repeat(2000 + ((n * 977) % 3000)) })}\n`
+  const all = Array.from({ length: FRAMES }, (_, n) => frame(n)).join('')
+  let sent = 0
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+    const pump = () => {
+      if (sent === FRAMES) return void res.end()
+      // One frame per turn of the loop: the gateway reads them one by one.
+      if (res.write(frame(sent++))) setImmediate(pump)
+      else res.once('drain', pump)
+    }
+    pump()
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  closers.push(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const gw = await gateway(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const client = net.connect(gw.port, '127.0.0.1')
+  closers.push(() => client.destroy())
+  const parts: Buffer[] = []
+  client.on('data', (d: Buffer) => parts.push(d))
+  client.write('GET /api/chat HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')
+  await once(client, 'data')
+  client.pause()
+  let before = -1
+  while (sent !== before) {
+    before = sent
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  client.resume()
+  await once(client, 'end')
+  const text = Buffer.concat(parts).toString('latin1')
+  const body = text.slice(text.indexOf('\r\n\r\n') + 4)
+  // Dechunked by hand: the bytes exactly as the client received them.
+  let out = ''
+  for (let i = 0; ;) {
+    const eol = body.indexOf('\r\n', i)
+    const size = parseInt(body.slice(i, eol), 16)
+    if (size === 0) break
+    out += body.slice(eol + 2, eol + 2 + size)
+    expect(body.slice(eol + 2 + size, eol + 4 + size)).toBe('\r\n')
+    i = eol + 4 + size
+  }
+  expect(out.length).toBe(all.length)
+  expect(out === all).toBe(true)
+  await expect(gw.outcomes[0]).resolves.toBe('done')
+})
+
+test('a pipelined answer waiting its turn is kept whole, though its backend socket reads on', async () => {
+  // The second answer is written through ServerResponse, which holds it until the first is
+  // done; meanwhile its backend connection goes on reading into its buffer.
+  // Pieces that stay under ServerResponse's high-water mark: the backend is not paused.
+  const BIG = Array.from({ length: 12 }, (_, n) => `${n}:${'xyz'[n % 3]!.repeat(900)}`).join('\n')
+  const server = http.createServer((req, res) => {
+    if (req.url === '/slow') {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+      res.write('{"n":1}\n')
+      setTimeout(() => res.end('{"done":true}\n'), 300)
+      return
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': BIG.length })
+    let at = 0
+    const pump = () => {
+      if (at >= BIG.length) return
+      res.write(BIG.slice(at, (at += 1000)))
+      setTimeout(pump, 5)
+    }
+    pump()
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  closers.push(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const gw = await gateway(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const text = await rawClient(gw.port, GET('/slow') + GET('/big'), (t) => t.endsWith(BIG))
+  expect(text.slice(text.lastIndexOf('\r\n\r\n') + 4)).toBe(BIG)
+  expect(await Promise.all(gw.outcomes)).toEqual(['done', 'done'])
+})
