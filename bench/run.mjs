@@ -102,7 +102,7 @@ async function main() {
     startCorral(bundles.corral, {
       config: corralConfig({ backendUrl: backend.url, keyHash: hash }),
       nodeArgs: cpuProf,
-      // Said outright: headless `serve` defaults to a cluster (--workers auto).
+      // Said outright: headless `serve` defaults to --workers auto, a cluster on 4+ cores.
       workers: 1,
       label: 'corral',
     }),

@@ -129,16 +129,24 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
   })
 }
 
-/** `auto` runs one worker per core, up to this many (past it the primary's share is the limit). */
+/** `auto` runs at most this many workers (past it the primary's share is the limit). */
 export const AUTO_WORKERS_MAX = 4
+/**
+ * Below this many cores `auto` is one process: on 2 cores two workers and their primary
+ * served 0.31–0.78× of one process's requests and cost 1.4× its CPU per frame (README,
+ * Performance), the primary and the IPC taking the core a second worker would have had.
+ */
+export const AUTO_WORKERS_MIN_CORES = 4
 
 /**
  * `--workers N|auto` (or CORRAL_WORKERS; default `auto`): gateway processes on the LAN port.
- * `auto` is one per core, at most AUTO_WORKERS_MAX; 1 serves from this process alone.
+ * `auto` is one process below AUTO_WORKERS_MIN_CORES cores, else a worker per core but the
+ * one left to the primary, at most AUTO_WORKERS_MAX; 1 serves from this process alone.
  */
 export function workerCount(value: string | undefined, cores = os.availableParallelism()): number {
   if (value === undefined || value === '' || value === 'auto') {
-    return Math.max(1, Math.min(cores, AUTO_WORKERS_MAX))
+    if (cores < AUTO_WORKERS_MIN_CORES) return 1
+    return Math.min(cores - 1, AUTO_WORKERS_MAX)
   }
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1 || n > 64) {

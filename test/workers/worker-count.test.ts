@@ -1,15 +1,18 @@
-// How many gateway processes `corral serve` runs: `auto` (the default) is one per core, at
-// most four; a bad value is refused with exit 2 before anything starts.
+// How many gateway processes `corral serve` runs: `auto` (the default) is one process below
+// four cores, else a worker per core but one (the primary's), at most four; a bad value is
+// refused with exit 2 before anything starts.
 import { describe, expect, test } from 'vitest'
 import { AUTO_WORKERS_MAX, workerCount } from '../../gateway/cli/serve.js'
 import { runCli } from '../support/cli.js'
 import { tempDataDir } from '../support/gateway.js'
 
 describe('--workers', () => {
-  test('auto, and no flag, is one per core up to the cap', () => {
+  test('auto, and no flag, is one process below four cores, then a core per worker but one', () => {
     expect(workerCount(undefined, 1)).toBe(1)
-    expect(workerCount('auto', 2)).toBe(2)
-    expect(workerCount('', 3)).toBe(3)
+    expect(workerCount('auto', 2)).toBe(1)
+    expect(workerCount('', 3)).toBe(1)
+    expect(workerCount('auto', 4)).toBe(3)
+    expect(workerCount('auto', 5)).toBe(4)
     expect(workerCount('auto', 32)).toBe(AUTO_WORKERS_MAX)
   })
 
