@@ -6,7 +6,9 @@
 // (server.requestTimeout = 0); headers still have to arrive within `headersTimeoutMs`.
 //
 // One sweep over the requests whose body is still arriving, on the same cadence as
-// Node's header check: no timer and no listener per request.
+// Node's header check: no timer per request. A body that ends leaves the sweep's set at
+// once ('end'): held until the next sweep, 10,000 requests a second kept ~100 MB of
+// requests and responses alive.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Config } from '../config/schema.js'
 import { dialectOf, errorBody, ERRORS, type ErrorCode } from '../errors.js'
@@ -22,9 +24,14 @@ interface Watched {
   lastProgressAt: number
 }
 
+const kWatched = Symbol('corral.body-watch')
+type WatchedRequest = IncomingMessage & { [kWatched]?: Watched }
+
 export interface BodyWatch {
   /** Time this request's body from now on (no-op for a request without a body). */
   watch(req: IncomingMessage, res: ServerResponse): void
+  /** Requests whose body is still being watched. */
+  readonly size: number
   /** Stop the sweep (server closing). */
   close(): void
 }
@@ -36,6 +43,13 @@ export function createBodyWatch(
 ): BodyWatch {
   const watched = new Set<Watched>()
   let timer: NodeJS.Timeout | null = null
+  // One listener function for every request: `this` is the request whose body ended.
+  function onBodyEnd(this: WatchedRequest): void {
+    const w = this[kWatched]
+    if (w === undefined) return
+    this[kWatched] = undefined
+    watched.delete(w)
+  }
 
   const sweep = () => {
     const t = now()
@@ -44,6 +58,7 @@ export function createBodyWatch(
       const verdict = check(w, t, s)
       if (verdict === 'watch') continue
       watched.delete(w)
+      ;(w.req as WatchedRequest)[kWatched] = undefined
       if (verdict !== 'done') cut(w, verdict, s)
     }
     if (watched.size === 0 && timer !== null) {
@@ -53,18 +68,24 @@ export function createBodyWatch(
   }
 
   return {
+    get size() {
+      return watched.size
+    },
     watch(req, res) {
       if (!hasBody(req) || req.complete) return
       const t = now()
       const bytes = req.socket.bytesRead
-      watched.add({
+      const w: Watched = {
         req,
         res,
         startedAt: t,
         startBytes: bytes,
         lastBytes: bytes,
         lastProgressAt: t,
-      })
+      }
+      watched.add(w)
+      ;(req as WatchedRequest)[kWatched] = w
+      req.on('end', onBodyEnd)
       if (timer === null) {
         timer = setInterval(sweep, intervalMs)
         timer.unref()
