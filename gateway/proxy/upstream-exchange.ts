@@ -182,12 +182,30 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
 
   onData(buf: Buffer): void {
     if (this.settled) return
+    const out = this.coalescing(buf)
+    if (out !== null) out.cork()
     try {
       if (this.response === null) this.readHead(buf)
       else this.readBody(buf, 0)
     } catch (err) {
       this.fail(err as Error)
+    } finally {
+      if (out !== null) out.uncork()
     }
+  }
+
+  /**
+   * The client's socket, to cork for this read, when the read may both start and continue
+   * the client's answer (the head, usually with the first frame) or end a stream passed on
+   * framed (its last frame and the last chunk, which is Node's to write): two writes to
+   * the client go out as one. A read in between is one write already.
+   */
+  private coalescing(buf: Buffer): Socket | null {
+    if (this.response === null) return this.res.socket
+    if (this.rawOut === null || buf.length < LAST_CHUNK.length) return null
+    return buf.compare(LAST_CHUNK, 0, LAST_CHUNK.length, buf.length - LAST_CHUNK.length) === 0
+      ? this.rawOut
+      : null
   }
 
   onEnd(): void {
