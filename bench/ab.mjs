@@ -77,9 +77,11 @@ try {
   const { key, hash } = newKey()
   const variants = []
   for (const [i, bundle] of positionals.map((p) => path.resolve(p)).entries()) {
-    // `floor` stands for bench/floor-proxy.mjs: what any Node proxy costs here.
-    if (path.basename(bundle) === 'floor') {
-      const c = await startFloorProxy(backend.url, key)
+    // `floor` stands for bench/floor-proxy.mjs: what any Node proxy costs here;
+    // `socket-floor` for bench/socket-floor.mjs: what any Node relay costs, HTTP or not.
+    const floor = { floor: 'floor-proxy.mjs', 'socket-floor': 'socket-floor.mjs' }[path.basename(bundle)]
+    if (floor !== undefined) {
+      const c = await startFloorProxy(backend.url, key, floor)
       stopAll.push(c)
       pin(c.pid, os.cpus().length - 1)
       variants.push({ name: i === 0 ? 'A' : 'B', bundle, c, pids: [c.pid], rounds: [] })

@@ -262,8 +262,8 @@ async function waitForTree(pid, count, timeoutMs = 10_000) {
 }
 
 /** Starts bench/floor-proxy.mjs in front of the backend; resolves with its URL. */
-export function startFloorProxy(backendUrl, key) {
-  const child = spawn(process.execPath, [path.join(HERE, 'floor-proxy.mjs'), backendUrl, key], {
+export function startFloorProxy(backendUrl, key, script = 'floor-proxy.mjs') {
+  const child = spawn(process.execPath, [path.join(HERE, script), backendUrl, key], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   return new Promise((resolve, reject) => {

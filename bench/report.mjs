@@ -26,7 +26,7 @@ export const NGINX_W2 = 'nginx-w2'
 /** The small-request runs whose throughput the issue's targets are about. */
 const THROUGHPUT_IDS = ['tags c32', 'show c32']
 /** The streams targets the issue asks frames/s per core of, in its order. */
-const PER_CORE = ['direct', 'nginx', NGINX_W2, 'corral', CORRAL_W2, 'node-floor']
+const PER_CORE = ['direct', 'nginx', NGINX_W2, 'corral', CORRAL_W2, 'node-floor', 'socket-floor']
 
 const rpsRatio = (a, b) => paired(a ?? [], b ?? [], (x, y) => x.rps / y.rps)
 

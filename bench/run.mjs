@@ -6,7 +6,8 @@
 //
 // --compare adds a target `corral-before`: another build of the gateway (node bench/build.mjs
 // <label> <source dir>) with the same config, measured in the same rounds. `node-floor`, the
-// least a Node proxy does (bench/floor-proxy.mjs), runs as a reference unless --no-floor.
+// least a Node proxy does (bench/floor-proxy.mjs), and `socket-floor`, the least any Node relay
+// does (bench/socket-floor.mjs: socket to socket, no HTTP), run as references unless --no-floor.
 // `corral-w2` (`corral serve --workers 2`) and `nginx-w2` (`worker_processes 2`) run unless
 // --no-workers; a gateway without the flag is skipped with a note, the rest still runs.
 //
@@ -123,8 +124,12 @@ async function main() {
         }),
       )
     : null
-  const floor =
-    flags.floor && !flags['no-floor'] ? await start(startFloorProxy(backend.url, key)) : null
+  const floors = flags.floor && !flags['no-floor']
+  const floor = floors ? await start(startFloorProxy(backend.url, key)) : null
+  // Below any Node proxy: bytes from socket to socket, nothing parsed (bench/socket-floor.mjs).
+  const socketFloor = floors
+    ? await start(startFloorProxy(backend.url, key, 'socket-floor.mjs'))
+    : null
   // The same bundle and config as `corral`, as a cluster: a primary and WORKERS workers.
   const corralW2 = WORKERS
     ? await optional(
@@ -167,6 +172,9 @@ async function main() {
     { name: 'corral-nostats', url: noStats.url, pids: [noStats.pid] },
     ...(before ? [{ name: 'corral-before', url: before.url, pids: [before.pid] }] : []),
     ...(floor ? [{ name: 'node-floor', url: floor.url, pids: [floor.pid] }] : []),
+    ...(socketFloor
+      ? [{ name: 'socket-floor', url: socketFloor.url, pids: [socketFloor.pid] }]
+      : []),
   ]
   const result = {
     settings,
