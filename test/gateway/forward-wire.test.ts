@@ -80,8 +80,22 @@ async function gateway(origin: string, pool = new UpstreamPool()) {
     server.close()
     pool.close()
   })
-  return { port: (server.address() as AddressInfo).port, tapped, outcomes }
+  /** Writes each client socket handed to the kernel (Writable's _write and _writev calls). */
+  const writes: number[] = []
+  server.on('connection', (socket: Socket & { _write: Fn; _writev?: Fn }) => {
+    const at = writes.push(0) - 1
+    for (const name of ['_write', '_writev'] as const) {
+      const original = socket[name]
+      if (original === undefined) continue
+      socket[name] = function (this: Socket, ...args: unknown[]) {
+        writes[at]!++
+        return original.apply(this, args)
+      }
+    }
+  })
+  return { port: (server.address() as AddressInfo).port, tapped, outcomes, writes }
 }
+type Fn = (...args: unknown[]) => unknown
 
 const STREAM_HEAD =
   'HTTP/1.1 200 OK\r\ncontent-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\n\r\n'
@@ -129,6 +143,20 @@ test("a stream's chunks reach the client as the backend framed them, extensions 
   expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe(chunked(';x=1'))
   expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
   expect(text.toLowerCase()).toContain('transfer-encoding: chunked')
+})
+
+test("a stream's head goes out with its first frame, and its last frame with the last chunk: one write each", async () => {
+  const frame = (f: string) => `${f.length.toString(16)}\r\n${f}\r\n`
+  const backend = await rawBackend((s) => {
+    // Three reads: the head with the first frame, a frame, the last frame with the last chunk.
+    s.write(STREAM_HEAD + frame(FRAMES[0]!))
+    setTimeout(() => s.write(frame(FRAMES[1]!)), 50)
+    setTimeout(() => s.write(frame(FRAMES[2]!) + '0\r\n\r\n'), 100)
+  })
+  const gw = await gateway(backend.origin)
+  const text = await rawClient(gw.port, GET('/api/chat'), ends(1))
+  expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe(chunked())
+  expect(gw.writes).toEqual([3])
 })
 
 test('streams one after another share one client connection and one backend connection', async () => {
