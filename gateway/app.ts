@@ -11,7 +11,6 @@ import { authenticate } from './auth/hook.js'
 import { keyFromHeaders } from './auth/headers.js'
 import { createPipeline, type Pipeline } from './proxy/pipeline.js'
 import type { GatewayHost } from './proxy/host.js'
-import type { RouteDef } from './proxy/routes.js'
 import { registerKeyRateLimit, type KeyRateCheck } from './limits/fastify.js'
 import type { RateCheck } from './limits/rate-limit.js'
 import { pathOf } from './proxy/exchange.js'
@@ -52,15 +51,15 @@ export interface GatewayOptions {
 }
 
 /**
- * A cluster worker's gateway (workers/worker.ts): it serves the proxied routes itself and
- * hands everything else — /metrics, /connect, the Go gateway's admin routes, the pool-wide
- * model lists, 404s — to the primary, whose own gateway answers it as if it had come there.
+ * A cluster worker's gateway (workers/worker.ts): it serves every proxied route itself (the
+ * pool-wide model lists with lists the primary collects) and hands everything else —
+ * /metrics, /connect, the Go gateway's admin routes, 404s — to the primary, whose own
+ * gateway answers it as if it had come there.
  */
 export interface WorkerMode {
   /** Requests per window are counted by the primary, for every worker alike. */
   rateCheck: KeyRateCheck
-  /** Routes this worker serves itself (the rest are forwarded). */
-  serves(route: RouteDef): boolean
+  /** Hands a request this worker does not serve to the primary. */
   forward(request: FastifyRequest, reply: FastifyReply): void
 }
 
@@ -195,24 +194,20 @@ async function gatewayApp(
     rateCheck,
     isClosing: () => closing,
     stripBasePath,
-    serves: worker?.serves,
   })
   pipeline = pipe
   // What needs Fastify's router (path parameters, percent-encoding, absolute-form targets)
   // is matched here and handed, as it is, to the same pipeline as the fixed routes.
   for (const proxy of ROUTES) {
-    const forward = worker !== null && !worker.serves(proxy) ? worker.forward : null
     app.route({
       method: proxy.methods,
       url: proxy.path,
       config: { proxy },
-      handler:
-        forward ??
-        ((request, reply) => {
-          reply.hijack()
-          const params = (request.params ?? {}) as Record<string, string>
-          pipe.serve(request.raw, reply.raw, proxy, request.url, params)
-        }),
+      handler: (request, reply) => {
+        reply.hijack()
+        const params = (request.params ?? {}) as Record<string, string>
+        pipe.serve(request.raw, reply.raw, proxy, request.url, params)
+      },
     })
   }
   if (owner !== null) {

@@ -1,14 +1,18 @@
 // /api/tags, /api/ps and /v1/models answered for the whole pool: the union
 // across healthy backends, deduplicated, showing a key only the models it may use.
+// Collecting the lists is the pool owner's (collectLists); answering is the process's
+// that has the client (answerMerged): in a cluster, a worker asks the primary for the
+// lists and answers itself.
 import type { Corral } from '../core.js'
 import { CorralError } from '../errors.js'
 import { normalizeModel, type BackendState } from '../backends/pool.js'
 import type { RouteKind } from './routes.js'
 import type { Exchange } from './exchange.js'
+import type { GatewayHost } from './host.js'
 import { finishRecord } from './record.js'
 
 export type MergeKind = Extract<RouteKind, 'merge-tags' | 'merge-ps' | 'merge-models'>
-type Entry = Record<string, unknown>
+export type Entry = Record<string, unknown>
 
 const SOURCE_PATH: Record<MergeKind, string> = {
   'merge-tags': '/api/tags',
@@ -16,8 +20,23 @@ const SOURCE_PATH: Record<MergeKind, string> = {
   'merge-models': '/v1/models',
 }
 
+/** Every usable backend's list for one kind, as fetched: what a merged answer is made of. */
+export interface Collected {
+  lists: Entry[][]
+  /** The backend's name when there is one, else `all` (the record's backend). */
+  backend: string
+}
+
 export async function serveMerged(corral: Corral, ex: Exchange, kind: MergeKind): Promise<void> {
-  const state = ex.state
+  answerMerged(corral, ex, kind, await collectLists(corral, kind))
+}
+
+/**
+ * The lists of every usable backend, each shared with a fetch already on its way, and the
+ * backends' health marked by how they answered. The process that owns the pool does this
+ * (one process, or a cluster's primary for its workers).
+ */
+export async function collectLists(corral: Corral, kind: MergeKind): Promise<Collected> {
   const backends = corral.pool.list().filter((b) => corral.pool.isUsable(b))
   if (backends.length === 0) throw new CorralError('CORRAL_ERR_NO_BACKEND')
   const results = await Promise.allSettled(backends.map((b) => sharedFetch(corral, b, kind)))
@@ -31,20 +50,35 @@ export async function serveMerged(corral: Corral, ex: Exchange, kind: MergeKind)
     }
   })
   if (lists.length === 0) throw new CorralError('CORRAL_ERR_BACKEND')
+  return { lists, backend: backends.length === 1 ? backends[0]!.record.name : 'all' }
+}
 
+/**
+ * The union of the lists, deduplicated, showing the key only the models it may use,
+ * answered and recorded by the process that has the client (one process, or a worker).
+ */
+export function answerMerged(
+  host: GatewayHost,
+  ex: Exchange,
+  kind: MergeKind,
+  collected: Collected,
+): void {
+  const state = ex.state
   const idField = kind === 'merge-models' ? 'id' : 'name'
   const seen = new Set<string>()
   const merged: Entry[] = []
-  for (const entry of lists.flat()) {
-    const id = entry[idField]
-    if (typeof id !== 'string') continue
-    const norm = normalizeModel(id)
-    if (seen.has(norm)) continue
-    seen.add(norm)
-    if (state.key && !state.snapshot.modelAllowed(state.key, id)) continue
-    merged.push(entry)
+  for (const list of collected.lists) {
+    for (const entry of list) {
+      const id = entry[idField]
+      if (typeof id !== 'string') continue
+      const norm = normalizeModel(id)
+      if (seen.has(norm)) continue
+      seen.add(norm)
+      if (state.key && !state.snapshot.modelAllowed(state.key, id)) continue
+      merged.push(entry)
+    }
   }
-  state.backend = backends.length === 1 ? backends[0]!.record.name : 'all'
+  state.backend = collected.backend
   state.outcome = 'done'
   const body = JSON.stringify(
     kind === 'merge-models' ? { object: 'list', data: merged } : { models: merged },
@@ -62,7 +96,7 @@ export async function serveMerged(corral: Corral, ex: Exchange, kind: MergeKind)
     state.outcome = 'client_aborted'
   }
   // Written is answered (a forwarded request's stand-in response is destroyed once it ends).
-  finishRecord(corral, ex, state.outcome === 'client_aborted' ? 499 : 200)
+  finishRecord(host, ex, state.outcome === 'client_aborted' ? 499 : 200)
 }
 
 /**

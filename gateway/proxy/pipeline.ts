@@ -39,8 +39,6 @@ export interface PipelineOptions {
   isClosing(): boolean
   /** The base path stripped before routing (see app.ts). */
   stripBasePath(url: string, basePath: string): string
-  /** Routes this process serves (a cluster worker hands the others on); default: all. */
-  serves?: (route: RouteDef) => boolean
 }
 
 export interface Pipeline {
@@ -77,7 +75,6 @@ export function createPipeline(host: GatewayHost, opts: PipelineOptions): Pipeli
       const path = pathOf(url)
       const route = table.get(path)
       if (route === undefined || !route.methods.includes(req.method as HttpMethod)) return false
-      if (opts.serves !== undefined && !opts.serves(route)) return false
       if (path === snapshot.config.metrics.path) return false
       void serve(host, opts, req, res, route, url, NO_PARAMS, snapshot)
       return true

@@ -12,6 +12,7 @@ import { rateCheckOf } from '../app.js'
 import type { TlsPair } from '../app.js'
 import type { Attached, InFlight } from '../owner/in-flight.js'
 import type { Grant, TrackedLease } from '../proxy/admission.js'
+import { collectLists } from '../proxy/merge.js'
 import { Channel } from './channel.js'
 import { toWire } from './wire-error.js'
 import type { ListenRequest, ToPrimary, ToWorker } from './messages.js'
@@ -321,6 +322,12 @@ class WorkerLink {
         return void corral
           .bindGuest(m.keyId, m.cidr)
           .then(() => this.send({ t: 'bound', id: m.id }))
+      case 'lists':
+        return void collectLists(this.fleet.corral, m.kind).then(
+          (collected) => this.send({ t: 'lists', id: m.id, collected, error: null }),
+          (err: unknown) =>
+            this.send({ t: 'lists', id: m.id, collected: null, error: toWire(err) }),
+        )
       case 'forward':
         return void this.forward(m)
     }

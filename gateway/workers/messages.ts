@@ -7,6 +7,7 @@ import type { ErrorCode } from '../errors.js'
 import type { RateDecision, RateLimitPolicy } from '../limits/rate-limit.js'
 import type { Grant } from '../proxy/admission.js'
 import type { RouteKind } from '../proxy/routes.js'
+import type { Collected, MergeKind } from '../proxy/merge.js'
 import type { RequestRecord } from '../stats/record.js'
 import type { TlsPair } from '../app.js'
 
@@ -51,6 +52,8 @@ export type ToWorker =
   | { t: 'kick'; id: number }
   | { t: 'rated'; id: number; decision: RateDecision | null }
   | { t: 'bound'; id: number }
+  /** The pool's model lists for a worker to merge and answer (or why there are none). */
+  | { t: 'lists'; id: number; collected: Collected | null; error: WireError | null }
   | {
       t: 'answer'
       id: number
@@ -77,6 +80,7 @@ export type ToPrimary =
   | { t: 'record'; record: RequestRecord; endpoint: string }
   | { t: 'rate'; id: number; policy: RateLimitPolicy }
   | { t: 'bind'; id: number; keyId: string; cidr: string }
+  | { t: 'lists'; id: number; kind: MergeKind }
   | {
       t: 'forward'
       id: number
@@ -90,7 +94,7 @@ export type ToPrimary =
 
 /** A question a worker asks and waits for (WorkerHost.call), before its id is given. */
 export type Call =
-  Extract<ToPrimary, { t: 'rate' | 'bind' | 'forward' }> extends infer M
+  Extract<ToPrimary, { t: 'rate' | 'bind' | 'lists' | 'forward' }> extends infer M
     ? M extends { id: number }
       ? Omit<M, 'id'>
       : never

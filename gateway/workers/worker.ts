@@ -2,8 +2,9 @@
 // proxied routes itself (the same pipeline, relay and usage tap as a single process) on the
 // port the cluster shares, and asks the primary for everything that must hold across
 // workers: admission (limits, backend choice, the fair queue, the owner's registry), the
-// request rate, guest bindings, stats. Whatever it does not serve (/metrics, /connect, the
-// admin routes, the pool-wide model lists) it hands to the primary's gateway as it came.
+// request rate, guest bindings, stats, and the pool's model lists, which it merges and
+// answers itself. Whatever it does not serve (/metrics, /connect, the admin routes, 404s)
+// it hands to the primary's gateway as it came.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AddressInfo } from 'node:net'
 import { buildWorkerGateway, type WorkerMode } from '../app.js'
@@ -16,6 +17,9 @@ import { UpstreamPool } from '../proxy/upstream-pool.js'
 import type { GatewayHost, StatsSink } from '../proxy/host.js'
 import type { RequestRecord } from '../stats/record.js'
 import type { RateDecision } from '../limits/rate-limit.js'
+import { answerMerged, type MergeKind } from '../proxy/merge.js'
+import type { Exchange } from '../proxy/exchange.js'
+import { fromWire } from './wire-error.js'
 import { policyFor } from '../limits/fastify.js'
 import { CorralError, dialectOf, errorBody } from '../errors.js'
 import { closeGracefully, listenPlain, setCertificate } from '../tls/listeners.js'
@@ -85,9 +89,11 @@ export class WorkerHost implements GatewayHost {
     }
   }
 
-  serveMerged(): Promise<void> {
-    // Never called: a worker forwards the pool-wide lists (WorkerMode.serves).
-    return Promise.reject(new CorralError('CORRAL_ERR_INTERNAL'))
+  /** The pool's lists come from the primary (it owns the pool); merged and answered here. */
+  async serveMerged(ex: Exchange, kind: MergeKind): Promise<void> {
+    const m = (await this.call({ t: 'lists', kind })) as Extract<ToWorker, { t: 'lists' }>
+    if (m.error !== null) throw fromWire(m.error)
+    answerMerged(this, ex, kind, m.collected!)
   }
 
   /** A question for the primary that waits for its answer. */
@@ -101,7 +107,13 @@ export class WorkerHost implements GatewayHost {
 
   /** Answers to call(); false for other messages. */
   answer(message: ToWorker): boolean {
-    if (message.t !== 'rated' && message.t !== 'bound' && message.t !== 'answer') return false
+    if (
+      message.t !== 'rated' &&
+      message.t !== 'bound' &&
+      message.t !== 'lists' &&
+      message.t !== 'answer'
+    )
+      return false
     const resolve = this.calls.get(message.id)
     this.calls.delete(message.id)
     resolve?.(message)
@@ -144,7 +156,6 @@ export async function runWorker(port: Port & { on(event: 'disconnect', l: () => 
       const answer = await host!.call({ t: 'rate', policy })
       return (answer as { decision: RateDecision | null }).decision
     },
-    serves: (route) => !route.kind.startsWith('merge-'),
     forward: (request, reply) => forward(host!, request, reply),
   }
 

@@ -95,7 +95,7 @@ describe('corral serve --workers 2', () => {
     expect(backendConnectionOwners()).toEqual(expect.arrayContaining(workers))
   })
 
-  test('the ollama client streams a chat; the model list, /metrics and 404s come from the primary', async () => {
+  test('the ollama client streams a chat and lists the models; /metrics and 404s come from the primary', async () => {
     const { key } = await createKey('--name', 'client', '--scopes', 'inference,metrics')
     const ollama = new Ollama({ host: url, headers: { authorization: `Bearer ${key}` } })
     let text = ''
@@ -122,6 +122,28 @@ describe('corral serve --workers 2', () => {
     expect(JSON.parse(missing.text)).toEqual({ error: 'GET /api/nothing is not served' })
     const bad = await fresh('/api/generate', 'crl_not-a-key-at-all', { body: generate })
     expect(bad.status).toBe(401)
+  })
+
+  test("the model lists are the pool's, merged by whichever worker has the client and shown as each key's models allow", async () => {
+    const { key: narrow } = await createKey('--name', 'lists', '--models', 'llama3.2')
+    const { key: wide } = await createKey('--name', 'lists-all')
+    const names = (text: string) =>
+      (JSON.parse(text) as { models: Array<{ name: string }> }).models.map((m) => m.name)
+    // A connection each: the cluster hands them to both workers.
+    for (let i = 0; i < 4; i++) {
+      const tags = await fresh('/api/tags', narrow)
+      expect(tags.status).toBe(200)
+      expect(names(tags.text)).toEqual(['llama3.2:latest'])
+      const models = await fresh('/v1/models', narrow)
+      expect(models.status).toBe(200)
+      const data = (JSON.parse(models.text) as { data: Array<{ id: string }> }).data
+      expect(data.map((m) => m.id)).toEqual(['llama3.2:latest'])
+    }
+    expect(names((await fresh('/api/tags', wide)).text)).toEqual([
+      'llama3.2:latest',
+      'qwen2.5:0.5b',
+      'nomic-embed-text:latest',
+    ])
   })
 
   test("a key's requests per minute hold across workers: exactly the limit goes through", async () => {
