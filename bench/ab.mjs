@@ -4,7 +4,7 @@
 // (or per frame, for streams), the last being the least noisy figure on a shared machine.
 //
 //   node bench/ab.mjs <bundleA.mjs|floor|nginx> <bundleB.mjs|floor|nginx> [--req show|tags|chat] [--connections 32]
-//                     [--rounds 6] [--ms 3000] [--stats off] [--logging off] [--strace]
+//                     [--rounds 6] [--ms 3000] [--stats off] [--logging off] [--strace] [--frames 50]
 //                     [--b-stats off] [--b-logging off] [--b-node='<node flags>'] [--cpu-prof]
 //                     [--key-fields '<json>'] [--b-key-fields '<json>']
 //
@@ -46,6 +46,8 @@ const { values: o, positionals } = parseArgs({
     'b-stats': { type: 'string' },
     'b-logging': { type: 'string' },
     streams: { type: 'string', default: '200' },
+    // Frames per stream: per-request work is spread over them (two runs give its share).
+    frames: { type: 'string', default: '50' },
     strace: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     'b-node': { type: 'string', default: '' },
@@ -68,7 +70,7 @@ try {
   const quick = o.req === 'generate'
   const backend = await startBackend(`${CACHE_DIR}/fake-ollama.mjs`, {
     stampFrames: true,
-    frames: quick ? 1 : 50,
+    frames: quick ? 1 : Number(o.frames),
     frameIntervalMs: quick ? 0 : 20,
   })
   stopAll.push(backend)
@@ -79,7 +81,9 @@ try {
   for (const [i, bundle] of positionals.map((p) => path.resolve(p)).entries()) {
     // `floor` stands for bench/floor-proxy.mjs: what any Node proxy costs here;
     // `socket-floor` for bench/socket-floor.mjs: what any Node relay costs, HTTP or not.
-    const floor = { floor: 'floor-proxy.mjs', 'socket-floor': 'socket-floor.mjs' }[path.basename(bundle)]
+    const floor = { floor: 'floor-proxy.mjs', 'socket-floor': 'socket-floor.mjs' }[
+      path.basename(bundle)
+    ]
     if (floor !== undefined) {
       const c = await startFloorProxy(backend.url, key, floor)
       stopAll.push(c)
