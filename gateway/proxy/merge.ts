@@ -95,7 +95,7 @@ export function answerMerged(
   } else {
     state.outcome = 'client_aborted'
   }
-  // Written is answered (a forwarded request's stand-in response is destroyed once it ends).
+  // Written is answered, whatever became of the connection after.
   finishRecord(host, ex, state.outcome === 'client_aborted' ? 499 : 200)
 }
 

@@ -24,9 +24,6 @@ interface Watched {
   lastProgressAt: number
 }
 
-const kWatched = Symbol('corral.body-watch')
-type WatchedRequest = IncomingMessage & { [kWatched]?: Watched }
-
 export interface BodyWatch {
   /** Time this request's body from now on (no-op for a request without a body). */
   watch(req: IncomingMessage, res: ServerResponse): void
@@ -41,24 +38,20 @@ export function createBodyWatch(
   intervalMs: number,
   now: () => number = Date.now,
 ): BodyWatch {
-  const watched = new Set<Watched>()
+  const watched = new Map<IncomingMessage, Watched>()
   let timer: NodeJS.Timeout | null = null
   // One listener function for every request: `this` is the request whose body ended.
-  function onBodyEnd(this: WatchedRequest): void {
-    const w = this[kWatched]
-    if (w === undefined) return
-    this[kWatched] = undefined
-    watched.delete(w)
+  function onBodyEnd(this: IncomingMessage): void {
+    watched.delete(this)
   }
 
   const sweep = () => {
     const t = now()
     const s = settings()
-    for (const w of watched) {
+    for (const w of watched.values()) {
       const verdict = check(w, t, s)
       if (verdict === 'watch') continue
-      watched.delete(w)
-      ;(w.req as WatchedRequest)[kWatched] = undefined
+      watched.delete(w.req)
       if (verdict !== 'done') cut(w, verdict, s)
     }
     if (watched.size === 0 && timer !== null) {
@@ -75,16 +68,14 @@ export function createBodyWatch(
       if (!hasBody(req) || req.complete) return
       const t = now()
       const bytes = req.socket.bytesRead
-      const w: Watched = {
+      watched.set(req, {
         req,
         res,
         startedAt: t,
         startBytes: bytes,
         lastBytes: bytes,
         lastProgressAt: t,
-      }
-      watched.add(w)
-      ;(req as WatchedRequest)[kWatched] = w
+      })
       req.on('end', onBodyEnd)
       if (timer === null) {
         timer = setInterval(sweep, intervalMs)
