@@ -84,7 +84,7 @@ To be allowed ahead of time, send the owner the line in <code>~/.ollama/id_ed255
 <p class="warn">${
     https
       ? 'This address uses HTTPS: requests and answers are encrypted.'
-      : 'This address is plain HTTP. The signature proves which device sent a request, but it does not cover the request body: someone who can see this network’s traffic can read prompts and answers, and could resend a copied request with another body within five minutes. Prefer the HTTPS address when the owner has turned it on.'
+      : 'This address is plain HTTP. The signature proves which device sent a request, but it does not cover the request body: anyone who can see this network’s traffic can read prompts and answers, and someone who can intercept it could change a request on its way. Prefer the HTTPS address when the owner has turned it on.'
   }</p></body></html>`
 }
 
