@@ -124,7 +124,7 @@ export const ERRORS = {
     message: 'this device is waiting for the owner to allow it',
     type: 'invalid_request_error',
   },
-  CORRAL_ERR_DEVICE_SIGNATURE: {
+  CORRAL_ERR_SIGNATURE: {
     status: 401,
     message: 'the device signature is not valid',
     type: 'invalid_request_error',

@@ -54,7 +54,7 @@ export function checkDevice(
 ): DeviceCheck {
   const bad = (message: string) => ({
     ok: false as const,
-    error: new CorralError('CORRAL_ERR_DEVICE_SIGNATURE', { message, extra: { status: message } }),
+    error: new CorralError('CORRAL_ERR_SIGNATURE', { message, extra: { status: message } }),
   })
   const signed = parseSignedHeader(String(req.headers.authorization))
   const key = signed && fromWireBase64(signed.key)
