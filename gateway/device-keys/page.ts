@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config/schema.js'
 import type { PendingDevices } from './pending.js'
 import { deviceId } from './pending.js'
-import { gatewayUrl, MAKE_KEY_HINT } from './messages.js'
+import { gatewayUrl } from './messages.js'
 
 export interface DevicePageDeps {
   config: () => Config
@@ -79,7 +79,8 @@ of this Corral is asked to allow the device.</p>
 ${block('macOS, Linux (bash, zsh)', [`export OLLAMA_HOST=${url}`, 'export OLLAMA_AUTH=1'])}
 ${block('Windows PowerShell', [`$env:OLLAMA_HOST="${url}"`, '$env:OLLAMA_AUTH="1"'])}
 ${block('Windows cmd', [`set OLLAMA_HOST=${url}`, 'set OLLAMA_AUTH=1'])}
-<p>${e(MAKE_KEY_HINT)} (on Windows, <code>ollama serve</code> once is simplest).
+<p>No <code>~/.ollama/id_ed25519</code> on this computer yet? Running <code>ollama serve</code> once
+makes it (on Windows too), or: <code>${e('ssh-keygen -t ed25519 -f ~/.ollama/id_ed25519 -N ""')}</code>.
 To be allowed ahead of time, send the owner the line in <code>~/.ollama/id_ed25519.pub</code>.</p>
 <p class="warn">${
     https

@@ -59,6 +59,14 @@ describe.skipIf(!hasChromium)('device keys in the Keys view', () => {
     expect(await ask.textContent()).toContain(
       'ollama 0.13.1 (amd64 linux) on 127.0.0.1 asks to use your GPU',
     )
+    // The page the CLI's signin_url opens, on the teammate's side (a phone-sized window too).
+    const err = await cli.show('llama3.2').catch((e: { signinUrl: string }) => e)
+    const waitPage = await page.context().newPage()
+    await waitPage.setViewportSize({ width: 390, height: 844 })
+    await waitPage.goto((err as { signinUrl: string }).signinUrl)
+    expect(await waitPage.textContent('[role=status]')).toContain('waiting for the owner')
+    await screenshot(waitPage, 'devices-connect-page-390', { fullPage: true })
+    await waitPage.close()
     await screenshot(page, 'devices-ask-1280')
     await page.setViewportSize({ width: 390, height: 844 })
     await screenshot(page, 'devices-ask-390')
