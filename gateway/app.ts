@@ -9,6 +9,7 @@ import { CorralError, dialectOf, errorBody, type ErrorCode } from './errors.js'
 import { ROUTES } from './proxy/routes.js'
 import { authenticate } from './auth/hook.js'
 import { keyFromHeaders } from './auth/headers.js'
+import { isSignedHeader } from './device-keys/signature.js'
 import { createPipeline, type Pipeline } from './proxy/pipeline.js'
 import type { GatewayHost } from './proxy/host.js'
 import { registerKeyRateLimit, type KeyRateCheck } from './limits/fastify.js'
@@ -17,6 +18,7 @@ import { pathOf } from './proxy/exchange.js'
 import type { RecordedRequest } from './proxy/record.js'
 import { registerAdminRoutes } from './control/go-compat.js'
 import { registerConnectPage } from './control/connect-page.js'
+import { registerDevicePage } from './device-keys/page.js'
 import { registerMetricsRoute } from './control/metrics-route.js'
 import { finishRecord, recordReply } from './proxy/record.js'
 import { startRequest } from './proxy/context.js'
@@ -214,6 +216,7 @@ async function gatewayApp(
     registerAdminRoutes(app, owner)
     registerMetricsRoute(app, owner)
     registerConnectPage(app, opts.uiDir ?? null, opts.certificate)
+    registerDevicePage(app, { config: () => owner.config, pending: owner.pendingDevices })
   }
 
   app.setNotFoundHandler(
@@ -227,7 +230,8 @@ async function gatewayApp(
       }),
   )
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (err instanceof CorralError) return sendError(reply, err.code, err.message, err.headers)
+    if (err instanceof CorralError)
+      return sendError(reply, err.code, err.message, err.headers, err.extra)
     const status = err.statusCode ?? 500
     if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(reply, 'CORRAL_ERR_TOO_LARGE')
@@ -262,8 +266,8 @@ function addCheckHooks(app: FastifyInstance, corral: GatewayHost): void {
       return sendError(reply, 'CORRAL_ERR_IP')
     }
     if (!route) return done()
-    const denied = authenticate(request.raw, request.corral, route.scope, corral.now())
-    if (denied) return sendError(reply, denied)
+    const denied = authenticate(request.raw, request.corral, route.scope, corral.now(), request.url)
+    if (denied) return sendError(reply, denied.code, denied.message, denied.headers, denied.extra)
     done()
   })
   app.addHook('onResponse', (request, reply, done) => {
@@ -288,6 +292,8 @@ function mayContinue(corral: GatewayHost, req: IncomingMessage): boolean {
     req.headers['x-forwarded-for'],
   )
   if (!snapshot.access.isAllowed(ip)) return false
+  // A device signature is checked with the request's path and time, before its body is read.
+  if (isSignedHeader(req.headers.authorization)) return true
   const presented = keyFromHeaders(req.headers, snapshot.config.auth.headerName)
   return presented.ok && snapshot.keys.check(presented.key, corral.now()).ok
 }
@@ -308,6 +314,7 @@ export function sendError(
   code: ErrorCode,
   message?: string,
   headers: Record<string, string> = {},
+  extra?: Record<string, string>,
 ): FastifyReply {
   const req: FastifyRequest = reply.request
   const dialect = req.corral?.dialect ?? dialectOf(req.url)
@@ -316,7 +323,7 @@ export function sendError(
     .code(err.status)
     .headers(headers)
     .type('application/json; charset=utf-8')
-    .send(JSON.stringify(errorBody(dialect, code, err.message)))
+    .send(JSON.stringify(errorBody(dialect, code, err.message, extra)))
 }
 
 /** Apply the base path and a custom metrics path before routing. */

@@ -27,6 +27,8 @@ Usage:
                      [--option NAME=VALUE]... [--keep-alive-max 30m]
   corral keys create --guest [--name N] [--expires 24h] [--subnet CIDR] [--models a,b]
   corral keys list [--all] | update ID [options as create] [--clear-options] | revoke ID
+  corral keys create|update ... --device "ssh-ed25519 AAAA..." | update ID --remove-device FINGERPRINT
+  corral devices list | approve ID [--as KEY | --name N] | deny ID | forget ID
   corral backends list | add URL|NAME [--name N] [--key K] [--weight N] | remove ID
   corral pull MODEL [--all | --backend ID...]
   corral access list | allow CIDR | deny CIDR | trust CIDR | remove CIDR [--list allow|deny|trustedProxies]
@@ -85,6 +87,9 @@ const OPTIONS = {
   for: { type: 'string' },
   queue: { type: 'boolean' },
   off: { type: 'boolean' },
+  device: { type: 'string', multiple: true },
+  'remove-device': { type: 'string', multiple: true },
+  as: { type: 'string' },
 } as const
 
 export async function main(argv: string[]): Promise<number> {
@@ -143,8 +148,16 @@ async function run(
       const owner = await import('./cli/owner.js')
       if (sub !== undefined && owner.OWNER_KEY_COMMANDS.has(sub))
         return owner.ownerKeyCommand(ctx, sub, rest, flags)
-      return (await import('./cli/keys.js')).keysCommand(ctx, sub, rest, flags)
+      const { keysCommand } = await import('./cli/keys.js')
+      if (sub === 'create' || sub === 'update') {
+        const devices = await import('./cli/devices.js')
+        if (devices.hasDeviceFlags(flags))
+          return devices.keysWithDevices(ctx, sub, rest, flags, keysCommand)
+      }
+      return keysCommand(ctx, sub, rest, flags)
     }
+    case 'devices':
+      return (await import('./cli/devices.js')).devicesCommand(ctx, sub, rest, flags)
     case 'who':
       return (await import('./cli/owner.js')).whoCommand(ctx)
     case 'pause-all':

@@ -20,6 +20,8 @@ import { seedConfig } from './config/seed.js'
 export { localOllamaUrl, seedConfig } from './config/seed.js'
 import { DeviceTracker } from './auth/devices.js'
 import { GuestBindings } from './auth/subnet.js'
+import { DeviceGate, type DeviceAsk } from './device-keys/gate.js'
+import { PendingDevices, labelOf, type PendingDevice } from './device-keys/pending.js'
 import { PullManager } from './backends/pull.js'
 import type { HealthState } from './backends/pool.js'
 import { Owner } from './owner/owner.js'
@@ -53,6 +55,11 @@ export interface CorralEvents {
   ]
   /** A key was used from an address it had not been used from before. */
   'new-device': [{ keyId: string; keyName: string; ip: string }]
+  /**
+   * An `ollama` CLI nobody enrolled signed a request: the owner is asked to allow or deny it
+   * (once per device while it waits; `label` is ready to show: client and address).
+   */
+  'device-asked': [{ device: PendingDevice; label: string }]
 }
 
 export class Corral implements GatewayHost {
@@ -80,6 +87,10 @@ export class Corral implements GatewayHost {
   private readonly ownsAgent: boolean
   /** Guest keys bound on first use, kept until the binding is saved to config.json. */
   private readonly guestBindings = new GuestBindings((keyId, cidr) => this.saveBinding(keyId, cidr))
+  /** Devices that asked on first use, waiting for the owner (gateway/device-keys/). */
+  readonly pendingDevices = new PendingDevices()
+  /** Signed requests' replay guard; unknown devices go to `pendingDevices`. */
+  readonly deviceGate = new DeviceGate((ask) => this.deviceAsked(ask))
 
   private constructor(opts: CorralOptions, store: ConfigStore, snap: Snapshot) {
     this.dataDir = opts.dataDir
@@ -143,7 +154,10 @@ export class Corral implements GatewayHost {
     })
     const corral = new Corral({ ...opts, logger }, store, compileSnapshot(overlay(store.current)))
     // Compiled again with the bindings, which exist only once the Corral does.
-    corral.snap = compileSnapshot(overlay(store.current), { guestBindings: corral.guestBindings })
+    corral.snap = compileSnapshot(overlay(store.current), {
+      guestBindings: corral.guestBindings,
+      deviceGate: corral.deviceGate,
+    })
     corral.refreshGauges()
     if (opts.healthChecks ?? true) corral.health.start()
     return corral
@@ -176,6 +190,13 @@ export class Corral implements GatewayHost {
     if (this.devices.observe(keyId, ip)) this.events.emit('new-device', { keyId, keyName, ip })
   }
 
+  /** A device nobody enrolled asked (here or in a cluster worker): noted for the owner. */
+  deviceAsked(ask: DeviceAsk): { id: string } {
+    const { device, isNew } = this.pendingDevices.note(ask, this.now())
+    if (isNew) this.events.emit('device-asked', { device, label: labelOf(device) })
+    return { id: device.id }
+  }
+
   /** A guest key's first use, seen by a cluster worker: bound here too, then saved. */
   bindGuest(keyId: string, cidr: string): Promise<void> {
     return this.guestBindings.bind(keyId, cidr)
@@ -201,7 +222,10 @@ export class Corral implements GatewayHost {
 
   private apply(persisted: Config): void {
     try {
-      this.snap = compileSnapshot(this.overlay(persisted), { guestBindings: this.guestBindings })
+      this.snap = compileSnapshot(this.overlay(persisted), {
+        guestBindings: this.guestBindings,
+        deviceGate: this.deviceGate,
+      })
     } catch (err) {
       this.logger.error(`Config not applied: ${(err as Error).message}`)
       return

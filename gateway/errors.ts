@@ -119,6 +119,21 @@ export const ERRORS = {
       'this key is bound to another network (a guest key works only from the network it was first used on)',
     type: 'permission_error',
   },
+  CORRAL_ERR_DEVICE_UNKNOWN: {
+    status: 401,
+    message: 'this device is waiting for the owner to allow it',
+    type: 'invalid_request_error',
+  },
+  CORRAL_ERR_SIGNATURE: {
+    status: 401,
+    message: 'the device signature is not valid',
+    type: 'invalid_request_error',
+  },
+  CORRAL_ERR_DEVICE_DENIED: {
+    status: 403,
+    message: 'the owner refused this device',
+    type: 'permission_error',
+  },
 } as const satisfies Record<string, ErrorDef>
 
 export type ErrorCode = keyof typeof ERRORS
@@ -128,16 +143,24 @@ export class CorralError extends Error {
   readonly code: ErrorCode
   readonly status: number
   readonly headers: Record<string, string>
+  /** More fields of an Ollama-dialect body (`signin_url`, `status`: the `ollama` CLI reads them). */
+  readonly extra: Record<string, string> | undefined
 
   constructor(
     code: ErrorCode,
-    opts: { message?: string; cause?: unknown; headers?: Record<string, string> } = {},
+    opts: {
+      message?: string
+      cause?: unknown
+      headers?: Record<string, string>
+      extra?: Record<string, string>
+    } = {},
   ) {
     super(opts.message ?? ERRORS[code].message, { cause: opts.cause })
     this.name = 'CorralError'
     this.code = code
     this.status = ERRORS[code].status
     this.headers = opts.headers ?? {}
+    this.extra = opts.extra
   }
 }
 
@@ -154,10 +177,15 @@ const KEY_LIKE = /crl_[A-Za-z0-9_-]{8,}/g
  * client sent (a path, a model name) have anything key-shaped masked: an error
  * is logged by clients and proxies, and a key must not end up there.
  */
-export function errorBody(dialect: Dialect, code: ErrorCode, text: string): unknown {
+export function errorBody(
+  dialect: Dialect,
+  code: ErrorCode,
+  text: string,
+  extra?: Record<string, string>,
+): unknown {
   const message = text.includes('crl_') ? text.replace(KEY_LIKE, 'crl_[redacted]') : text
   if (dialect === 'openai') {
     return { error: { message, type: ERRORS[code].type, param: null, code: code.toLowerCase() } }
   }
-  return { error: message }
+  return extra ? { error: message, ...extra } : { error: message }
 }

@@ -7,10 +7,16 @@ import { compileAccess, type CompiledAccess } from './access/ip-filter.js'
 import { compileModelAllowlist } from './limits/models.js'
 import { compileSubnetRule, type GuestBindings, type SubnetRule } from './auth/subnet.js'
 import { compileKeyOptions, type CompiledKeyOptions } from './key-options/merge.js'
+import { DeviceIndex } from './device-keys/compiled.js'
+import type { DeviceGate } from './device-keys/gate.js'
 
 export interface Snapshot {
   readonly config: Config
   readonly keys: KeyIndex
+  /** Enrolled and refused device keys (the `ollama` CLI's signatures). */
+  readonly devices: DeviceIndex
+  /** Where signed requests are checked (replay guard, unknown devices); null: not accepted. */
+  readonly deviceGate: DeviceGate | null
   readonly access: CompiledAccess
   /** Header names that may carry a key: stripped before forwarding. */
   readonly keyHeaders: readonly string[]
@@ -26,11 +32,14 @@ export interface Snapshot {
 export interface SnapshotDeps {
   /** Where guest keys' first-use bindings are kept until saved (the running Corral's). */
   guestBindings?: GuestBindings | null
+  /** The running process's device gate (gateway/device-keys/gate.ts). */
+  deviceGate?: DeviceGate | null
 }
 
 /** Compile a config; throws (naming the bad entry) when it cannot be used. */
 export function compileSnapshot(config: Config, deps: SnapshotDeps = {}): Snapshot {
   const keys = new KeyIndex(config.keys)
+  const devices = new DeviceIndex(config)
   const access = compileAccess(config.access)
   const defaults = config.limits.defaults
   const limitsById = new Map<string, Limits>()
@@ -61,6 +70,8 @@ export function compileSnapshot(config: Config, deps: SnapshotDeps = {}): Snapsh
   return {
     config,
     keys,
+    devices,
+    deviceGate: deps.deviceGate ?? null,
     access,
     keyHeaders: [...new Set(keyHeaders)],
     basePath: config.server.basePath,

@@ -1,40 +1,80 @@
 // The key check every gateway route (but /connect) goes through.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Scope } from '../config/schema.js'
-import type { ErrorCode } from '../errors.js'
+import { CorralError } from '../errors.js'
 import type { RequestState } from '../proxy/context.js'
 import { keyFromHeaders } from './headers.js'
+import { checkDevice, isSignedHeader } from '../device-keys/gate.js'
+import { gatewayUrl, isOllamaCli, unsignedCliText } from '../device-keys/messages.js'
 
 /** What the key check reads of a request: Fastify's and node:http's requests both fit. */
 export interface KeyedRequest {
   headers: IncomingHttpHeaders
   rawHeaders: string[]
+  method?: string
+  socket?: object & { encrypted?: boolean }
 }
 
 /**
  * Find and check the request's key; on success it is set on `state.key`.
  * Unknown, revoked and expired keys get the same answer, so a status code
- * tells an attacker nothing about which keys exist.
+ * tells an attacker nothing about which keys exist. `routedUrl` (the path and query
+ * the router matched, base path stripped) lets a request signed by the `ollama` CLI
+ * (gateway/device-keys/) be checked; without it such a request is refused.
  */
 export function authenticate(
   request: KeyedRequest,
   state: RequestState,
   scope: Scope,
   now: number,
-): ErrorCode | null {
+  routedUrl?: string,
+): CorralError | null {
   const snapshot = state.snapshot
-  if (countHeader(request.rawHeaders, 'authorization') > 1) return 'CORRAL_ERR_BAD_KEY'
-  const presented = keyFromHeaders(request.headers, snapshot.config.auth.headerName)
-  if (!presented.ok)
-    return presented.reason === 'missing' ? 'CORRAL_ERR_NO_KEY' : 'CORRAL_ERR_BAD_KEY'
-  const checked = snapshot.keys.check(presented.key, now)
-  if (!checked.ok) return 'CORRAL_ERR_BAD_KEY'
-  state.key = checked.key
+  if (countHeader(request.rawHeaders, 'authorization') > 1)
+    return new CorralError('CORRAL_ERR_BAD_KEY')
+  const auth = request.headers.authorization
+  if (routedUrl !== undefined && snapshot.deviceGate !== null && isSignedHeader(auth)) {
+    const device = checkDevice(snapshot.deviceGate, snapshot.devices, request, routedUrl, {
+      basePath: snapshot.basePath,
+      clientIp: state.clientIp,
+      now,
+    })
+    if (!device.ok) return device.error
+    const key = snapshot.keys.byId(device.keyId)
+    if (key === undefined || !key.usable(now)) {
+      return new CorralError('CORRAL_ERR_BAD_KEY', {
+        message: `the key this device belongs to is revoked or expired`,
+      })
+    }
+    state.key = key
+    state.device = device.fingerprint
+  } else {
+    const presented = keyFromHeaders(request.headers, snapshot.config.auth.headerName)
+    if (!presented.ok) {
+      if (presented.reason === 'missing') return missingKey(request, snapshot.basePath)
+      return new CorralError('CORRAL_ERR_BAD_KEY')
+    }
+    const checked = snapshot.keys.check(presented.key, now)
+    if (!checked.ok) return new CorralError('CORRAL_ERR_BAD_KEY')
+    state.key = checked.key
+  }
   // After the key (so the refusal is recorded under its name) and on the address the access
   // check judged: the X-Forwarded-For hop when the peer is a trusted proxy.
-  if (!snapshot.keyAllowedFrom(checked.key, state.clientIp)) return 'CORRAL_ERR_SUBNET'
-  if (!checked.key.scopes.has(scope)) return 'CORRAL_ERR_SCOPE'
+  if (!snapshot.keyAllowedFrom(state.key, state.clientIp))
+    return new CorralError('CORRAL_ERR_SUBNET')
+  if (!state.key.scopes.has(scope)) return new CorralError('CORRAL_ERR_SCOPE')
   return null
+}
+
+/** No key at all; the stock `ollama` CLI is told the two lines that make it sign. */
+function missingKey(request: KeyedRequest, basePath: string): CorralError {
+  if (!isOllamaCli(request.headers)) return new CorralError('CORRAL_ERR_NO_KEY')
+  const url = gatewayUrl(request.headers, request.socket?.encrypted === true, basePath)
+  const message = unsignedCliText(url)
+  return new CorralError('CORRAL_ERR_NO_KEY', {
+    message,
+    extra: { status: message, signin_url: `${url}/connect/device` },
+  })
 }
 
 /** Node keeps only the first Authorization header; two of them must not pass silently. */

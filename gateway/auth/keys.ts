@@ -26,6 +26,8 @@ export interface CompiledKey {
   scopes: ReadonlySet<Scope>
   expiresAtMs: number | null
   revoked: boolean
+  /** Neither revoked nor expired at `now`. */
+  usable(now: number): boolean
 }
 
 export type KeyCheck =
@@ -34,17 +36,28 @@ export type KeyCheck =
 /** All keys of one config, indexed by hash; rebuilt when the config changes. */
 export class KeyIndex {
   private readonly byHash = new Map<string, CompiledKey>()
+  private readonly byIdMap = new Map<string, CompiledKey>()
 
   constructor(records: readonly KeyRecord[]) {
     for (const record of records) {
-      this.byHash.set(record.hash, {
+      const expiresAtMs = record.expiresAt ? Date.parse(record.expiresAt) : null
+      const revoked = record.revokedAt !== null
+      const compiled: CompiledKey = {
         record,
         hash: Buffer.from(record.hash, 'hex'),
         scopes: new Set(record.scopes),
-        expiresAtMs: record.expiresAt ? Date.parse(record.expiresAt) : null,
-        revoked: record.revokedAt !== null,
-      })
+        expiresAtMs,
+        revoked,
+        usable: (now) => !revoked && (expiresAtMs === null || expiresAtMs > now),
+      }
+      this.byHash.set(record.hash, compiled)
+      this.byIdMap.set(record.id, compiled)
     }
+  }
+
+  /** A key by its id (a device key names the key it belongs to). */
+  byId(id: string): CompiledKey | undefined {
+    return this.byIdMap.get(id)
   }
 
   get size(): number {

@@ -2,6 +2,7 @@
 // file and an older file gains new settings without a migration step of its own.
 import { Type, type Static } from '@sinclair/typebox'
 import { OllamaOptionsSchema } from './ollama-options.js'
+import { DeviceKeySchema, DevicesSettingsSchema } from './device-schema.js'
 
 export const CONFIG_VERSION = 1
 
@@ -76,6 +77,8 @@ export const KeySchema = Type.Object({
   options: OllamaOptionsSchema,
   /** Longest `keep_alive` this key's requests may ask for, in seconds; null: no cap. */
   keepAliveMaxSeconds: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { default: null }),
+  /** `ollama` CLIs that sign with these public keys act as this key (gateway/device-keys/). */
+  devices: Type.Optional(Type.Array(DeviceKeySchema, { default: [], maxItems: 100 })),
 })
 export type KeyRecord = Static<typeof KeySchema>
 
@@ -187,6 +190,8 @@ export const ConfigSchema = Type.Object({
     { default: {} },
   ),
   keys: Type.Array(KeySchema, { default: [] }),
+  /** Device keys the owner refused (gateway/device-keys/). */
+  devices: Type.Optional(DevicesSettingsSchema),
   limits: Type.Object(
     {
       enabled: Type.Boolean({ default: true }),

@@ -15,8 +15,14 @@ export function registerMetricsRoute(app: FastifyInstance, corral: Corral): void
       if (!snapshot.config.metrics.enabled) throw new CorralError('CORRAL_ERR_NOT_FOUND')
       // The client as the gateway works it out (a trusted proxy's X-Forwarded-For), not the socket.
       if (!isLoopback(request.corral.clientIp)) {
-        const denied = authenticate(request.raw, request.corral, 'metrics', corral.now())
-        if (denied) throw new CorralError(denied)
+        const denied = authenticate(
+          request.raw,
+          request.corral,
+          'metrics',
+          corral.now(),
+          request.url,
+        )
+        if (denied) throw denied
       }
       request.corral.outcome = 'done'
       const text = await corral.stats.metrics.render()

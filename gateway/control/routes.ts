@@ -8,6 +8,7 @@ import { ControlError, CONTROL_PREFIX } from './common.js'
 import type { ControlOptions } from './server.js'
 import { statusView } from './status.js'
 import { registerBackendRoutes } from './backend-routes.js'
+import { registerDeviceRoutes } from './device-routes.js'
 import { applyPlan, ImportPlanSchema, type ApplyReport, type ImportPlan } from '../import/index.js'
 import {
   AnyObject,
@@ -57,6 +58,7 @@ export async function registerControlRoutes(
 
   registerKeyRoutes(app, corral, opts)
   registerBackendRoutes(app, corral)
+  registerDeviceRoutes(app, corral)
 
   app.post<{ Body: { plan: ImportPlan; dryRun?: boolean } }>(
     `${P}/import`,

@@ -2,7 +2,7 @@
 // a time series, and the live feed as Server-Sent Events.
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import type { Corral } from '../core.js'
+import type { Corral, CorralEvents } from '../core.js'
 import { ControlError, CONTROL_PREFIX } from './common.js'
 import { parseSince } from '../util/time.js'
 import {
@@ -111,7 +111,8 @@ export function registerStatsRoutes(app: FastifyInstance, corral: Corral): void 
         description:
           '`event: tick` each second with the live numbers (LiveSnapshot) and `event: request` ' +
           'with each request as it ends (a RequestRecord without `id`); `event: activity` ' +
-          '(GET /control/activity/now) at once and with each tick while it changes. Read it with fetch(): ' +
+          '(GET /control/activity/now) at once and with each tick while it changes; `event: device` ' +
+          'when a device asks to be allowed (GET /control/devices). Read it with fetch(): ' +
           'EventSource cannot send the Authorization header.',
         tags,
         produces: ['text/event-stream'],
@@ -146,11 +147,16 @@ export function registerStatsRoutes(app: FastifyInstance, corral: Corral): void 
           sendActivity()
         }
       })
+      // A device asks to be allowed (gateway/device-keys/): the Keys view shows it at once.
+      const onDevice = (e: CorralEvents['device-asked'][0]) =>
+        send('device', { ...e.device, label: e.label })
+      corral.events.on('device-asked', onDevice)
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS)
       heartbeat.unref()
       req.raw.socket.on('close', () => {
         clearInterval(heartbeat)
         unsubscribe()
+        corral.events.off('device-asked', onDevice)
       })
     },
   )

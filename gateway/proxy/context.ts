@@ -15,6 +15,8 @@ export interface RequestState {
   clientIp: string
   route: RouteDef | null
   key: CompiledKey | null
+  /** The fingerprint of the device key that signed the request (gateway/device-keys/); else null. */
+  device: string | null
   model: string | null
   backend: string | null
   ttfbMs: number | null
@@ -50,6 +52,7 @@ export function startRequest(
     ),
     route,
     key: null,
+    device: null,
     model: null,
     backend: null,
     ttfbMs: null,

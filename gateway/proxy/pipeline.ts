@@ -31,6 +31,7 @@ import {
   type JsonBody,
 } from './body.js'
 import { dispatch } from './dispatch.js'
+import { withoutTimestamp } from '../device-keys/signature.js'
 
 export interface PipelineOptions {
   /** Counts the request against its key's window (the same counters Fastify's hook uses). */
@@ -116,8 +117,12 @@ async function serve(
   try {
     // Address first: a refused peer learns nothing about keys.
     if (!snapshot.access.isAllowed(state.clientIp)) throw new CorralError('CORRAL_ERR_IP')
-    const denied = authenticate(req, state, route.scope, host.now())
-    if (denied) throw new CorralError(denied)
+    const denied = authenticate(req, state, route.scope, host.now(), url)
+    if (denied) {
+      // Ollama answers `/` to anyone (server/routes.go); the CLI's first request is HEAD /.
+      if (route.path === '/' && denied.status === 401) return heartbeat(host, ex)
+      throw denied
+    }
     const decision = await opts.rateCheck(state)
     if (decision !== null) {
       extra = decision.headers
@@ -156,8 +161,25 @@ function fail(host: GatewayHost, ex: Exchange, err: unknown, extra: Record<strin
     host.logger.error(`Unhandled error on ${ex.method} ${ex.endpoint}`, { err })
     e = new CorralError('CORRAL_ERR_INTERNAL')
   }
-  const body = JSON.stringify(errorBody(state.dialect, e.code, e.message))
+  const body = JSON.stringify(errorBody(state.dialect, e.code, e.message, e.extra))
   answer(host, ex, e.status, body, { ...extra, ...e.headers })
+}
+
+/**
+ * Ollama's answer to `/` (server/routes.go: "Ollama is running", 200, text/plain), for a
+ * request without a usable key: the `ollama` CLI's heartbeat (HEAD /) must pass for it to
+ * send its next request, whose refusal says what to do (device-keys/messages.ts).
+ */
+function heartbeat(host: GatewayHost, ex: Exchange): void {
+  ex.body?.resume()
+  ex.state.outcome = 'done'
+  const body = 'Ollama is running'
+  ex.res.writeHead(200, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  })
+  ex.res.end(ex.method === 'HEAD' ? undefined : body)
+  recordReply(host, ex, 200)
 }
 
 function answer(
@@ -189,7 +211,8 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
   const path = upstreamPath(route, ex.params)
   if (path === null)
     throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: 'malformed name in path' })
-  const query = queryOf(ex.url)
+  // A device's `ts` (device-keys/signature.ts) is for Corral, not for the backend.
+  const query = queryOf(state.device === null ? ex.url : withoutTimestamp(ex.url))
 
   if (route.kind === 'merge-tags' || route.kind === 'merge-ps' || route.kind === 'merge-models') {
     ex.body?.resume()

@@ -316,6 +316,8 @@ class WorkerLink {
         return
       case 'record':
         return corral.stats.record(m.record, m.endpoint)
+      case 'device-ask':
+        return void corral.deviceAsked(m.ask)
       case 'rate':
         return void this.rate(m.id, m.policy)
       case 'bind':

@@ -10,6 +10,7 @@ import type { RouteKind } from '../proxy/routes.js'
 import type { Collected, MergeKind } from '../proxy/merge.js'
 import type { RequestRecord } from '../stats/record.js'
 import type { TlsPair } from '../app.js'
+import type { DeviceAsk } from '../device-keys/gate.js'
 
 /** A CorralError on the wire. */
 export interface WireError {
@@ -78,6 +79,8 @@ export type ToPrimary =
   | { t: 'progress'; chunks: Array<[id: number, chunks: number]> }
   | { t: 'started'; n: number }
   | { t: 'record'; record: RequestRecord; endpoint: string }
+  /** A device nobody enrolled signed a request (device-keys/gate.ts): the primary keeps the list. */
+  | { t: 'device-ask'; ask: DeviceAsk }
   | { t: 'rate'; id: number; policy: RateLimitPolicy }
   | { t: 'bind'; id: number; keyId: string; cidr: string }
   | { t: 'lists'; id: number; kind: MergeKind }

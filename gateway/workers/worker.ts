@@ -11,6 +11,8 @@ import { buildWorkerGateway, type WorkerMode } from '../app.js'
 import type { Config } from '../config/schema.js'
 import { compileSnapshot, type Snapshot } from '../runtime.js'
 import { GuestBindings } from '../auth/subnet.js'
+import { DeviceGate } from '../device-keys/gate.js'
+import { deviceId } from '../device-keys/pending.js'
 import { PauseRules } from '../owner/pauses.js'
 import { checkPause } from '../owner/owner.js'
 import { UpstreamPool } from '../proxy/upstream-pool.js'
@@ -42,6 +44,14 @@ export class WorkerHost implements GatewayHost {
   private snap: Snapshot | null = null
   private pauses: PauseRules | null = null
   private readonly bindings: GuestBindings
+  /**
+   * Signed requests (device-keys/): the replay guard is this worker's (a connection stays in
+   * one worker); unknown devices go to the primary's list.
+   */
+  private readonly deviceGate = new DeviceGate((ask) => {
+    this.send({ t: 'device-ask', ask })
+    return { id: deviceId(ask.fingerprint) }
+  })
   private started = 0
   private nextCall = 1
   private readonly calls = new Map<number, (message: ToWorker) => void>()
@@ -81,7 +91,10 @@ export class WorkerHost implements GatewayHost {
   /** The primary's effective config (overlay applied), on start and on every change. */
   configure(config: Config): void {
     try {
-      this.snap = compileSnapshot(config, { guestBindings: this.bindings })
+      this.snap = compileSnapshot(config, {
+        guestBindings: this.bindings,
+        deviceGate: this.deviceGate,
+      })
       this.pauses = new PauseRules(config.owner)
     } catch (err) {
       // The primary compiled it before sending it; this is a bug, and the old one stays.

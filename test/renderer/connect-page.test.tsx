@@ -29,6 +29,7 @@ describe('connect page', () => {
     const titles = [...document.querySelectorAll('.snippet-title')].map((t) => t.textContent)
     expect(titles).toEqual([
       'curl',
+      'ollama (command line)',
       'Open WebUI',
       'Aider',
       'LM Studio and other apps',

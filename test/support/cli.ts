@@ -29,6 +29,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
 export function startServe(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  timeoutMs = 15_000,
 ): Promise<{
   child: ChildProcess
   info: { gateway: string[]; control: string; ui: string }
@@ -41,7 +42,7 @@ export function startServe(
     })
     let out = ''
     let err = ''
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 15_000)
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), timeoutMs)
     child.stderr.on('data', (d) => (err += String(d)))
     child.stdout.on('data', (d) => {
       out += String(d)

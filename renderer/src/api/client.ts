@@ -2,6 +2,7 @@
 // header: never in a URL, never in a cookie.
 import { ApiError, errorFromResponse, unreachable } from './errors.js'
 import { readSse } from './sse.js'
+import { createDevicesApi, type DevicesApi } from './devices.js'
 import type {
   Activity,
   KeyPause,
@@ -66,6 +67,8 @@ export interface CorralApi {
   setOwnKey(id: string, own: boolean): Promise<unknown>
   pauseAll(duration: string | null): Promise<Pause>
   resumeAll(): Promise<unknown>
+  /** Device keys (the `ollama` CLI's signatures); absent in fakes that do not test them. */
+  devices?: DevicesApi
 }
 
 export interface HttpApiOptions {
@@ -86,6 +89,7 @@ export class HttpApi implements CorralApi {
     this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init))
   }
 
+  devices = createDevicesApi((method, path, body) => this.call(method, path, body))
   status = () => this.call<Status>('GET', '/control/status')
   setSharing = (on: boolean) => this.call<Status>('POST', '/control/sharing', { on })
   shareHere = () => this.call<NetworkState>('POST', '/control/network/share-here')

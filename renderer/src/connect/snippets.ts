@@ -1,6 +1,8 @@
 // Ready-made settings for the apps people connect with, built from the
 // gateway's address and the key from the QR code. Pure: tested on its own.
 
+import { ollamaCliSnippet } from './ollama-cli-snippet.js'
+
 export interface SnippetField {
   label: string
   value: string
@@ -75,6 +77,7 @@ export function buildSnippets({ origin, key, model }: ConnectInfo): Snippet[] {
         },
       ],
     },
+    ollamaCliSnippet(ollama),
     {
       id: 'open-webui',
       title: 'Open WebUI',

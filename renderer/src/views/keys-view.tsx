@@ -11,6 +11,7 @@ import { KeyEditDialog } from './key-edit-dialog.js'
 import { formatAgo, formatCount, formatDate } from '../format.js'
 import { KeyOwnerActions, PausedBadge } from '../owner/key-owner-actions.js'
 import { useActivity, type OwnerActions } from '../owner/use-activity.js'
+import { DevicesPanel } from './devices/devices-panel.js'
 
 const KEYS_REFRESH_MS = 5000
 
@@ -64,6 +65,7 @@ export function KeysView() {
         }
       />
       {keys.error ? <Banner tone="error">{keys.error}</Banner> : null}
+      <DevicesPanel part="asks" keys={list} onKeysChanged={() => void keys.reload()} />
       <Card>
         {keys.loading && !keys.data ? (
           <div className="skeleton-table" aria-busy="true" />
@@ -116,6 +118,7 @@ export function KeysView() {
           </div>
         ) : null}
       </Card>
+      <DevicesPanel part="list" keys={list} onKeysChanged={() => void keys.reload()} />
 
       {editing ? (
         <KeyEditDialog
