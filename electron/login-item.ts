@@ -31,7 +31,7 @@ export function setupLoginItem(opts: LoginItemOptions): LoginItem {
   const env = opts.env ?? process.env
   const os_ = platform === 'linux' ? linuxAutostart(env) : electronLoginItem(platform)
   const apply = (on: boolean) => {
-    if (os_.isOn() === on) return
+    if (os_.isOn() === on && (on || !os_.stale?.())) return
     try {
       os_.set(on)
     } catch (err) {
@@ -71,16 +71,30 @@ export function launchedAtLogin(
 interface OsLoginItem {
   isOn(): boolean
   set(on: boolean): void
+  /** An entry of ours that isOn() does not see (an older command line): remove it on "off". */
+  stale?(): boolean
+}
+
+/**
+ * What Windows registers: this executable and, in a dev checkout, the app's folder (the bare
+ * Electron binary would start Electron's default app), then `--hidden`. The same path and
+ * args go to getLoginItemSettings, which compares the whole command line (electron
+ * shell/browser/browser_win.cc, GetLoginItemSettings; docs/api/app.md: "pass the same
+ * arguments here"). macOS keeps no args (SMAppService registers the bundle): there a dev
+ * checkout registers Electron.app itself, which is why login items are for packaged builds.
+ */
+export function windowsLoginCommand(): { path: string; args: string[] } {
+  const args = app.isPackaged ? [HIDDEN_FLAG] : [app.getAppPath(), HIDDEN_FLAG]
+  return { path: process.execPath, args }
 }
 
 function electronLoginItem(platform: NodeJS.Platform): OsLoginItem {
+  const command = () => (platform === 'win32' ? windowsLoginCommand() : {})
   return {
-    isOn: () => app.getLoginItemSettings().openAtLogin,
-    set: (on) =>
-      app.setLoginItemSettings({
-        openAtLogin: on,
-        ...(platform === 'win32' ? { args: [HIDDEN_FLAG] } : {}),
-      }),
+    isOn: () => app.getLoginItemSettings(command()).openAtLogin,
+    set: (on) => app.setLoginItemSettings({ openAtLogin: on, ...command() }),
+    // Windows: our executable registered with other args (an older version's entry).
+    stale: () => platform === 'win32' && app.getLoginItemSettings(command()).executableWillLaunchAtLogin,
   }
 }
 

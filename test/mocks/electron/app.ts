@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { electronAppData, FakeEvent } from './common.js'
 import { BrowserWindow } from './windows.js'
+import { FakeLoginItems, type LoginItemSettingsIn } from './login-items.js'
 
 class FakeApp extends EventEmitter {
   name = 'corral'
@@ -15,8 +16,8 @@ class FakeApp extends EventEmitter {
   hasQuit = false
   exitCode: number | null = null
   appUserModelId: string | null = null
-  loginItem: Record<string, unknown> = { openAtLogin: false }
-  loginItemCalls: Record<string, unknown>[] = []
+  /** Windows' Run key, as Electron reads and writes it (login-items.ts). */
+  readonly loginItems = new FakeLoginItems(() => this.appUserModelId ?? 'electron.app.Corral')
   dock: { hidden: boolean; hide(): void; show(): Promise<void> } | undefined = undefined
   private paths = new Map<string, string>()
   private quitting = false
@@ -37,11 +38,10 @@ class FakeApp extends EventEmitter {
       hasQuit: false,
       exitCode: null,
       appUserModelId: null,
-      loginItem: { openAtLogin: false },
-      loginItemCalls: [],
       dock: undefined,
       quitting: false,
     })
+    this.loginItems.reset()
     this.paths.clear()
     const appData = electronAppData()
     this.paths.set('appData', appData)
@@ -111,12 +111,16 @@ class FakeApp extends EventEmitter {
   setAppUserModelId(id: string): void {
     this.appUserModelId = id
   }
-  setLoginItemSettings(settings: Record<string, unknown>): void {
-    this.loginItemCalls.push(settings)
-    this.loginItem = { ...this.loginItem, ...settings }
+  setLoginItemSettings(settings: LoginItemSettingsIn): void {
+    this.loginItems.set(settings)
   }
-  getLoginItemSettings(): Record<string, unknown> {
-    return { wasOpenedAtLogin: false, ...this.loginItem }
+  /** `openAtLogin` only for the same path and args as set (electron browser_win.cc). */
+  getLoginItemSettings(options?: { path?: string; args?: string[] }) {
+    return this.loginItems.get(options)
+  }
+  /** What setLoginItemSettings was called with. */
+  get loginItemCalls(): LoginItemSettingsIn[] {
+    return this.loginItems.calls
   }
   /** Closing the last window quits the app unless someone listens to 'window-all-closed'. */
   onWindowGone(): void {
