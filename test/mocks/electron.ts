@@ -6,7 +6,7 @@
 import { app } from './electron/app.js'
 import { BrowserWindow, session, WebContents } from './electron/windows.js'
 import { Menu, MenuItem, nativeImage, Tray } from './electron/tray.js'
-import { clipboard, Notification, shell } from './electron/system.js'
+import { clipboard, Notification, powerMonitor, shell } from './electron/system.js'
 import { contextBridge, ipcMain, ipcRenderer, resetIpc } from './electron/ipc.js'
 
 export { FakeEvent, electronAppData } from './electron/common.js'
@@ -14,7 +14,14 @@ export { app } from './electron/app.js'
 export { BrowserWindow, session, Session, WebContents } from './electron/windows.js'
 export type { WebFrameMain } from './electron/windows.js'
 export { Menu, MenuItem, nativeImage, NativeImage, Tray } from './electron/tray.js'
-export { clipboard, Notification, shell } from './electron/system.js'
+export {
+  clipboard,
+  collectGarbage,
+  Notification,
+  powerMonitor,
+  ShownNotification,
+  shell,
+} from './electron/system.js'
 export { attachPreload, contextBridge, ipcMain, ipcRenderer, mainWorld } from './electron/ipc.js'
 
 /** A fresh Electron: call between tests. */
@@ -32,6 +39,7 @@ export function resetElectronFake(): void {
   clipboard.text = ''
   Notification.supported = true
   Notification.shown = []
+  powerMonitor.reset()
 }
 
 export default {
@@ -44,6 +52,7 @@ export default {
   MenuItem,
   Tray,
   Notification,
+  powerMonitor,
   nativeImage,
   shell,
   clipboard,
