@@ -94,7 +94,8 @@ function electronLoginItem(platform: NodeJS.Platform): OsLoginItem {
     isOn: () => app.getLoginItemSettings(command()).openAtLogin,
     set: (on) => app.setLoginItemSettings({ openAtLogin: on, ...command() }),
     // Windows: our executable registered with other args (an older version's entry).
-    stale: () => platform === 'win32' && app.getLoginItemSettings(command()).executableWillLaunchAtLogin,
+    stale: () =>
+      platform === 'win32' && app.getLoginItemSettings(command()).executableWillLaunchAtLogin,
   }
 }
 

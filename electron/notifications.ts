@@ -4,6 +4,7 @@
 import type { EventEmitter } from 'node:events'
 import { Notification } from 'electron'
 import { showKept } from './kept-notifications.js'
+import { NO_TRAY_BODY, NO_TRAY_TITLE } from './tray-host.js'
 import type { CorralEvents } from '../gateway/core.js'
 import type { Config } from '../gateway/config/schema.js'
 import type { NetworkState } from '../gateway/network/binding.js'
@@ -74,4 +75,9 @@ export function setupNetworkNotice(opts: {
   }
   opts.network.on('change', onChange)
   return () => opts.network.off('change', onChange)
+}
+
+/** No tray host (tray-host.ts): say so, since the window is all the user sees of Corral. */
+export function noTrayNotice(): void {
+  if (Notification.isSupported()) showKept({ title: NO_TRAY_TITLE, body: NO_TRAY_BODY }, {})
 }

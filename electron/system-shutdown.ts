@@ -29,9 +29,11 @@ export interface SystemShutdownOptions {
 
 /** Returns the function that removes the handlers. */
 export function setupSystemShutdown(opts: SystemShutdownOptions): () => void {
-  const onShutdown = (event: Electron.Event) => {
+  // Electron emits it with an Event (electron lib/browser/api/power-monitor.ts, the native
+  // emitter); its .d.ts types the listener without one.
+  const onShutdown = (event?: { preventDefault(): void }) => {
     opts.logger.info('The system is shutting down: quitting.')
-    event.preventDefault()
+    event?.preventDefault()
     app.quit()
   }
   powerMonitor.on('shutdown', onShutdown)

@@ -47,7 +47,8 @@ export const NO_TRAY_BODY =
 
 export interface TrayHostCheckOptions {
   platform: NodeJS.Platform
-  run?: RunCommand
+  /** How to find out; default: findTrayHost(). */
+  find?: () => Promise<TrayHost>
   /** Called when no host answers: open the window, tell the user, log it. */
   onAbsent: (message: string) => void
 }
@@ -55,7 +56,7 @@ export interface TrayHostCheckOptions {
 /** Linux only; resolves once checked (tests await it). */
 export async function setupTrayHostCheck(opts: TrayHostCheckOptions): Promise<TrayHost> {
   if (opts.platform !== 'linux') return 'unknown'
-  const host = await findTrayHost(opts.run)
+  const host = await (opts.find ?? findTrayHost)()
   if (host === 'absent') opts.onAbsent(`${NO_TRAY_TITLE}. ${NO_TRAY_BODY}`)
   return host
 }

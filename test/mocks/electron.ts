@@ -36,7 +36,9 @@ export function resetElectronFake(): void {
   session.defaultSession.setPermissionRequestHandler(null)
   session.defaultSession.setPermissionCheckHandler(null)
   shell.opened = []
+  shell.shown = []
   clipboard.text = ''
+  clipboard.losesWrites = false
   Notification.supported = true
   Notification.shown = []
   powerMonitor.reset()

@@ -67,6 +67,15 @@ class FakeApp extends EventEmitter {
   setPath(name: string, p: string): void {
     this.paths.set(name, p)
   }
+  /** Without a path: ~/Library/Logs/<name> on macOS, `<userData>/logs` elsewhere (docs/api/app.md). */
+  setAppLogsPath(p?: string): void {
+    const dir =
+      p ??
+      (process.platform === 'darwin'
+        ? path.join(os.homedir(), 'Library', 'Logs', this.name)
+        : path.join(this.getPath('userData'), 'logs'))
+    this.paths.set('logs', dir)
+  }
   getAppPath(): string {
     return process.cwd()
   }

@@ -8,13 +8,18 @@ export const shell = {
     return Promise.resolve()
   },
   openPath: (p: string) => Promise.resolve(p ? '' : 'no path'),
-  showItemInFolder: () => {},
+  shown: [] as string[],
+  showItemInFolder(p: string): void {
+    shell.shown.push(p)
+  },
 }
 
 export const clipboard = {
   text: '',
+  /** Wayland with no focused surface of the app: writes are lost, without an error. */
+  losesWrites: false,
   writeText(t: string): void {
-    clipboard.text = t
+    if (!clipboard.losesWrites) clipboard.text = t
   },
   readText: (): string => clipboard.text,
 }
