@@ -66,8 +66,7 @@ describe.skipIf(reason !== null)('the packaged desktop app', () => {
     const page = await electronApp.firstWindow()
     expect(new URL(page.url()).origin).toBe(new URL(info.url).origin)
     const token = await page.evaluate(
-      () =>
-        (window as unknown as { corral?: { controlToken: string | null } }).corral?.controlToken,
+      () => (globalThis as { corral?: { controlToken: string | null } }).corral?.controlToken,
     )
     expect(token).toBe(info.token)
     expect((await control(info, '/control/status')).status).toBe(200)
