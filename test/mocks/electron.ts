@@ -6,7 +6,14 @@
 import { app } from './electron/app.js'
 import { BrowserWindow, session, WebContents } from './electron/windows.js'
 import { Menu, MenuItem, nativeImage, Tray } from './electron/tray.js'
-import { clipboard, Notification, powerMonitor, shell } from './electron/system.js'
+import {
+  clipboard,
+  Notification,
+  powerMonitor,
+  shell,
+  UtilityProcess,
+  utilityProcess,
+} from './electron/system.js'
 import { contextBridge, ipcMain, ipcRenderer, resetIpc } from './electron/ipc.js'
 
 export { FakeEvent, electronAppData } from './electron/common.js'
@@ -21,6 +28,8 @@ export {
   powerMonitor,
   ShownNotification,
   shell,
+  UtilityProcess,
+  utilityProcess,
 } from './electron/system.js'
 export { attachPreload, contextBridge, ipcMain, ipcRenderer, mainWorld } from './electron/ipc.js'
 
@@ -42,6 +51,7 @@ export function resetElectronFake(): void {
   Notification.supported = true
   Notification.shown = []
   powerMonitor.reset()
+  UtilityProcess.forked = []
 }
 
 export default {
@@ -55,6 +65,7 @@ export default {
   Tray,
   Notification,
   powerMonitor,
+  utilityProcess,
   nativeImage,
   shell,
   clipboard,

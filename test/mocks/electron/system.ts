@@ -1,4 +1,5 @@
 // shell, clipboard and Notification.
+import { fork as forkChild, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 
 export const shell = {
@@ -117,3 +118,43 @@ class FakePowerMonitor extends EventEmitter {
 }
 
 export const powerMonitor = new FakePowerMonitor()
+
+/**
+ * utilityProcess: a Node child process standing in for Electron's service process. What
+ * the app relies on is kept: fork(modulePath, args, options), 'spawn', 'message' from the
+ * child, postMessage to it, 'exit' with the code, kill() (docs/api/utility-process.md).
+ * The child talks over Node's IPC channel here (process.send), over `process.parentPort`
+ * in Electron; gateway/child/main.ts handles both.
+ */
+export class UtilityProcess extends EventEmitter {
+  static forked: { modulePath: string; args: string[]; options: Record<string, unknown> }[] = []
+  pid: number | undefined
+  private readonly child: ChildProcess
+  constructor(modulePath: string, args: string[], options: Record<string, unknown>) {
+    super()
+    UtilityProcess.forked.push({ modulePath, args, options })
+    const stdio = options.stdio === 'ignore' ? 'ignore' : 'inherit'
+    this.child = forkChild(modulePath, args, {
+      stdio: ['ignore', stdio, stdio, 'ipc'],
+      env: (options.env as NodeJS.ProcessEnv | undefined) ?? process.env,
+    })
+    this.pid = this.child.pid
+    this.child.on('spawn', () => this.emit('spawn'))
+    this.child.on('message', (m) => this.emit('message', m))
+    this.child.on('exit', (code) => {
+      this.pid = undefined
+      this.emit('exit', code ?? 1)
+    })
+  }
+  postMessage(message: unknown): void {
+    if (this.child.connected) this.child.send(message as object)
+  }
+  kill(): boolean {
+    return this.child.kill()
+  }
+}
+
+export const utilityProcess = {
+  fork: (modulePath: string, args: string[] = [], options: Record<string, unknown> = {}) =>
+    new UtilityProcess(modulePath, args, options),
+}
