@@ -39,6 +39,7 @@ class FakeApp extends EventEmitter {
       exitCode: null,
       appUserModelId: null,
       dock: undefined,
+      focusCalls: [],
       quitting: false,
     })
     this.loginItems.reset()
@@ -116,7 +117,10 @@ class FakeApp extends EventEmitter {
     this.hasQuit = true
     this.exitCode = code
   }
-  focus(): void {}
+  focusCalls: { steal?: boolean }[] = []
+  focus(options: { steal?: boolean } = {}): void {
+    this.focusCalls.push(options)
+  }
   setAppUserModelId(id: string): void {
     this.appUserModelId = id
   }
