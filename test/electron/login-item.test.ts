@@ -83,12 +83,32 @@ describe('start at login', () => {
   })
 
   it('starts a dev checkout with its app folder, a packaged app with its executable alone', () => {
-    expect(windowsLoginCommand()).toEqual({
+    expect(windowsLoginCommand({})).toEqual({
       path: process.execPath,
       args: [app.getAppPath(), '--hidden'],
     })
     app.isPackaged = true
-    expect(windowsLoginCommand()).toEqual({ path: process.execPath, args: ['--hidden'] })
+    expect(windowsLoginCommand({})).toEqual({ path: process.execPath, args: ['--hidden'] })
+  })
+
+  /** Issue 28: a login launch does not see CORRAL_DATA_DIR, so the item carries the folder. */
+  it('keeps a data folder chosen with CORRAL_DATA_DIR for the launch at login', async () => {
+    const chosen = path.resolve('/srv/corral data')
+    app.isPackaged = true
+    expect(windowsLoginCommand({ CORRAL_DATA_DIR: chosen }).args).toEqual([
+      `--data-dir=${chosen}`,
+      '--hidden',
+    ])
+    const dir = tempDir()
+    writeConfig(dir, { sharing: false })
+    const xdg = path.join(dir, 'xdg')
+    await launch(dir, { platform: 'linux', env: { XDG_CONFIG_HOME: xdg, CORRAL_DATA_DIR: chosen } })
+    menuItem('start-at-login').click()
+    const file = autostartFile({ XDG_CONFIG_HOME: xdg })
+    await vi.waitFor(() => expect(fs.existsSync(file)).toBe(true))
+    expect(fs.readFileSync(file, 'utf8')).toContain(
+      `Exec=${process.execPath} "--data-dir=${chosen}" --hidden\n`,
+    )
   })
 
   it('removes an older entry of ours registered with other args when turned off', async () => {
