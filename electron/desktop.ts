@@ -20,6 +20,7 @@ import { setupSystemShutdown } from './system-shutdown.js'
 import { setupTrayHostCheck, type TrayHost } from './tray-host.js'
 import { copyOrShow, showLogFile } from './desktop-actions.js'
 import { releaseAll } from './kept-notifications.js'
+import { setupFirewallWatch } from './firewall-check.js'
 
 export interface DesktopOptions {
   dataDir: string
@@ -82,14 +83,30 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
     env: opts.env,
     onChange: refresh,
   })
-  const setSharing = sharingSwitch(running, state, logger, refresh)
+  // Windows: a dismissed firewall prompt blocks the LAN while sharing is on (firewall-check.ts).
+  let firewallError: string | null = null
+  const firewall = setupFirewallWatch({
+    platform,
+    onChange: (message) => {
+      firewallError = message
+      if (message) logger.warn(message)
+      refresh()
+    },
+  })
+  firewall.sharing(running?.sharing.isOn() ?? false)
+  const switchSharing = sharingSwitch(running, state, logger, refresh)
+  const setSharing = async (on: boolean) => {
+    await switchSharing(on)
+    firewall.sharing(running?.sharing.isOn() ?? false)
+  }
   const shareHere = async () => {
     await running?.sharing
       .shareHere()
       .catch((err: unknown) => logger.error(`Share on this network: ${messageOf(err)}`))
     refresh()
   }
-  const status = () => readStatus(running, { error: state.error, startAtLogin: loginItem.isOn() })
+  const status = () =>
+    readStatus(running, { error: state.error ?? firewallError, startAtLogin: loginItem.isOn() })
   const trayHandle = setupTray({
     status,
     actions: {
@@ -125,6 +142,7 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
     logger,
     beforeShutdown: () => {
       offShutdown()
+      firewall.dispose()
       releaseAll()
       offEvents()
       offNetwork()
