@@ -14,8 +14,13 @@ import { setupWindow, type MainWindow } from './window.js'
 import { setupIpc } from './ipc.js'
 import { launchedAtLogin, setupLoginItem, type LoginItem } from './login-item.js'
 import { setupTray, type TrayHandle } from './tray.js'
-import { setupNetworkNotice, setupNotifications } from './notifications.js'
+import { noTrayNotice, setupNetworkNotice, setupNotifications } from './notifications.js'
 import { setupLifecycle, type Lifecycle } from './lifecycle.js'
+import { setupSystemShutdown } from './system-shutdown.js'
+import { setupTrayHostCheck, type TrayHost } from './tray-host.js'
+import { copyOrShow, showLogFile } from './desktop-actions.js'
+import { releaseAll } from './kept-notifications.js'
+import { setupFirewallWatch } from './firewall-check.js'
 
 export interface DesktopOptions {
   dataDir: string
@@ -28,6 +33,10 @@ export interface DesktopOptions {
   gateway?: Partial<Omit<GatewayOptions, 'dataDir' | 'logger'>>
   /** Open the window at launch; default: yes, unless launched at login. */
   showWindow?: boolean
+  /** The main process's log file (the tray's "Show log"). */
+  logFile?: string
+  /** Linux: whether a tray host answers; default: asks the session bus (tray-host.ts). */
+  trayHost?: () => Promise<TrayHost>
 }
 
 export interface Desktop {
@@ -44,6 +53,8 @@ export interface Desktop {
   shareHere(): Promise<void>
   /** Quits the app the way the tray's Quit does; resolves once shut down. */
   quit(): Promise<void>
+  /** Linux: resolves once it is known whether the tray can be shown (tests). */
+  trayHostChecked: Promise<TrayHost>
 }
 
 export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
@@ -72,19 +83,35 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
     env: opts.env,
     onChange: refresh,
   })
-  const setSharing = sharingSwitch(running, state, logger, refresh)
+  // Windows: a dismissed firewall prompt blocks the LAN while sharing is on (firewall-check.ts).
+  let firewallError: string | null = null
+  const firewall = setupFirewallWatch({
+    platform,
+    onChange: (message) => {
+      firewallError = message
+      if (message) logger.warn(message)
+      refresh()
+    },
+  })
+  firewall.sharing(running?.sharing.isOn() ?? false)
+  const switchSharing = sharingSwitch(running, state, logger, refresh)
+  const setSharing = async (on: boolean) => {
+    await switchSharing(on)
+    firewall.sharing(running?.sharing.isOn() ?? false)
+  }
   const shareHere = async () => {
     await running?.sharing
       .shareHere()
       .catch((err: unknown) => logger.error(`Share on this network: ${messageOf(err)}`))
     refresh()
   }
-  const status = () => readStatus(running, { error: state.error, startAtLogin: loginItem.isOn() })
+  const status = () =>
+    readStatus(running, { error: state.error ?? firewallError, startAtLogin: loginItem.isOn() })
   const trayHandle = setupTray({
     status,
     actions: {
       setSharing: (on) => void setSharing(on),
-      copyUrl: (url) => clipboard.writeText(url),
+      copyUrl: (url) => copyOrShow(url, { clipboard, openWindow: () => window?.show(), logger }),
       addDevice: () => window?.show('add-device'),
       addGuest: () => window?.show('add-guest'),
       openWindow: () => window?.show(),
@@ -96,6 +123,7 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
           .finally(refresh),
       setPauseEveryone: (on) => void pauseEveryoneSwitch(running, on, logger).finally(refresh),
       quit: () => app.quit(),
+      ...(opts.logFile ? { showLog: () => showLogFile(opts.logFile!, logger) } : {}),
     },
     iconsDir: files.iconsDir,
     onClick: () => window?.show(),
@@ -108,10 +136,14 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
     : () => {}
   running?.network.on('change', refresh)
 
+  const offShutdown = setupSystemShutdown({ running, logger, platform, dataDir: opts.dataDir })
   const lifecycle = setupLifecycle({
     running,
     logger,
     beforeShutdown: () => {
+      offShutdown()
+      firewall.dispose()
+      releaseAll()
       offEvents()
       offNetwork()
       running?.network.off('change', refresh)
@@ -126,6 +158,16 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
 
   if (window && (opts.showWindow ?? !launchedAtLogin(opts.argv, platform))) window.show()
   else if (platform === 'darwin') app.dock?.hide()
+  // No tray host (stock GNOME): the icon is invisible, so the window opens and says why.
+  const trayHostChecked = setupTrayHostCheck({
+    platform,
+    ...(opts.trayHost ? { find: opts.trayHost } : {}),
+    onAbsent: (message) => {
+      logger.warn(message)
+      window?.show()
+      noTrayNotice()
+    },
+  })
 
   return {
     running,
@@ -140,6 +182,7 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
       app.quit()
       await lifecycle.stopped()
     },
+    trayHostChecked,
   }
 }
 

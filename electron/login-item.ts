@@ -8,6 +8,7 @@ import path from 'node:path'
 import { app } from 'electron'
 import type { Corral } from '../gateway/core.js'
 import type { Logger } from '../gateway/util/logger.js'
+import { dataDirArgs } from './paths.js'
 
 export const HIDDEN_FLAG = '--hidden'
 
@@ -29,9 +30,9 @@ export interface LoginItem {
 export function setupLoginItem(opts: LoginItemOptions): LoginItem {
   const platform = opts.platform ?? process.platform
   const env = opts.env ?? process.env
-  const os_ = platform === 'linux' ? linuxAutostart(env) : electronLoginItem(platform)
+  const os_ = platform === 'linux' ? linuxAutostart(env) : electronLoginItem(platform, env)
   const apply = (on: boolean) => {
-    if (os_.isOn() === on) return
+    if (os_.isOn() === on && (on || !os_.stale?.())) return
     try {
       os_.set(on)
     } catch (err) {
@@ -71,16 +72,34 @@ export function launchedAtLogin(
 interface OsLoginItem {
   isOn(): boolean
   set(on: boolean): void
+  /** An entry of ours that isOn() does not see (an older command line): remove it on "off". */
+  stale?(): boolean
 }
 
-function electronLoginItem(platform: NodeJS.Platform): OsLoginItem {
+/**
+ * What Windows registers: this executable and, in a dev checkout, the app's folder (the bare
+ * Electron binary would start Electron's default app), then `--hidden`. The same path and
+ * args go to getLoginItemSettings, which compares the whole command line (electron
+ * shell/browser/browser_win.cc, GetLoginItemSettings; docs/api/app.md: "pass the same
+ * arguments here"). macOS keeps no args (SMAppService registers the bundle): there a dev
+ * checkout registers Electron.app itself, which is why login items are for packaged builds.
+ */
+export function windowsLoginCommand(env: NodeJS.ProcessEnv = process.env): {
+  path: string
+  args: string[]
+} {
+  const app_ = app.isPackaged ? [] : [app.getAppPath()]
+  return { path: process.execPath, args: [...app_, ...dataDirArgs(env), HIDDEN_FLAG] }
+}
+
+function electronLoginItem(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): OsLoginItem {
+  const command = () => (platform === 'win32' ? windowsLoginCommand(env) : {})
   return {
-    isOn: () => app.getLoginItemSettings().openAtLogin,
-    set: (on) =>
-      app.setLoginItemSettings({
-        openAtLogin: on,
-        ...(platform === 'win32' ? { args: [HIDDEN_FLAG] } : {}),
-      }),
+    isOn: () => app.getLoginItemSettings(command()).openAtLogin,
+    set: (on) => app.setLoginItemSettings({ openAtLogin: on, ...command() }),
+    // Windows: our executable registered with other args (an older version's entry).
+    stale: () =>
+      platform === 'win32' && app.getLoginItemSettings(command()).executableWillLaunchAtLogin,
   }
 }
 
@@ -107,9 +126,10 @@ function linuxAutostart(env: NodeJS.ProcessEnv): OsLoginItem {
 
 /** The command that starts this app: the AppImage, the installed binary, or `electron <app>`. */
 export function launchCommand(env: NodeJS.ProcessEnv = process.env): string[] {
-  if (env.APPIMAGE) return [env.APPIMAGE, HIDDEN_FLAG]
-  if (app.isPackaged) return [process.execPath, HIDDEN_FLAG]
-  return [process.execPath, app.getAppPath(), HIDDEN_FLAG]
+  const tail = [...dataDirArgs(env), HIDDEN_FLAG]
+  if (env.APPIMAGE) return [env.APPIMAGE, ...tail]
+  if (app.isPackaged) return [process.execPath, ...tail]
+  return [process.execPath, app.getAppPath(), ...tail]
 }
 
 export function desktopEntry(command: string[]): string {

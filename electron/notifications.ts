@@ -1,7 +1,10 @@
 // Desktop notifications, each kind behind its setting: a key used from a new device,
-// and a backend that was up going down. A click opens the window.
+// and a backend that was up going down. A click opens the window. Each is held until it
+// closes (kept-notifications.ts), or its click would be lost once it is collected.
 import type { EventEmitter } from 'node:events'
 import { Notification } from 'electron'
+import { showKept } from './kept-notifications.js'
+import { NO_TRAY_BODY, NO_TRAY_TITLE } from './tray-host.js'
 import type { CorralEvents } from '../gateway/core.js'
 import type { Config } from '../gateway/config/schema.js'
 import type { NetworkState } from '../gateway/network/binding.js'
@@ -21,9 +24,7 @@ export interface NotificationOptions {
 export function setupNotifications(opts: NotificationOptions): () => void {
   const notify = (title: string, body: string) => {
     if (!Notification.isSupported()) return
-    const n = new Notification({ title, body })
-    n.on('click', opts.onClick)
-    n.show()
+    showKept({ title, body }, { onClick: opts.onClick })
   }
   const onNewDevice = (e: NewDevice) => {
     if (!opts.config().notifications.newDevice) return
@@ -59,15 +60,24 @@ export function setupNetworkNotice(opts: {
     const label = state.current.label
     if (shownFor === label || !Notification.isSupported()) return
     shownFor = label
-    const n = new Notification({
-      title: 'Sharing paused on a new network',
-      body: `${label} is not a network you have shared on. Click to share on this network too.`,
-      actions: [{ type: 'button', text: 'Share on this network' }],
-    })
-    n.on('action', () => opts.shareHere())
-    n.on('click', () => opts.shareHere())
-    n.show()
+    // The button shows only in a signed macOS app with the alert style (Info.plist
+    // NSUserNotificationAlertStyle, build/electron-builder.yml; electron
+    // docs/api/structures/notification-action.md) and on Windows; so a click on the body
+    // does the same everywhere.
+    showKept(
+      {
+        title: 'Sharing paused on a new network',
+        body: `${label} is not a network you have shared on. Click to share on this network too.`,
+        actions: [{ type: 'button', text: 'Share on this network' }],
+      },
+      { onClick: () => opts.shareHere(), onAction: () => opts.shareHere() },
+    )
   }
   opts.network.on('change', onChange)
   return () => opts.network.off('change', onChange)
+}
+
+/** No tray host (tray-host.ts): say so, since the window is all the user sees of Corral. */
+export function noTrayNotice(): void {
+  if (Notification.isSupported()) showKept({ title: NO_TRAY_TITLE, body: NO_TRAY_BODY }, {})
 }

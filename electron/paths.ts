@@ -37,17 +37,32 @@ export function appFiles(here: string = path.dirname(fileURLToPath(import.meta.u
 }
 
 /**
+ * `--data-dir=DIR`: what a login item passes when the app ran with `CORRAL_DATA_DIR`, since
+ * a login launch does not see a variable set in a shell (login-item.ts). It wins over the
+ * variable.
+ */
+export const DATA_DIR_FLAG = '--data-dir='
+
+/** The argument that keeps a chosen data folder for a later launch (none for the default). */
+export function dataDirArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return env.CORRAL_DATA_DIR ? [`${DATA_DIR_FLAG}${path.resolve(env.CORRAL_DATA_DIR)}`] : []
+}
+
+/**
  * Names the app Corral and points userData at Corral's data folder. Electron computes
  * userData from package.json's name before our code runs ("corral", lowercase), so it is
  * set here explicitly. Run it before anything else: the single-instance lock lives in
  * userData. `CORRAL_DATA_DIR` moves it, as it moves the CLI's. Chromium's own files
  * (cache, local storage) go to a `Session` subfolder, out of the way of config.json.
  */
-export function setupDataDir(env: NodeJS.ProcessEnv = process.env): string {
+export function setupDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv,
+): string {
   app.setName(APP_NAME)
-  const dir = env.CORRAL_DATA_DIR
-    ? path.resolve(env.CORRAL_DATA_DIR)
-    : path.join(app.getPath('appData'), APP_NAME)
+  const fromArgs = argv.find((a) => a.startsWith(DATA_DIR_FLAG))?.slice(DATA_DIR_FLAG.length)
+  const chosen = fromArgs || env.CORRAL_DATA_DIR
+  const dir = chosen ? path.resolve(chosen) : path.join(app.getPath('appData'), APP_NAME)
   app.setPath('userData', dir)
   app.setPath('sessionData', path.join(dir, 'Session'))
   return dir

@@ -3,6 +3,7 @@
 // ready, the desktop app. `main.ts` runs it; tests run it with a temp data folder.
 import { app } from 'electron'
 import type { Logger } from '../gateway/util/logger.js'
+import type { AppLog } from './app-log.js'
 import { setupDataDir } from './paths.js'
 import { setupSingleInstance, type SingleInstance } from './single-instance.js'
 import { startDesktop, type Desktop, type DesktopOptions } from './desktop.js'
@@ -10,6 +11,8 @@ import { startDesktop, type Desktop, type DesktopOptions } from './desktop.js'
 export interface MainOptions {
   env?: NodeJS.ProcessEnv
   logger?: Logger
+  /** The log file to open under Electron's logs folder once the data folder is set. */
+  log?: AppLog
   /** Extra desktop options (tests: ports, discovery). */
   desktop?: Partial<Omit<DesktopOptions, 'dataDir'>>
 }
@@ -24,6 +27,7 @@ export async function onReady(
     dataDir,
     logger: opts.logger,
     env: opts.env,
+    logFile: opts.log?.file() ?? undefined,
   })
   // Launching Corral again brings up the running one's window.
   instance.onSecondInstance(() => desktop.window?.show())
@@ -35,6 +39,11 @@ export async function main(opts: MainOptions = {}): Promise<Desktop | null> {
   const dataDir = setupDataDir(opts.env)
   const instance = setupSingleInstance()
   if (!instance) return null
+  // Electron's logs folder: ~/Library/Logs/Corral, else <userData>/logs (electron
+  // docs/api/app.md, setAppLogsPath), set after userData so it follows the data folder.
+  app.setAppLogsPath()
+  const logFile = opts.log?.openFile(app.getPath('logs'))
+  if (logFile) opts.logger?.info(`Logging to ${logFile}`)
   await app.whenReady()
   return onReady(dataDir, instance, opts)
 }

@@ -15,6 +15,8 @@ export interface TrayActions {
   shareHere(): void
   /** "Pause everyone but me" on (until resumed) or off. */
   setPauseEveryone(on: boolean): void
+  /** Opens the main process's log file; the item shows only when there is one. */
+  showLog?(): void
   quit(): void
 }
 
@@ -85,6 +87,7 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
       click: () => a.setStartAtLogin(!s.startAtLogin),
     },
     { type: 'separator' },
+    ...(a.showLog ? [{ id: 'show-log', label: 'Show log', click: () => a.showLog?.() }] : []),
     { id: 'quit', label: 'Quit', click: () => a.quit() },
   )
   return items

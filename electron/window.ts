@@ -68,7 +68,10 @@ export function setupWindow(opts: WindowOptions): MainWindow {
       webPreferences: secureWebPreferences(opts.preload),
     })
     loaded = false
-    w.once('ready-to-show', () => w.show())
+    w.once('ready-to-show', () => {
+      w.show()
+      if (platform === 'darwin') bringToFront(w)
+    })
     w.webContents.on('did-start-loading', () => {
       loaded = false
     })
@@ -106,6 +109,7 @@ export function setupWindow(opts: WindowOptions): MainWindow {
       if (win.isMinimized()) win.restore()
       win.show()
       win.focus()
+      if (platform === 'darwin') bringToFront(win)
       sendRoute()
     },
     get: () => (win && !win.isDestroyed() ? win : null),
@@ -119,4 +123,18 @@ export function setupWindow(opts: WindowOptions): MainWindow {
       win = null
     },
   }
+}
+
+/**
+ * macOS: after `dock.hide()` the app is an accessory; a window shown then opens behind
+ * the others. The dock icon comes back first (dock.show() resolves once it has), then
+ * the app takes focus even from the active app (electron docs/api/app.md, app.focus
+ * `steal`, and docs/api/dock.md).
+ */
+function bringToFront(w: BrowserWindow): void {
+  void (app.dock?.show() ?? Promise.resolve()).then(() => {
+    if (w.isDestroyed()) return
+    w.show()
+    app.focus({ steal: true })
+  })
 }

@@ -28,6 +28,12 @@ describe('the data folder', () => {
     expect(defaultDataDir({ CORRAL_DATA_DIR: '/srv/corral' })).toBe(dir)
   })
 
+  it('takes --data-dir= from the command line (a login item), before CORRAL_DATA_DIR', () => {
+    const dir = setupDataDir({ CORRAL_DATA_DIR: '/srv/other' }, ['corral', '--data-dir=/srv/c'])
+    expect(dir).toBe(path.resolve('/srv/c'))
+    expect(app.getPath('userData')).toBe(dir)
+  })
+
   it("keeps Chromium's own files in a subfolder", () => {
     const dir = setupDataDir({ CORRAL_DATA_DIR: '/srv/corral' })
     expect(app.getPath('sessionData')).toBe(path.join(dir, 'Session'))

@@ -73,6 +73,8 @@ export function testDesktopOptions(
     platform: 'linux',
     env: { XDG_CONFIG_HOME: path.join(dataDir, 'xdg') },
     showWindow: false,
+    // No session-bus query from tests: the tray host is taken as present.
+    trayHost: () => Promise.resolve('present'),
     ...extra,
     gateway: { discovery: () => createNoopDiscovery(), watchConfig: false, ...extra.gateway },
   }

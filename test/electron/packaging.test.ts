@@ -80,4 +80,17 @@ describe('build/electron-builder.yml', () => {
     expect(pkg.scripts.dist).toContain('--config build/electron-builder.yml')
     expect(pkg.scripts.start).toBe('npm run build && electron .')
   })
+
+  /** Issue 28: the deb recommended an AppIndicator library Electron never loads. */
+  it('recommends what shows a StatusNotifierItem tray on GNOME, not an AppIndicator library', async () => {
+    const config = await getConfig(root, path.join(root, 'build', 'electron-builder.yml'), null)
+    expect(config.deb?.recommends).toEqual(['gnome-shell-extension-appindicator'])
+    expect(JSON.stringify(config.deb)).not.toMatch(/appindicator3/)
+  })
+
+  /** Issue 28: macOS shows notification buttons only with the alert style. */
+  it('asks macOS for alert-style notifications, so the "Share on this network" button shows', async () => {
+    const config = await getConfig(root, path.join(root, 'build', 'electron-builder.yml'), null)
+    expect(config.mac?.extendInfo).toMatchObject({ NSUserNotificationAlertStyle: 'alert' })
+  })
 })

@@ -106,3 +106,26 @@ describe('the window', () => {
     expect(win.isFocused()).toBe(true)
   })
 })
+
+describe('the window on macOS', () => {
+  /** Issue 28: after dock.hide() a window opened behind the others. */
+  it('brings the dock icon back, then takes focus from the active app', async () => {
+    const order: string[] = []
+    app.dock = {
+      hidden: true,
+      hide: () => {
+        order.push('dock.hide')
+      },
+      show: () => {
+        order.push('dock.show')
+        return Promise.resolve()
+      },
+    }
+    const dir = tempDir()
+    writeConfig(dir, { sharing: false })
+    const desktop = await launch(dir, { platform: 'darwin' })
+    desktop.window!.show()
+    await vi.waitFor(() => expect(app.focusCalls).toContainEqual({ steal: true }))
+    expect(order).toContain('dock.show')
+  })
+})

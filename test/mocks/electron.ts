@@ -6,7 +6,14 @@
 import { app } from './electron/app.js'
 import { BrowserWindow, session, WebContents } from './electron/windows.js'
 import { Menu, MenuItem, nativeImage, Tray } from './electron/tray.js'
-import { clipboard, Notification, shell } from './electron/system.js'
+import {
+  clipboard,
+  Notification,
+  powerMonitor,
+  shell,
+  UtilityProcess,
+  utilityProcess,
+} from './electron/system.js'
 import { contextBridge, ipcMain, ipcRenderer, resetIpc } from './electron/ipc.js'
 
 export { FakeEvent, electronAppData } from './electron/common.js'
@@ -14,7 +21,16 @@ export { app } from './electron/app.js'
 export { BrowserWindow, session, Session, WebContents } from './electron/windows.js'
 export type { WebFrameMain } from './electron/windows.js'
 export { Menu, MenuItem, nativeImage, NativeImage, Tray } from './electron/tray.js'
-export { clipboard, Notification, shell } from './electron/system.js'
+export {
+  clipboard,
+  collectGarbage,
+  Notification,
+  powerMonitor,
+  ShownNotification,
+  shell,
+  UtilityProcess,
+  utilityProcess,
+} from './electron/system.js'
 export { attachPreload, contextBridge, ipcMain, ipcRenderer, mainWorld } from './electron/ipc.js'
 
 /** A fresh Electron: call between tests. */
@@ -29,9 +45,13 @@ export function resetElectronFake(): void {
   session.defaultSession.setPermissionRequestHandler(null)
   session.defaultSession.setPermissionCheckHandler(null)
   shell.opened = []
+  shell.shown = []
   clipboard.text = ''
+  clipboard.losesWrites = false
   Notification.supported = true
   Notification.shown = []
+  powerMonitor.reset()
+  UtilityProcess.forked = []
 }
 
 export default {
@@ -44,6 +64,8 @@ export default {
   MenuItem,
   Tray,
   Notification,
+  powerMonitor,
+  utilityProcess,
   nativeImage,
   shell,
   clipboard,

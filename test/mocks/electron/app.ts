@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { electronAppData, FakeEvent } from './common.js'
 import { BrowserWindow } from './windows.js'
+import { FakeLoginItems, type LoginItemSettingsIn } from './login-items.js'
 
 class FakeApp extends EventEmitter {
   name = 'corral'
@@ -15,8 +16,8 @@ class FakeApp extends EventEmitter {
   hasQuit = false
   exitCode: number | null = null
   appUserModelId: string | null = null
-  loginItem: Record<string, unknown> = { openAtLogin: false }
-  loginItemCalls: Record<string, unknown>[] = []
+  /** Windows' Run key, as Electron reads and writes it (login-items.ts). */
+  readonly loginItems = new FakeLoginItems(() => this.appUserModelId ?? 'electron.app.Corral')
   dock: { hidden: boolean; hide(): void; show(): Promise<void> } | undefined = undefined
   private paths = new Map<string, string>()
   private quitting = false
@@ -37,11 +38,11 @@ class FakeApp extends EventEmitter {
       hasQuit: false,
       exitCode: null,
       appUserModelId: null,
-      loginItem: { openAtLogin: false },
-      loginItemCalls: [],
       dock: undefined,
+      focusCalls: [],
       quitting: false,
     })
+    this.loginItems.reset()
     this.paths.clear()
     const appData = electronAppData()
     this.paths.set('appData', appData)
@@ -66,6 +67,15 @@ class FakeApp extends EventEmitter {
   }
   setPath(name: string, p: string): void {
     this.paths.set(name, p)
+  }
+  /** Without a path: ~/Library/Logs/<name> on macOS, `<userData>/logs` elsewhere (docs/api/app.md). */
+  setAppLogsPath(p?: string): void {
+    const dir =
+      p ??
+      (process.platform === 'darwin'
+        ? path.join(os.homedir(), 'Library', 'Logs', this.name)
+        : path.join(this.getPath('userData'), 'logs'))
+    this.paths.set('logs', dir)
   }
   getAppPath(): string {
     return process.cwd()
@@ -107,16 +117,23 @@ class FakeApp extends EventEmitter {
     this.hasQuit = true
     this.exitCode = code
   }
-  focus(): void {}
+  focusCalls: { steal?: boolean }[] = []
+  focus(options: { steal?: boolean } = {}): void {
+    this.focusCalls.push(options)
+  }
   setAppUserModelId(id: string): void {
     this.appUserModelId = id
   }
-  setLoginItemSettings(settings: Record<string, unknown>): void {
-    this.loginItemCalls.push(settings)
-    this.loginItem = { ...this.loginItem, ...settings }
+  setLoginItemSettings(settings: LoginItemSettingsIn): void {
+    this.loginItems.set(settings)
   }
-  getLoginItemSettings(): Record<string, unknown> {
-    return { wasOpenedAtLogin: false, ...this.loginItem }
+  /** `openAtLogin` only for the same path and args as set (electron browser_win.cc). */
+  getLoginItemSettings(options?: { path?: string; args?: string[] }) {
+    return this.loginItems.get(options)
+  }
+  /** What setLoginItemSettings was called with. */
+  get loginItemCalls(): LoginItemSettingsIn[] {
+    return this.loginItems.calls
   }
   /** Closing the last window quits the app unless someone listens to 'window-all-closed'. */
   onWindowGone(): void {

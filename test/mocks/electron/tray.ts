@@ -90,8 +90,13 @@ export class Menu extends EventEmitter {
   getMenuItemById(id: string): MenuItem | null {
     return this.items.find((i) => i.id === id) ?? null
   }
-  popup(): void {}
-  closePopup(): void {}
+  /** Like Electron: opening emits 'menu-will-show', closing 'menu-will-close' (docs/api/menu.md). */
+  popup(): void {
+    this.emit('menu-will-show', {})
+  }
+  closePopup(): void {
+    this.emit('menu-will-close', {})
+  }
 }
 
 export class Tray extends EventEmitter {
@@ -122,6 +127,12 @@ export class Tray extends EventEmitter {
     this.menu = menu
   }
   getMenu(): Menu | null {
+    return this.menu
+  }
+  /** The user opens the tray's context menu (tests). */
+  openMenu(): Menu {
+    if (!this.menu) throw new Error('the tray has no menu')
+    this.menu.popup()
     return this.menu
   }
   destroy(): void {

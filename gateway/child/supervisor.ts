@@ -1,0 +1,131 @@
+// Keeps the gateway child running for the desktop app: starts it, waits for 'ready', and
+// restarts it after a crash (with a growing delay), while the app's tray stays up. Pure
+// Node: how the child is started is passed in (Electron's utilityProcess in the app,
+// child_process.fork in tests and the bench).
+import { EventEmitter } from 'node:events'
+import type { Logger } from '../util/logger.js'
+import { isChildMessage, type ParentMessage } from './protocol.js'
+
+export interface ChildHandle {
+  readonly pid: number | undefined
+  postMessage(m: ParentMessage): void
+  onMessage(fn: (m: unknown) => void): void
+  onExit(fn: (code: number | null) => void): void
+  kill(): void
+}
+
+export interface GatewayReady {
+  controlUrl: string
+  token: string
+  gatewayPort: number | null
+  error: string | null
+}
+
+export interface SupervisorOptions {
+  fork: () => ChildHandle
+  logger: Logger
+  /** First restart delay; doubles up to RESTART_MAX_MS, back to this after a good run. */
+  restartDelayMs?: number
+  /** How long 'stop' may take before the child is killed. */
+  stopTimeoutMs?: number
+}
+
+export const RESTART_DELAY_MS = 500
+export const RESTART_MAX_MS = 10_000
+/** A child that ran this long resets the restart delay. */
+export const STABLE_RUN_MS = 60_000
+export const STOP_TIMEOUT_MS = 15_000
+
+type Events = { ready: [GatewayReady]; exit: [number | null]; failed: [string] }
+
+export class GatewaySupervisor extends EventEmitter<Events> {
+  restarts = 0
+  private child: ChildHandle | null = null
+  private ready: GatewayReady | null = null
+  private stopping: Promise<void> | null = null
+  private delay: number
+  private startedAt = 0
+  private timer: NodeJS.Timeout | null = null
+
+  constructor(private readonly opts: SupervisorOptions) {
+    super()
+    this.delay = opts.restartDelayMs ?? RESTART_DELAY_MS
+  }
+
+  /** Starts the child; resolves at its first 'ready', rejects if it could not start. */
+  start(): Promise<GatewayReady> {
+    return new Promise((resolve, reject) => {
+      const onReady = (r: GatewayReady) => {
+        this.off('failed', onFailed)
+        resolve(r)
+      }
+      const onFailed = (error: string) => {
+        this.off('ready', onReady)
+        reject(new Error(error))
+      }
+      this.once('ready', onReady)
+      this.once('failed', onFailed)
+      this.spawn()
+    })
+  }
+
+  current(): GatewayReady | null {
+    return this.ready
+  }
+
+  pid(): number | undefined {
+    return this.child?.pid
+  }
+
+  /** Asks the child to stop (it finishes streams, flushes stats); kills it past the timeout. */
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      if (this.timer) clearTimeout(this.timer)
+      const child = this.child
+      if (!child) return resolve()
+      const kill = setTimeout(() => child.kill(), this.opts.stopTimeoutMs ?? STOP_TIMEOUT_MS)
+      child.onExit(() => {
+        clearTimeout(kill)
+        resolve()
+      })
+      child.postMessage({ type: 'stop' })
+    })
+    return this.stopping
+  }
+
+  private spawn(): void {
+    const child = this.opts.fork()
+    this.child = child
+    this.startedAt = Date.now()
+    let failed = false
+    child.onMessage((m) => {
+      if (!isChildMessage(m)) return
+      if (m.type === 'ready') {
+        const { type: _type, ...ready } = m
+        this.ready = ready
+        this.emit('ready', ready)
+      } else if (m.type === 'failed') {
+        failed = true
+        this.opts.logger.error(`The gateway could not start: ${m.error}`)
+        this.emit('failed', m.error)
+      }
+    })
+    child.onExit((code) => {
+      if (this.child === child) this.child = null
+      this.ready = null
+      this.emit('exit', code)
+      if (this.stopping || failed) return
+      if (Date.now() - this.startedAt >= STABLE_RUN_MS) {
+        this.delay = this.opts.restartDelayMs ?? RESTART_DELAY_MS
+      }
+      this.opts.logger.warn(
+        `The gateway stopped unexpectedly (exit code ${code}); restarting in ${this.delay} ms.`,
+      )
+      this.timer = setTimeout(() => {
+        this.restarts++
+        this.spawn()
+      }, this.delay)
+      this.delay = Math.min(this.delay * 2, RESTART_MAX_MS)
+    })
+  }
+}
