@@ -24,6 +24,7 @@ import { finishRecord, recordReply } from './proxy/record.js'
 import { startRequest } from './proxy/context.js'
 import { createBodyWatch } from './proxy/slow-bodies.js'
 import { stripBasePath } from './util/base-path.js'
+import { entersWithoutScope, requireDeclaredAccess } from './route-guard/gateway-routes.js'
 
 /** Fastify's own ceiling; the configured limit (hot-reloadable) is enforced per request. */
 const HARD_BODY_LIMIT_BYTES = 1024 * 1024 * 1024
@@ -175,6 +176,7 @@ async function gatewayApp(
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload))
 
   app.decorateRequest('corral', null as never)
+  app.addHook('onRoute', requireDeclaredAccess)
   // A worker checks and records only what it serves: the rest is the primary's to check.
   if (worker === null) addCheckHooks(app, corral)
   app.addHook('onClose', (_app, done) => {
@@ -265,7 +267,7 @@ function addCheckHooks(app: FastifyInstance, corral: GatewayHost): void {
     if (!snapshot.access.isAllowed(request.corral.clientIp)) {
       return sendError(reply, 'CORRAL_ERR_IP')
     }
-    if (!route) return done()
+    if (!route) return entersWithoutScope(request) ? done() : sendError(reply, 'CORRAL_ERR_NO_KEY')
     const denied = authenticate(request.raw, request.corral, route.scope, corral.now(), request.url)
     if (denied) return sendError(reply, denied.code, denied.message, denied.headers, denied.extra)
     done()

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify'
 import { Corral, VERSION, type CorralOptions } from './core.js'
 import { buildGateway } from './app.js'
 import { buildControl, newControlToken } from './control/server.js'
+import { ControlError } from './control/common.js'
 import { defaultUiDir } from './control/static-ui.js'
 import type { Sharing } from './control/sharing.js'
 import { dataFiles } from './config/paths.js'
@@ -312,16 +313,25 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       }),
     certificate: () => tls.current()?.cert ?? null,
     network: () => network.state(),
-    shareHere: () =>
-      reconcile(async () => {
+    shareHere: () => {
+      // It resumes sharing paused by the network; it never turns on what the owner turned off.
+      if (!wanted) {
+        return Promise.reject(
+          new ControlError(
+            409,
+            'sharing is off: "Share on this network" only resumes sharing paused on a new network; turn sharing on to share here',
+          ),
+        )
+      }
+      return reconcile(async () => {
         await rememberHere()
-        wanted = true
         if (!corral.config.server.sharing) {
           await corral.update((c) => {
             c.server.sharing = true
           })
         }
-      }),
+      })
+    },
     forgetNetwork: (id) =>
       reconcile(async () => {
         await corral.update((c) => void forgetNetwork(c, id))

@@ -56,7 +56,8 @@ export class ControlClient {
       method: method as 'GET',
       headers: {
         authorization: `Bearer ${this.info.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        // The control port refuses a state-changing request that does not say JSON (guard.ts).
+        ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       headersTimeout: 30_000,

@@ -10,6 +10,7 @@ export function registerMetricsRoute(app: FastifyInstance, corral: Corral): void
   app.route({
     method: 'GET',
     url: '/metrics',
+    config: { keyCheckedByHandler: true },
     handler: async (request, reply) => {
       const snapshot = request.corral.snapshot
       if (!snapshot.config.metrics.enabled) throw new CorralError('CORRAL_ERR_NOT_FOUND')

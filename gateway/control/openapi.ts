@@ -13,7 +13,15 @@ const P = CONTROL_PREFIX
 const COMMON_ERRORS = {
   400: { ...ErrorBody, description: 'The request is not valid; `error` says why.' },
   401: { ...ErrorBody, description: 'The control token is missing or wrong.' },
-  403: { ...ErrorBody, description: 'The Host header does not name this listener.' },
+  403: {
+    ...ErrorBody,
+    description:
+      'The Host header does not name this listener, or another web page sent the request (Origin, Sec-Fetch-Site).',
+  },
+  415: {
+    ...ErrorBody,
+    description: 'POST, PUT, PATCH and DELETE need `Content-Type: application/json`, body or not.',
+  },
 }
 
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
@@ -30,8 +38,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         description:
           'Manage a running Corral: sharing, keys, access lists, backends, settings and stats. ' +
           'Listens on 127.0.0.1 only; every call needs the control token from control.json ' +
-          '(or the URL `corral serve` prints) as `Authorization: Bearer <token>`, and a Host ' +
-          'header of 127.0.0.1:PORT or localhost:PORT.',
+          '(or the URL `corral serve` prints) as `Authorization: Bearer <token>`, a Host ' +
+          'header of 127.0.0.1:PORT or localhost:PORT, no Origin but its own, and ' +
+          '`Content-Type: application/json` on every call that changes something.',
       },
       components: {
         securitySchemes: { controlToken: { type: 'http', scheme: 'bearer' } },

@@ -1,9 +1,9 @@
 // The control listener: 127.0.0.1 only, every API call needs the control
 // token in the Authorization header (never a cookie, never the URL), and the
-// Host header must name this listener (a DNS-rebinding guard). It serves the
-// UI's static files and the control API the UI, the CLI and the app use.
+// Host header must name this listener (a DNS-rebinding guard): see guard.ts. It
+// serves the UI's static files and the control API the UI, the CLI and the app use.
 import crypto from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import type { Corral } from '../core.js'
 import { KeyInputError } from '../auth/manage.js'
 import { BackendInputError } from '../backends/manage.js'
@@ -22,6 +22,7 @@ import type { Sharing } from './sharing.js'
 import { registerTlsRoutes } from '../tls/routes.js'
 import { registerNetworkRoutes } from '../network/routes.js'
 import { CONTROL_PREFIX, ControlError } from './common.js'
+import { registerControlGuard } from './guard.js'
 
 export { CONTROL_PREFIX, ControlError }
 
@@ -38,18 +39,10 @@ export interface ControlOptions {
 export async function buildControl(corral: Corral, opts: ControlOptions): Promise<FastifyInstance> {
   // forceCloseConnections: an open UI's live feed (SSE) must not hold up shutdown.
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true })
-  const token = Buffer.from(opts.token)
-
-  app.addHook('onRequest', async (request, reply) => {
-    if (!hostAllowed(request.headers.host, opts.port())) {
-      return reply
-        .code(403)
-        .send({ error: 'this control listener only answers to 127.0.0.1 and localhost' })
-    }
-    if (!request.url.startsWith(CONTROL_PREFIX + '/')) return
-    if (!tokenMatches(request, token)) {
-      return reply.code(401).send({ error: 'missing or wrong control token' })
-    }
+  registerControlGuard(app, {
+    token: opts.token,
+    port: opts.port,
+    gateway: () => ({ urls: opts.sharing.urls(), config: corral.config }),
   })
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('cache-control', 'no-store')
@@ -88,19 +81,6 @@ function statusOf(err: Error & { statusCode?: number; validation?: unknown }): n
   if (err instanceof AccessRuleError || err instanceof ConfigError) return 400
   if (err.validation || (err.statusCode && err.statusCode < 500)) return err.statusCode ?? 400
   return 500
-}
-
-/** Host must be this listener by loopback address or localhost: a rebinding page's Host is not. */
-export function hostAllowed(host: string | undefined, port: number): boolean {
-  if (!host) return false
-  return host === `127.0.0.1:${port}` || host === `localhost:${port}` || host === `[::1]:${port}`
-}
-
-function tokenMatches(request: FastifyRequest, token: Buffer): boolean {
-  const auth = request.headers.authorization
-  if (typeof auth !== 'string' || !auth.startsWith('Bearer ')) return false
-  const presented = Buffer.from(auth.slice(7).trim())
-  return presented.length === token.length && crypto.timingSafeEqual(presented, token)
 }
 
 export function newControlToken(): string {

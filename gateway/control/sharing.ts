@@ -18,7 +18,10 @@ export interface Sharing {
   certificate(): string | null
   /** The network this machine is on, whether sharing is bound to remembered ones, paused. */
   network(): NetworkState
-  /** "Share on this network": remember it and share (resumes a paused listener). */
+  /**
+   * "Share on this network": remember it and resume a listener the network paused. Refused
+   * (ControlError 409) while the owner has sharing off: it never turns sharing on.
+   */
   shareHere(): Promise<void>
   /** Forget a remembered network (sharing pauses if it is the one this machine is on). */
   forgetNetwork(id: string): Promise<void>

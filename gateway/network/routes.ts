@@ -26,7 +26,8 @@ export function registerNetworkRoutes(app: FastifyInstance, sharing: Sharing): v
     `${P}/share-here`,
     {
       schema: {
-        summary: 'Share on this network: remember it and share (resumes a paused listener)',
+        summary:
+          'Share on this network: remember it and resume sharing paused here (409 while sharing is off)',
         tags,
         response: { 200: NetworkStateView },
       },

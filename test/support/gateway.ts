@@ -100,7 +100,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
       method: method as 'GET',
       headers: {
         authorization: `Bearer ${running.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     })

@@ -174,7 +174,11 @@ export class HttpApi implements CorralApi {
       authorization: `Bearer ${this.token}`,
       accept,
     }
-    if (body !== undefined) headers['content-type'] = 'application/json'
+    // Every call that may change something says JSON, body or not: the control port refuses a
+    // state-changing request without it (a form or a no-cors fetch from another page cannot).
+    if (body !== undefined || (method !== 'GET' && method !== 'HEAD')) {
+      headers['content-type'] = 'application/json'
+    }
     let res: Response
     try {
       res = await this.fetchFn(this.baseUrl + path, {
