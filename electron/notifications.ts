@@ -5,6 +5,7 @@ import { Notification } from 'electron'
 import type { CorralEvents } from '../gateway/core.js'
 import type { Config } from '../gateway/config/schema.js'
 import type { NetworkState } from '../gateway/network/binding.js'
+import { escapeForTerminal } from '../gateway/untrusted/escape.js'
 
 type NewDevice = CorralEvents['new-device'][0]
 type BackendHealth = CorralEvents['backend-health'][0]
@@ -21,7 +22,8 @@ export interface NotificationOptions {
 export function setupNotifications(opts: NotificationOptions): () => void {
   const notify = (title: string, body: string) => {
     if (!Notification.isSupported()) return
-    const n = new Notification({ title, body })
+    // Names in the text (a key, a network, a device) may come from outside: escaped.
+    const n = new Notification({ title: escapeForTerminal(title), body: escapeForTerminal(body) })
     n.on('click', opts.onClick)
     n.show()
   }
@@ -61,7 +63,9 @@ export function setupNetworkNotice(opts: {
     shownFor = label
     const n = new Notification({
       title: 'Sharing paused on a new network',
-      body: `${label} is not a network you have shared on. Click to share on this network too.`,
+      body: escapeForTerminal(
+        `${label} is not a network you have shared on. Click to share on this network too.`,
+      ),
       actions: [{ type: 'button', text: 'Share on this network' }],
     })
     n.on('action', () => opts.shareHere())

@@ -2,6 +2,7 @@
 // same items, which is what the tests check for each state.
 import type { MenuItemConstructorOptions } from 'electron'
 import { liveLine, type AppStatus } from './status.js'
+import { escapeForTerminal } from '../gateway/untrusted/escape.js'
 
 export interface TrayActions {
   setSharing(on: boolean): void
@@ -26,7 +27,11 @@ const HEADLINES: Record<AppStatus['state'], string> = {
 }
 
 export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstructorOptions[] {
-  const info = (label: string): MenuItemConstructorOptions => ({ label, enabled: false })
+  // Info lines carry outside names (who, backends, networks): control and bidi characters escaped.
+  const info = (label: string): MenuItemConstructorOptions => ({
+    label: escapeForTerminal(label),
+    enabled: false,
+  })
   const headline = s.pausedReason ? 'Corral: sharing paused on this network' : HEADLINES[s.state]
   const items: MenuItemConstructorOptions[] = [info(headline)]
   if (s.error) items.push(info(s.error))

@@ -12,6 +12,7 @@ import { formatFingerprint } from './tls/fingerprint.js'
 
 // Each command's module is loaded only when that command runs: `corral keys list`
 // should not pay for loading the whole gateway.
+import { escapeOutput } from './untrusted/escape.js'
 import { VERSION } from './version.js'
 import { WORKER_ENV } from './workers/fleet.js'
 
@@ -121,10 +122,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   } catch (err) {
     if (err instanceof CliError) {
-      process.stderr.write(`corral: ${err.message}\n`)
+      process.stderr.write(escapeOutput(`corral: ${err.message}\n`))
       return err.exitCode
     }
-    process.stderr.write(`corral: ${(err as Error).message}\n`)
+    process.stderr.write(escapeOutput(`corral: ${(err as Error).message}\n`))
     return 1
   }
 }
