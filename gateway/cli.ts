@@ -29,6 +29,7 @@ Usage:
   corral keys create --guest [--name N] [--expires 24h] [--subnet CIDR] [--models a,b]
   corral keys list [--all] | update ID [options as create] [--clear-options] | revoke ID
   corral backends list | add URL|NAME [--name N] [--key K] [--weight N] | remove ID
+                 | update ID --accept-vulnerable|--refuse-vulnerable
   corral pull MODEL [--all | --backend ID...]
   corral access list | allow CIDR | deny CIDR | trust CIDR | remove CIDR [--list allow|deny|trustedProxies]
   corral stats [--since 1h] [--by key|backend|model]
@@ -70,6 +71,8 @@ const OPTIONS = {
   since: { type: 'string' },
   by: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  'accept-vulnerable': { type: 'boolean' },
+  'refuse-vulnerable': { type: 'boolean' },
   tls: { type: 'string' },
   'cert-file': { type: 'string' },
   'key-file': { type: 'string' },
