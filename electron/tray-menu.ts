@@ -79,6 +79,7 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
       click: () => a.setPauseEveryone(s.everyonePaused === null),
     },
     ...s.backendsDown.map((name) => info(`Backend down: ${name}`)),
+    ...s.vulnerable.map((line) => info(line)),
     ...(s.exposureWarning ? [info('Ollama itself is open to the LAN (no keys)')] : []),
     { type: 'separator' },
     { id: 'open', label: 'Open Corral', enabled: s.running, click: () => a.openWindow() },

@@ -39,6 +39,7 @@ describe('the tray menu', () => {
       inFlight: 1,
       activeKeys: 1,
       backendsDown: [HOSTILE],
+      vulnerable: [],
       exposureWarning: null,
       error: `backend ${HOSTILE} failed`,
       startAtLogin: false,
