@@ -8,6 +8,7 @@ import { NO_TRAY_BODY, NO_TRAY_TITLE } from './tray-host.js'
 import type { CorralEvents } from '../gateway/core.js'
 import type { Config } from '../gateway/config/schema.js'
 import type { NetworkState } from '../gateway/network/binding.js'
+import { escapeForTerminal } from '../gateway/untrusted/escape.js'
 
 type NewDevice = CorralEvents['new-device'][0]
 type BackendHealth = CorralEvents['backend-health'][0]
@@ -24,7 +25,11 @@ export interface NotificationOptions {
 export function setupNotifications(opts: NotificationOptions): () => void {
   const notify = (title: string, body: string) => {
     if (!Notification.isSupported()) return
-    showKept({ title, body }, { onClick: opts.onClick })
+    // Names in the text (a key, a network, a device) may come from outside: escaped.
+    showKept(
+      { title: escapeForTerminal(title), body: escapeForTerminal(body) },
+      { onClick: opts.onClick },
+    )
   }
   const onNewDevice = (e: NewDevice) => {
     if (!opts.config().notifications.newDevice) return
@@ -67,7 +72,9 @@ export function setupNetworkNotice(opts: {
     showKept(
       {
         title: 'Sharing paused on a new network',
-        body: `${label} is not a network you have shared on. Click to share on this network too.`,
+        body: escapeForTerminal(
+          `${label} is not a network you have shared on. Click to share on this network too.`,
+        ),
         actions: [{ type: 'button', text: 'Share on this network' }],
       },
       { onClick: () => opts.shareHere(), onAction: () => opts.shareHere() },

@@ -1,6 +1,7 @@
 // What the tray shows, read from the running gateway in one go: a plain value, so
 // the menu is a pure function of it and tests can compare states.
 import type { RunningCorral } from '../gateway/server.js'
+import { advisoriesFor, updateTo } from '../gateway/advisories/ollama-advisories.js'
 import type { Activity } from '../gateway/owner/activity.js'
 
 /** The tray icon: not sharing, sharing, sharing with a backend down, something wrong. */
@@ -17,6 +18,8 @@ export interface AppStatus {
   activeKeys: number
   /** Names of enabled backends that fail their health checks. */
   backendsDown: string[]
+  /** Backends whose Ollama has a known vulnerability: one line each (gateway/advisories/). */
+  vulnerable: string[]
   /** The local Ollama answers the LAN directly, without Corral. */
   exposureWarning: string | null
   error: string | null
@@ -42,6 +45,7 @@ export function readStatus(
       inFlight: 0,
       activeKeys: 0,
       backendsDown: [],
+      vulnerable: [],
       exposureWarning: null,
       error: extra.error ?? 'Corral is not running',
       startAtLogin: extra.startAtLogin,
@@ -71,6 +75,7 @@ export function readStatus(
     inFlight: corral.stats.live.snapshot().inFlight,
     activeKeys: corral.snapshot.keys.activeCount(corral.now()),
     backendsDown,
+    vulnerable: vulnerableLines(corral.pool.list()),
     exposureWarning: corral.localExposure(),
     error: extra.error,
     startAtLogin: extra.startAtLogin,
@@ -100,4 +105,14 @@ export function liveLine(s: Pick<AppStatus, 'inFlight' | 'activeKeys'>): string 
   const req = s.inFlight === 1 ? 'request' : 'requests'
   const keys = s.activeKeys === 1 ? 'key' : 'keys'
   return `${s.inFlight} ${req} in flight · ${s.activeKeys} ${keys} active`
+}
+
+/** "Ollama 0.1.30 on Studio: CVE-2024-37032, CVE-2026-7482; update to 0.17.1" */
+function vulnerableLines(backends: ReturnType<RunningCorral['corral']['pool']['list']>): string[] {
+  return backends.flatMap((b) => {
+    const found = advisoriesFor(b.version)
+    if (!b.record.enabled || found.length === 0) return []
+    const cves = found.map((a) => a.cve).join(', ')
+    return [`Ollama ${b.version} on ${b.record.name}: ${cves}; update to ${updateTo(found)}`]
+  })
 }

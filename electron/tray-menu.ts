@@ -2,6 +2,7 @@
 // same items, which is what the tests check for each state.
 import type { MenuItemConstructorOptions } from 'electron'
 import { liveLine, type AppStatus } from './status.js'
+import { escapeForTerminal } from '../gateway/untrusted/escape.js'
 
 export interface TrayActions {
   setSharing(on: boolean): void
@@ -28,7 +29,11 @@ const HEADLINES: Record<AppStatus['state'], string> = {
 }
 
 export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstructorOptions[] {
-  const info = (label: string): MenuItemConstructorOptions => ({ label, enabled: false })
+  // Info lines carry outside names (who, backends, networks): control and bidi characters escaped.
+  const info = (label: string): MenuItemConstructorOptions => ({
+    label: escapeForTerminal(label),
+    enabled: false,
+  })
   const headline = s.pausedReason ? 'Corral: sharing paused on this network' : HEADLINES[s.state]
   const items: MenuItemConstructorOptions[] = [info(headline)]
   if (s.error) items.push(info(s.error))
@@ -76,6 +81,7 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
       click: () => a.setPauseEveryone(s.everyonePaused === null),
     },
     ...s.backendsDown.map((name) => info(`Backend down: ${name}`)),
+    ...s.vulnerable.map((line) => info(line)),
     ...(s.exposureWarning ? [info('Ollama itself is open to the LAN (no keys)')] : []),
     { type: 'separator' },
     { id: 'open', label: 'Open Corral', enabled: s.running, click: () => a.openWindow() },

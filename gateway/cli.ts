@@ -12,6 +12,7 @@ import { formatFingerprint } from './tls/fingerprint.js'
 
 // Each command's module is loaded only when that command runs: `corral keys list`
 // should not pay for loading the whole gateway.
+import { escapeOutput } from './untrusted/escape.js'
 import { VERSION } from './version.js'
 import { WORKER_ENV } from './workers/fleet.js'
 
@@ -30,6 +31,7 @@ Usage:
   corral keys create|update ... --device "ssh-ed25519 AAAA..." | update ID --remove-device FINGERPRINT
   corral devices list | approve ID [--as KEY | --name N] | deny ID | forget ID
   corral backends list | add URL|NAME [--name N] [--key K] [--weight N] | remove ID
+                 | update ID --accept-vulnerable|--refuse-vulnerable
   corral pull MODEL [--all | --backend ID...]
   corral access list | allow CIDR | deny CIDR | trust CIDR | remove CIDR [--list allow|deny|trustedProxies]
   corral stats [--since 1h] [--by key|backend|model]
@@ -71,6 +73,8 @@ const OPTIONS = {
   since: { type: 'string' },
   by: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  'accept-vulnerable': { type: 'boolean' },
+  'refuse-vulnerable': { type: 'boolean' },
   tls: { type: 'string' },
   'cert-file': { type: 'string' },
   'key-file': { type: 'string' },
@@ -126,10 +130,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   } catch (err) {
     if (err instanceof CliError) {
-      process.stderr.write(`corral: ${err.message}\n`)
+      process.stderr.write(escapeOutput(`corral: ${err.message}\n`))
       return err.exitCode
     }
-    process.stderr.write(`corral: ${(err as Error).message}\n`)
+    process.stderr.write(escapeOutput(`corral: ${(err as Error).message}\n`))
     return 1
   }
 }

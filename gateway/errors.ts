@@ -91,6 +91,12 @@ export const ERRORS = {
     message: 'the backend stopped in the middle of the response',
     type: 'server_error',
   },
+  CORRAL_ERR_BACKEND_VULNERABLE: {
+    status: 403,
+    message:
+      'this backend runs an Ollama version with a known vulnerability; model management is closed on it until the owner updates Ollama or accepts the risk',
+    type: 'permission_error',
+  },
   CORRAL_ERR_INTERNAL: { status: 500, message: 'internal error', type: 'server_error' },
   CORRAL_ERR_BODY_IDLE: {
     status: 408,

@@ -16,6 +16,7 @@ import type { Sharing } from './control/sharing.js'
 import { dataFiles } from './config/paths.js'
 import { writeFileAtomic } from './util/atomic-file.js'
 import { TlsSource } from './tls/source.js'
+import { securePrivateFiles } from './config/private-files.js'
 import { connectFragment, tlsStatus } from './tls/status.js'
 import { closeGracefully, listenPlain, setCertificate, type LanListeners } from './tls/listeners.js'
 import { createNetworkProbe, type NetworkProbe } from './network/probe.js'
@@ -93,6 +94,8 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       watch: opts.watchConfig,
     })
   await tls.configure(cfg.tls)
+  // Config, stats and certificate are open: the data dir and its files are the user's only.
+  securePrivateFiles(opts.dataDir, corral.logger)
   const fleet =
     opts.workers !== undefined && opts.workers.count >= 2
       ? new WorkerFleet(corral, opts.workers)

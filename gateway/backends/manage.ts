@@ -1,5 +1,6 @@
 // Adding, changing and removing backends (control API and CLI), and how a
 // backend is shown to people.
+import { advisoriesFor } from '../advisories/ollama-advisories.js'
 import type { BackendRecord } from '../config/schema.js'
 import type { UpdateConfig } from '../auth/manage.js'
 import type { Candidate } from '../discovery/mdns.js'
@@ -25,6 +26,8 @@ export interface BackendInput {
   weight?: number
   capacity?: number
   enabled?: boolean
+  /** Keep model management open on a backend with a known vulnerability (advisories/). */
+  acceptVulnerable?: boolean
 }
 
 /** `host:port`, `host` or a URL → `http(s)://host:port` (Ollama's default port when none). */
@@ -104,6 +107,7 @@ export async function updateBackend(
     if (patch.weight !== undefined) b.weight = patch.weight
     if (patch.capacity !== undefined) b.capacity = patch.capacity
     if (patch.enabled !== undefined) b.enabled = patch.enabled
+    if (patch.acceptVulnerable !== undefined) b.acceptVulnerable = patch.acceptVulnerable
     result = b
   })
   return result!
@@ -162,6 +166,8 @@ export function backendView(
     lastError: b.lastError,
     lastCheckedAt: b.lastCheckedAt,
     version: b.version,
+    advisories: advisoriesFor(b.version),
+    acceptVulnerable: b.record.acceptVulnerable === true,
     models: b.models ? [...b.models].sort() : [],
     loaded: [...b.loaded].sort(),
     inFlight: b.inFlight,

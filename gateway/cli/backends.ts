@@ -1,5 +1,5 @@
 // `corral backends list|add|remove` and `corral access list|allow|deny|remove`
-import { addBackend, removeBackend } from '../backends/manage.js'
+import { addBackend, removeBackend, updateBackend } from '../backends/manage.js'
 import { validateAccessEntry } from '../access/ip-filter.js'
 import { CliError, findServer, openStore, type CliContext } from './context.js'
 import { need, str, type Flags } from './keys.js'
@@ -101,9 +101,39 @@ export async function backendsCommand(
         : await withStore(ctx, (update) => removeBackend(update, id))
       return ctx.out(ctx.json ? JSON.stringify(removed) : `Backend "${removed.name}" removed.`)
     }
+    case 'update':
+      return updateCmd(ctx, server, args, flags)
     default:
-      throw new CliError(`unknown command "backends ${sub}" (list, add, remove)`, 2)
+      throw new CliError(`unknown command "backends ${sub}" (list, add, remove, update)`, 2)
   }
+}
+
+/**
+ * `backends update ID --accept-vulnerable`: keep model management open on a backend whose
+ * Ollama has a known vulnerability (advisories/); `--refuse-vulnerable` closes it again.
+ */
+async function updateCmd(
+  ctx: CliContext,
+  server: Awaited<ReturnType<typeof findServer>>,
+  args: string[],
+  flags: Flags,
+) {
+  const usage = 'backends update ID|NAME --accept-vulnerable|--refuse-vulnerable'
+  const id = need(args[0], usage)
+  const accept = flags['accept-vulnerable'] === true
+  if (accept === (flags['refuse-vulnerable'] === true))
+    throw new CliError(`say one of --accept-vulnerable or --refuse-vulnerable: ${usage}`, 2)
+  const patch = { acceptVulnerable: accept }
+  const updated = server
+    ? await server.call<BackendRow>('PATCH', `/control/backends/${encodeURIComponent(id)}`, patch)
+    : await withStore(ctx, (update) => updateBackend(update, id, patch))
+  ctx.out(
+    ctx.json
+      ? JSON.stringify(updated)
+      : accept
+        ? `Backend "${updated.name}": model management stays open although its Ollama has a known vulnerability. Update Ollama soon.`
+        : `Backend "${updated.name}": model management is closed while its Ollama has a known vulnerability.`,
+  )
 }
 
 /** `2 running, 5 waiting`; `-` when no server runs. */

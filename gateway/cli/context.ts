@@ -8,6 +8,7 @@ import { ConfigStore } from '../config/store.js'
 import { compileSnapshot } from '../runtime.js'
 import { seedConfig } from '../config/seed.js'
 import { createLogger, type Logger } from '../util/logger.js'
+import { escapeOutput } from '../untrusted/escape.js'
 
 export class CliError extends Error {
   constructor(
@@ -95,7 +96,8 @@ export function makeContext(dataDir: string, json: boolean): CliContext {
   return {
     dataDir,
     json,
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
+    // Outside text (names, models, a server's error) never reaches the terminal raw.
+    out: (text) => process.stdout.write(escapeOutput(text.endsWith('\n') ? text : text + '\n')),
     logger: createLogger(),
   }
 }

@@ -95,6 +95,11 @@ export const BackendSchema = Type.Object({
   source: Type.Union([Type.Literal('local'), Type.Literal('manual'), Type.Literal('mdns')], {
     default: 'manual',
   }),
+  /**
+   * The owner accepts the risk of an Ollama older than a known fix (advisories/): model
+   * management stays open on it. Unset: closed while it reports such a version.
+   */
+  acceptVulnerable: Type.Optional(Type.Boolean()),
 })
 export type BackendRecord = Static<typeof BackendSchema>
 

@@ -36,15 +36,6 @@ export interface GuardOptions {
 
 export function registerControlGuard(app: FastifyInstance, opts: GuardOptions): void {
   const token = Buffer.from(opts.token)
-  // An empty body with `Content-Type: application/json` is no body (a POST that needs none,
-  // like resume-all); anything else goes to Fastify's own parser (proto-poisoning checks).
-  const json = app.getDefaultJsonParser('error', 'error')
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (body === '') done(null, undefined)
-    else void json(req, body as string, done)
-  })
-
   app.addHook('onRequest', async (request, reply) => {
     const refusal = refuse(request, opts, token)
     if (refusal !== null) return reply.code(refusal.status).send(refusal.body)

@@ -133,6 +133,19 @@ export const BackendCreate = Type.Object({
   weight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
   enabled: Type.Optional(Type.Boolean()),
+  acceptVulnerable: Type.Optional(
+    Type.Boolean({
+      description:
+        'Keep model management open although the backend runs an Ollama with a known vulnerability.',
+    }),
+  ),
+})
+
+export const AdvisoryView = Type.Object({
+  cve: Type.String(),
+  fixedIn: Type.String(),
+  summary: Type.String(),
+  source: Type.String(),
 })
 
 export const BackendView = Type.Object({
@@ -149,6 +162,11 @@ export const BackendView = Type.Object({
   lastError: Nullable(Type.String()),
   lastCheckedAt: Nullable(Type.Number()),
   version: Nullable(Type.String()),
+  advisories: Type.Array(AdvisoryView, {
+    description:
+      'Known vulnerabilities of the Ollama version it reports; model management is closed on it unless acceptVulnerable.',
+  }),
+  acceptVulnerable: Type.Boolean(),
   models: Type.Array(Type.String()),
   loaded: Type.Array(Type.String()),
   inFlight: Type.Integer(),

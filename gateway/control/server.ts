@@ -2,6 +2,7 @@
 // token in the Authorization header (never a cookie, never the URL), and the
 // Host header must name this listener (a DNS-rebinding guard): see guard.ts. It
 // serves the UI's static files and the control API the UI, the CLI and the app use.
+import { useDepthCheckedJson } from './json-parser.js'
 import crypto from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Corral } from '../core.js'
@@ -39,6 +40,7 @@ export interface ControlOptions {
 export async function buildControl(corral: Corral, opts: ControlOptions): Promise<FastifyInstance> {
   // forceCloseConnections: an open UI's live feed (SSE) must not hold up shutdown.
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true })
+  useDepthCheckedJson(app)
   registerControlGuard(app, {
     token: opts.token,
     port: opts.port,

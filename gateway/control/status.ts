@@ -1,6 +1,7 @@
 import type { Corral } from '../core.js'
 import type { Sharing } from './sharing.js'
 import { backendViews } from './backend-routes.js'
+import { advisoryWarning } from '../advisories/ollama-advisories.js'
 
 /** What `corral status` and the UI's Share view show. */
 export function statusView(corral: Corral, sharing: Sharing, version: string) {
@@ -12,6 +13,9 @@ export function statusView(corral: Corral, sharing: Sharing, version: string) {
   for (const b of backends) {
     if (b.enabled && b.state === 'down')
       warnings.push(`Backend ${b.name} is down: ${b.lastError ?? 'no answer'}`)
+  }
+  for (const b of backends) {
+    if (b.advisories.length > 0) warnings.push(advisoryWarning(b, b.advisories))
   }
   const network = sharing.network()
   if (network.paused && network.reason) warnings.push(network.reason)

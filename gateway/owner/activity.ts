@@ -3,6 +3,7 @@
 import type { Config, PauseRecord } from '../config/schema.js'
 import type { InFlight } from './in-flight.js'
 import { pauseActive } from './pauses.js'
+import { boundModel } from '../untrusted/bounds.js'
 
 export interface ActivityDevice {
   ip: string
@@ -86,7 +87,9 @@ export function buildActivity(
     row.startedAt = Math.min(row.startedAt, s.startedAt)
     const attached = entry.attached
     if (attached !== null) row.running++
-    if (s.model !== null && !row.models.includes(s.model)) row.models.push(s.model)
+    // The client's text as the owner sees it: Ollama's name grammar or a placeholder.
+    const model = boundModel(s.model)
+    if (model !== null && !row.models.includes(model)) row.models.push(model)
     if (!row.devices.some((d) => d.ip === s.clientIp && d.userAgent === entry.userAgent)) {
       row.devices.push({ ip: s.clientIp, userAgent: entry.userAgent })
     }

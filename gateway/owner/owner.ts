@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js'
 import { CorralError } from '../errors.js'
 import type { Limiters } from '../limits/limiters.js'
 import type { Logger } from '../util/logger.js'
+import { USER_AGENT_MAX_CHARS, boundNullable } from '../untrusted/bounds.js'
 import { buildActivity, type Activity } from './activity.js'
 import { InFlight, InFlightRegistry, type TrackedState } from './in-flight.js'
 import { dropEndedPauses } from './manage.js'
@@ -73,7 +74,7 @@ export class Owner {
     const keyId = state.key!.record.id
     if (this.inFlight.kickedSince(keyId, state.startedAt))
       throw new CorralError('CORRAL_ERR_KICKED')
-    const entry = new InFlight(keyId, state, userAgent ?? null)
+    const entry = new InFlight(keyId, state, boundNullable(userAgent, USER_AGENT_MAX_CHARS))
     this.inFlight.add(entry)
     return entry
   }

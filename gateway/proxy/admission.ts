@@ -10,6 +10,7 @@ import type { Slot } from '../limits/limiters.js'
 import { CorralError } from '../errors.js'
 import type { Attached, InFlight, TrackedState } from '../owner/in-flight.js'
 import type { RouteKind } from './routes.js'
+import { GUARDED_ROUTES, advisoriesFor, updateTo } from '../advisories/ollama-advisories.js'
 
 export interface AdmitRequest {
   /** What the owner's registry shows of the request (the proxy's RequestState fits). */
@@ -18,6 +19,8 @@ export interface AdmitRequest {
   tokensPerMinute: number | null
   concurrency: number | null
   routeKind: RouteKind
+  /** The route table's path (`/api/create`): some stay closed on a vulnerable backend. */
+  routePath: string
   /** The x-corral-backend header: a backend asked for by id or name (model management). */
   backendWanted: string | null
   /** Waits ahead of the LAN in the fair queue (a request from this machine, when so set). */
@@ -183,6 +186,7 @@ function chooseBackends(corral: Corral, req: AdmitRequest): BackendState[] {
     const pick =
       wanted !== null ? usable.find((b) => b.id === wanted || b.record.name === wanted) : usable[0]
     if (!pick) throw new CorralError('CORRAL_ERR_NO_BACKEND')
+    refuseIfVulnerable(pick, req.routePath)
     return [pick]
   }
   const model = req.routeKind === 'any' ? null : req.state.model
@@ -195,4 +199,21 @@ function chooseBackends(corral: Corral, req: AdmitRequest): BackendState[] {
     })
   }
   throw new CorralError('CORRAL_ERR_NO_BACKEND')
+}
+
+/**
+ * Model management on a backend whose Ollama has a known vulnerability (advisories/) stays
+ * closed to every key until the owner updates it or accepts the risk for that backend.
+ */
+function refuseIfVulnerable(backend: BackendState, routePath: string): void {
+  if (!GUARDED_ROUTES.has(routePath) || backend.record.acceptVulnerable === true) return
+  const found = advisoriesFor(backend.version)
+  if (found.length === 0) return
+  throw new CorralError('CORRAL_ERR_BACKEND_VULNERABLE', {
+    message:
+      `backend "${backend.record.name}" runs Ollama ${backend.version}, which has ` +
+      found.map((a) => `${a.cve} (fixed in ${a.fixedIn})`).join(', ') +
+      `; creating, pulling and pushing models and uploading blobs are closed on it. ` +
+      `Ask the owner to update Ollama to ${updateTo(found)} or later (or to accept the risk for this backend)`,
+  })
 }

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import { CorralError } from '../errors.js'
 import { OPENAI_FIELDS } from '../key-options/merge.js'
+import { JSON_TOO_DEEP_MESSAGE, jsonTooDeep } from '../untrusted/json-depth.js'
 
 /** Refuse compressed bodies: limits and the model check must see the real bytes. */
 export function checkContentEncoding(value: string | undefined): void {
@@ -130,6 +131,9 @@ function tooLarge(limit: number): CorralError {
 export type JsonBody = Record<string, unknown>
 
 export function parseJsonBody(buf: Buffer): JsonBody {
+  // Before parsing: what the gateway does with a parsed body recurses (untrusted/json-depth.ts).
+  if (jsonTooDeep(buf))
+    throw new CorralError('CORRAL_ERR_BAD_JSON', { message: JSON_TOO_DEEP_MESSAGE })
   let parsed: unknown
   try {
     parsed = JSON.parse(buf.toString('utf8'))

@@ -47,6 +47,7 @@ export async function dispatch(host: GatewayHost, ex: Exchange, plan: DispatchPl
     tokensPerMinute: plan.limits.tokensPerMinute,
     concurrency: plan.limits.concurrency,
     routeKind: plan.route.kind,
+    routePath: plan.route.path,
     backendWanted: typeof wanted === 'string' ? wanted : null,
     priority: state.snapshot.config.queue.localPriority && isLoopback(ex.req.socket?.remoteAddress),
   })

@@ -4,6 +4,16 @@ import type { RequestRecord } from '../stats/record.js'
 import { computeTokensPerSecond, redactPath } from '../stats/record.js'
 import type { RequestState } from './context.js'
 import { pathOf } from './exchange.js'
+import {
+  BACKEND_NAME_MAX_CHARS,
+  CLIENT_IP_MAX_CHARS,
+  KEY_NAME_MAX_CHARS,
+  METHOD_MAX_CHARS,
+  PATH_MAX_CHARS,
+  boundModel,
+  boundNullable,
+  boundText,
+} from '../untrusted/bounds.js'
 
 /** Anything shaped like a Corral key, as the stats' path redaction finds it. */
 const KEY_LIKE = /crl_[A-Za-z0-9_-]{8,}/g
@@ -42,16 +52,19 @@ function buildRecord(host: GatewayHost, request: RecordedRequest, status: number
   return {
     ts: state.startedAt,
     keyId: state.key?.record.id ?? null,
-    keyName: state.key?.record.name ?? null,
-    clientIp: state.clientIp,
-    backend: state.backend,
-    // `GET /v1/models/:model` takes the model from the path: masked like the path.
-    model: state.model?.includes('crl_')
-      ? state.model.replace(KEY_LIKE, 'crl_[redacted]')
-      : state.model,
-    method: request.method,
+    // Every string bounded here (untrusted/bounds.ts): the store, the log, the live feed
+    // and the metrics all get this record.
+    keyName: boundNullable(state.key?.record.name, KEY_NAME_MAX_CHARS),
+    clientIp: boundText(state.clientIp, CLIENT_IP_MAX_CHARS),
+    backend: boundNullable(state.backend, BACKEND_NAME_MAX_CHARS),
+    // Ollama's name grammar or a placeholder. `GET /v1/models/:model` takes the model from
+    // the path: masked like the path (a key-shaped name is a valid name).
+    model: boundModel(
+      state.model?.includes('crl_') ? state.model.replace(KEY_LIKE, 'crl_[redacted]') : state.model,
+    ),
+    method: boundText(request.method, METHOD_MAX_CHARS),
     // Redacted here, not only in the store: the live feed and the metrics see this record too.
-    path: redactPath(pathOf(request.url).slice(0, 200)),
+    path: redactPath(boundText(pathOf(request.url), PATH_MAX_CHARS)),
     status,
     durationMs,
     ttfbMs: state.ttfbMs,

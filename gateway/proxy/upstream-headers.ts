@@ -23,6 +23,28 @@ export const HOP_BY_HOP = new Set([
 const CLIENT_FORWARDING = ['x-forwarded-for', 'forwarded', 'x-real-ip']
 
 /**
+ * What a client says that a backend must not act on (issue 25): a browser's cookies are
+ * for the gateway's origin, never the backend's; `Origin` would make Ollama apply its own
+ * CORS list (ollama server/routes.go, `cors.New(corsConfig)`) to a request the gateway
+ * already decided on; the
+ * `X-Forwarded-Host/Proto/Port/Prefix` claims would make a backend that trusts its proxy
+ * build links to a host of the client's choosing. The gateway sets `X-Forwarded-For`
+ * itself (the address it saw, below) and nothing else of these.
+ */
+const CLIENT_CLAIMS = [
+  'cookie',
+  'origin',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+]
+
+/** The gateway's own headers (`X-Corral-Backend` ...): read by the gateway, never forwarded. */
+const INTERNAL_PREFIX = 'x-corral-'
+
+/**
  * HOP_BY_HOP, what a client claims about its address (a backend that trusts this
  * gateway as a proxy must get our word, set below), and one snapshot's key headers;
  * built once per list (a snapshot keeps its list).
@@ -32,7 +54,7 @@ const dropSets = new WeakMap<readonly string[], ReadonlySet<string>>()
 function dropSetFor(stripHeaders: readonly string[]): ReadonlySet<string> {
   let set = dropSets.get(stripHeaders)
   if (set === undefined) {
-    set = new Set([...HOP_BY_HOP, ...CLIENT_FORWARDING, ...stripHeaders])
+    set = new Set([...HOP_BY_HOP, ...CLIENT_FORWARDING, ...CLIENT_CLAIMS, ...stripHeaders])
     dropSets.set(stripHeaders, set)
   }
   return set
@@ -52,7 +74,7 @@ function connectionNamed(
   return named
 }
 
-/** Build the headers a backend sees: the client's, minus hop-by-hop, minus keys. */
+/** Build the headers a backend sees: the client's, minus hop-by-hop, keys, claims and our own. */
 export function upstreamHeaders(
   req: UpstreamRequest,
   target: UpstreamTarget,
@@ -65,6 +87,7 @@ export function upstreamHeaders(
   for (const name of Object.keys(req.headers)) {
     const value = req.headers[name]
     if (value === undefined || drop.has(name) || named?.has(name)) continue
+    if (name.startsWith(INTERNAL_PREFIX)) continue
     out[name] = value
   }
   if (req.forwardedFor) out['x-forwarded-for'] = req.forwardedFor

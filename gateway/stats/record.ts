@@ -1,5 +1,16 @@
 // One request as the stats see it: what the store keeps, the live feed sends, the
 // metrics count and the access log writes.
+import {
+  BACKEND_NAME_MAX_CHARS,
+  CLIENT_IP_MAX_CHARS,
+  KEY_ID_MAX_CHARS,
+  KEY_NAME_MAX_CHARS,
+  METHOD_MAX_CHARS,
+  PATH_MAX_CHARS,
+  boundModel,
+  boundNullable,
+  boundText,
+} from '../untrusted/bounds.js'
 
 /** How a request ended. */
 export const OUTCOMES = ['done', 'client_aborted', 'backend_error', 'limited', 'refused'] as const
@@ -85,7 +96,8 @@ const text = (value: unknown): string | null =>
 
 /**
  * A clean copy of a record as it came from the request path: numbers finite and not
- * negative (or null where null is allowed), an outcome from the list, the path redacted,
+ * negative (or null where null is allowed), an outcome from the list, strings bounded
+ * (untrusted/bounds.ts), the path redacted,
  * tokensPerSecond computed when the caller left it out.
  */
 export function normalizeRecord(r: RequestRecord): RequestRecord {
@@ -95,13 +107,13 @@ export function normalizeRecord(r: RequestRecord): RequestRecord {
   }
   return {
     ts: finite(r.ts) ?? Date.now(),
-    keyId: text(r.keyId),
-    keyName: text(r.keyName),
-    clientIp: text(r.clientIp) ?? '',
-    backend: text(r.backend),
-    model: text(r.model),
-    method: text(r.method) ?? '',
-    path: redactPath(text(r.path) ?? ''),
+    keyId: boundNullable(text(r.keyId), KEY_ID_MAX_CHARS),
+    keyName: boundNullable(text(r.keyName), KEY_NAME_MAX_CHARS),
+    clientIp: boundText(text(r.clientIp) ?? '', CLIENT_IP_MAX_CHARS),
+    backend: boundNullable(text(r.backend), BACKEND_NAME_MAX_CHARS),
+    model: boundModel(text(r.model)),
+    method: boundText(text(r.method) ?? '', METHOD_MAX_CHARS),
+    path: redactPath(boundText(text(r.path) ?? '', PATH_MAX_CHARS)),
     status: Math.round(finite(r.status) ?? 0),
     durationMs: nonNegative(r.durationMs) ?? 0,
     ttfbMs: nonNegative(r.ttfbMs),

@@ -115,7 +115,7 @@ export class RotatingFile {
 
   private async ensureOpen(): Promise<FileHandle> {
     if (this.handle !== null) return this.handle
-    await mkdir(dirname(this.opts.file), { recursive: true })
+    await mkdir(dirname(this.opts.file), { recursive: true, mode: 0o700 })
     const handle = await open(this.opts.file, 'a', 0o600)
     this.size = (await handle.stat()).size
     this.handle = handle

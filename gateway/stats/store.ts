@@ -4,6 +4,7 @@
 // the store's connection, after waiting for the thread to write what was recorded before
 // them. A crash loses at most the records of the current batch.
 import { existsSync, mkdirSync, renameSync } from 'node:fs'
+import { restrictFile } from '../config/private-files.js'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { normalizeRecord, type RequestRecord } from './record.js'
@@ -124,6 +125,9 @@ export class StatsStore {
     try {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
       db = new Database(file)
+      // Before WAL mode: SQLite gives -wal and -shm the database file's mode.
+      if (file !== ':memory:')
+        restrictFile(file, (m) => (opts.logger ?? stderrLogger).warn({ file }, m))
       const mode = db.pragma('journal_mode = WAL', { simple: true })
       if (mode !== 'wal' && file !== ':memory:') {
         ;(opts.logger ?? stderrLogger).warn({ file, mode }, 'stats database is not in WAL mode')

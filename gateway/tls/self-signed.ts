@@ -58,7 +58,8 @@ export async function ensureSelfSigned(
   // The key first: a crash between the two writes leaves a pair that does not match, which
   // the next start notices and replaces, rather than a new certificate with an old key.
   writeFileAtomic(files.key, pair.key, 0o600)
-  writeFileAtomic(files.cert, pair.cert, 0o644)
+  // Public, but in the user's private folder like the rest (issue 25: files at rest).
+  writeFileAtomic(files.cert, pair.cert, 0o600)
   return { ...pair, info: describeCertificate(pair.cert), renewed: reason }
 }
 

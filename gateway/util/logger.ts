@@ -8,6 +8,9 @@ export interface Logger {
   error(msg: string, extra?: Record<string, unknown>): void
 }
 
+import { boundText, LOG_LINE_MAX_CHARS } from '../untrusted/bounds.js'
+import { escapeOutput } from '../untrusted/escape.js'
+
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const
 export type LogLevel = keyof typeof LEVELS
 
@@ -25,7 +28,9 @@ export function createLogger(
     if (LEVELS[level] < min) return
     let line = `${name}: ${level === 'info' ? '' : level + ': '}${msg}`
     if (extra && Object.keys(extra).length > 0) line += ' ' + safeJson(extra)
-    write(line + '\n')
+    // A line may quote outside text (an mDNS name, a backend's error): bounded, and escaped
+    // for the owner's terminal.
+    write(escapeOutput(boundText(line, LOG_LINE_MAX_CHARS)) + '\n')
   }
   return {
     debug: (m, e) => emit('debug', m, e),

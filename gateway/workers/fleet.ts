@@ -351,6 +351,7 @@ class WorkerLink {
         tokensPerMinute: req.tokensPerMinute,
         concurrency: req.concurrency,
         routeKind: req.routeKind,
+        routePath: req.routePath,
         backendWanted: req.backendWanted,
         priority: req.priority,
       })

@@ -30,6 +30,7 @@ export interface WireAdmit {
   tokensPerMinute: number | null
   concurrency: number | null
   routeKind: RouteKind
+  routePath: string
   backendWanted: string | null
   priority: boolean
 }

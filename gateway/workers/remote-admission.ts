@@ -61,6 +61,7 @@ export class RemoteAdmission implements Admission {
         tokensPerMinute: req.tokensPerMinute,
         concurrency: req.concurrency,
         routeKind: req.routeKind,
+        routePath: req.routePath,
         backendWanted: req.backendWanted,
         priority: req.priority,
       },

@@ -24,6 +24,7 @@ const BASE: AppStatus = {
   pausedReason: null,
   who: [],
   everyonePaused: null,
+  vulnerable: [],
 }
 
 const noop = () => {}

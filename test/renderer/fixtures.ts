@@ -28,6 +28,8 @@ export function backend(over: Partial<Backend> = {}): Backend {
     lastError: null,
     lastCheckedAt: NOW - 2000,
     version: '0.12.6',
+    advisories: [],
+    acceptVulnerable: false,
     models: ['llama3.2:latest', 'qwen2.5:0.5b'],
     loaded: ['llama3.2:latest'],
     inFlight: 0,

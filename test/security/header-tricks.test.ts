@@ -296,13 +296,14 @@ test('a LAN client behind a trusted proxy on this machine needs a key for /metri
   })
   try {
     const port = Number(new URL(proxied.url).port)
-    const get = (lines: string[]) =>
+    const get = (lines: string[], host = `127.0.0.1:${port}`) =>
       rawExchange(
         port,
-        `GET /metrics HTTP/1.1\r\nHost: gateway\r\n${lines.map((l) => l + '\r\n').join('')}Connection: close\r\n\r\n`,
+        `GET /metrics HTTP/1.1\r\nHost: ${host}\r\n${lines.map((l) => l + '\r\n').join('')}Connection: close\r\n\r\n`,
       )
     expect((await get(['X-Forwarded-For: 192.168.1.50'])).statuses).toEqual([401])
-    // The owner's own Prometheus, straight on loopback, still needs none.
+    // The owner's own Prometheus, straight on loopback, still needs none (with a loopback
+    // Host: test/security/metrics-rebinding.test.ts).
     expect((await get([])).statuses).toEqual([200])
   } finally {
     await proxied.close()

@@ -204,8 +204,8 @@ test('a client that pipelines 100,000 requests and reads no answer stops being s
     const before = heapMb()
     const c = await openSocket(port)
     c.socket.pause()
-    // /metrics answers loopback without a key, with a few KB each: the buffers fill fast.
-    const batch = 'GET /metrics HTTP/1.1\r\nHost: gateway\r\n\r\n'.repeat(1000)
+    // /metrics answers loopback (peer and Host) without a key, with a few KB each: the buffers fill fast.
+    const batch = `GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`.repeat(1000)
     let sent = 0
     await new Promise<void>((resolve) => {
       const pump = () => {

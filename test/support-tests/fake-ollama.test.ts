@@ -51,7 +51,7 @@ describe('status and inventory', () => {
     expect(root.headers.get('content-type')).toMatch(/^text\/plain/)
     expect(await root.text()).toBe('Ollama is running')
     expect((await fetch(fake.url, { method: 'HEAD' })).status).toBe(200)
-    expect(await ollama.version()).toEqual({ version: '0.12.6' })
+    expect(await ollama.version()).toEqual({ version: '0.33.0' })
   })
 
   it('lists models with Ollama fields through the ollama client', async () => {

@@ -33,7 +33,7 @@ export interface FakeOllamaOptions {
   firstByteDelayMs?: number
   /** Add `sent_at` (epoch ms, float, taken just before the write) to every streamed frame. */
   stampFrames?: boolean
-  /** Reported by /api/version (default '0.12.6'). */
+  /** Reported by /api/version (default '0.33.0', the Ollama this stand-in follows; older ones have known CVEs, gateway/advisories/). */
   version?: string
   /** Prefix of generated tokens, so tests can tell backends apart (default 'fake'). */
   name?: string
@@ -575,7 +575,7 @@ export async function startFakeOllama(opts: FakeOllamaOptions = {}): Promise<Fak
     frameIntervalMs: opts.frameIntervalMs ?? 2,
     firstByteDelayMs: opts.firstByteDelayMs ?? 0,
     stampFrames: opts.stampFrames ?? false,
-    version: opts.version ?? '0.12.6',
+    version: opts.version ?? '0.33.0',
     name: opts.name ?? 'fake',
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,

@@ -38,6 +38,10 @@ export interface Backend {
   lastError: string | null
   lastCheckedAt: number | null
   version: string | null
+  /** Known vulnerabilities of the Ollama version it reports (model management closed on it). */
+  advisories: Advisory[]
+  /** The owner accepted the risk: model management stays open on it. */
+  acceptVulnerable: boolean
   models: string[]
   loaded: string[]
   inFlight: number
@@ -49,6 +53,13 @@ export interface Backend {
   queued: number
   /** It answered "server busy": its capacity is learned, below the setting. */
   full: boolean
+}
+
+export interface Advisory {
+  cve: string
+  fixedIn: string
+  summary: string
+  source: string
 }
 
 export interface Candidate {
@@ -145,6 +156,7 @@ export interface BackendInput {
   name?: string
   key?: string | null
   enabled?: boolean
+  acceptVulnerable?: boolean
 }
 
 export type AccessListName = 'allow' | 'deny' | 'trustedProxies'

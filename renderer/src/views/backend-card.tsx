@@ -4,6 +4,7 @@ import type { Backend } from '../api/types.js'
 import { useAction } from '../hooks/use-resource.js'
 import { ErrorText, StatusDot, Switch } from '../components/controls.js'
 import { formatAgo, formatDuration } from '../format.js'
+import { BackendAdvisories } from './backend-advisories.js'
 
 /** Why a backend from `serve --backend` or CORRAL_BACKENDS has no switches. */
 const READ_ONLY_HINT =
@@ -75,6 +76,7 @@ export function BackendCard({
           {b.lastError} <span className="muted">· checked {formatAgo(b.lastCheckedAt)}</span>
         </p>
       ) : null}
+      <BackendAdvisories b={b} onChanged={onChanged} />
       <div className="backend-models">
         {b.models.length === 0 ? (
           <span className="muted small">
