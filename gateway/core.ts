@@ -23,6 +23,7 @@ import { GuestBindings } from './auth/subnet.js'
 import { PullManager } from './backends/pull.js'
 import type { HealthState } from './backends/pool.js'
 import { Owner } from './owner/owner.js'
+import { KeyEnds } from './owner/key-ends.js'
 import { LocalAdmission } from './proxy/admission.js'
 import { serveMerged, type MergeKind } from './proxy/merge.js'
 import type { Exchange } from './proxy/exchange.js'
@@ -72,6 +73,8 @@ export class Corral implements GatewayHost {
   readonly pulls: PullManager
   /** Pauses, kicks and who is using the GPU now. */
   readonly owner: Owner
+  /** Revoked, deleted and expired keys' requests in flight end (owner/key-ends.ts). */
+  private readonly keyEnds: KeyEnds
   /** Limits, backend choice and the fair queue for each request (also a cluster's workers'). */
   readonly admission: LocalAdmission = new LocalAdmission(this)
   private snap: Snapshot
@@ -112,6 +115,8 @@ export class Corral implements GatewayHost {
       update: (m) => this.update(m),
       persisted: () => this.store.current,
     })
+    this.keyEnds = new KeyEnds({ now: this.now, owner: this.owner })
+    this.keyEnds.configure(snap.config)
     this.discovery = opts.discovery ?? createNoopDiscovery()
     this.devices = new DeviceTracker(this.dataDir, this.logger)
     this.pulls = new PullManager(this.pool, this.agent, this.logger, this.now)
@@ -216,6 +221,7 @@ export class Corral implements GatewayHost {
     })
     this.limiters.configure(c)
     this.owner.configure(c)
+    this.keyEnds.configure(c)
     this.stats.configure(c)
     this.refreshGauges()
     // New backends get checked now rather than at the next interval.
@@ -230,6 +236,7 @@ export class Corral implements GatewayHost {
   async close(): Promise<void> {
     this.health.stop()
     this.owner.close()
+    this.keyEnds.close()
     this.store.close()
     await this.discovery.close().catch(() => {})
     await this.stats.close()
