@@ -7,6 +7,7 @@
 // needs Fastify's router (a path parameter, percent-encoding, an absolute-form target)
 // is matched there and handed to the same `serve()` (app.ts). Anything else — /metrics,
 // /connect, the Go gateway's admin routes, 404s, a server that is closing — is Fastify's.
+import { estimatePromptTokens } from '../limits/prompt-estimate.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { GatewayHost } from './host.js'
 import { authenticate } from '../auth/hook.js'
@@ -229,6 +230,7 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
     model,
     streaming: route.streams === true && wantsStream(json, route.streamDefault ?? false),
     limits,
+    promptEstimate: route.usage === true ? estimatePromptTokens(json) : 0,
   })
 }
 
