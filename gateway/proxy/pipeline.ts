@@ -32,6 +32,7 @@ import {
   type JsonBody,
 } from './body.js'
 import { dispatch } from './dispatch.js'
+import { checkCreate } from './create-check.js'
 
 export interface PipelineOptions {
   /** Counts the request against its key's window (the same counters Fastify's hook uses). */
@@ -210,6 +211,9 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
       throw new CorralError('CORRAL_ERR_MODEL', { message: `this key may not use model "${m}"` })
     }
   }
+  // What a create builds from: `from`, blobs, a Modelfile's FROM/ADAPTER/DRAFT (create-check.ts).
+  if (json && route.path === '/api/create')
+    checkCreate(json, (m) => state.snapshot.modelAllowed(key, m))
 
   const limits = state.snapshot.limitsFor(key)
   let outBody: Buffer | Readable | null = body
