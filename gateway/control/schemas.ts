@@ -118,6 +118,12 @@ export const KeyCreated = Type.Composite([
     connectUrls: Type.Array(Type.String(), {
       description: 'The connect page for this key, per LAN URL: what the QR code encodes.',
     }),
+    connectProblem: Nullable(
+      Type.String({
+        description:
+          'Why there is no connect link (HTTPS on without a usable certificate: never a key over plain http://); null when there are links.',
+      }),
+    ),
   }),
 ])
 

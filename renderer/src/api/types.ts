@@ -115,6 +115,8 @@ export interface KeyView extends PublicKey {
 export interface CreatedKey extends PublicKey {
   key: string
   connectUrls: string[]
+  /** Why there is no connect link (HTTPS on without a usable certificate); null with links. */
+  connectProblem?: string | null
 }
 
 export interface KeyInput {

@@ -14,6 +14,11 @@ export function KeyReveal({ created, sharing }: { created: CreatedKey; sharing: 
       <Banner tone="warning" title="Copy the key now">
         Corral keeps only a fingerprint of it, so it cannot show it again.
       </Banner>
+      {created.connectProblem ? (
+        <Banner tone="error" title="No setup link or QR code">
+          {created.connectProblem}
+        </Banner>
+      ) : null}
       {!sharing ? (
         <Banner tone="info">
           Sharing is off: the link works once you turn sharing on in Share.
