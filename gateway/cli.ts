@@ -27,7 +27,7 @@ Usage:
                      [--option NAME=VALUE]... [--keep-alive-max 30m]
   corral keys create --guest [--name N] [--expires 24h] [--subnet CIDR] [--models a,b]
   corral keys list [--all] | update ID [options as create] [--clear-options] | revoke ID
-  corral backends list | add URL|NAME [--name N] [--key K] [--weight N] | remove ID
+  corral backends list | add URL|NAME [--name N] [--key K [--confirm-key]] [--weight N] | remove ID
   corral pull MODEL [--all | --backend ID...]
   corral access list | allow CIDR | deny CIDR | trust CIDR | remove CIDR [--list allow|deny|trustedProxies]
   corral stats [--since 1h] [--by key|backend|model]
@@ -84,6 +84,7 @@ const OPTIONS = {
   all: { type: 'boolean' },
   for: { type: 'string' },
   queue: { type: 'boolean' },
+  'confirm-key': { type: 'boolean' },
   off: { type: 'boolean' },
 } as const
 

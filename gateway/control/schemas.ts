@@ -139,6 +139,12 @@ export const BackendCreate = Type.Object({
   weight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
   enabled: Type.Optional(Type.Boolean()),
+  confirmKey: Type.Optional(
+    Type.Boolean({
+      description:
+        'Send `key` to a host first seen through mDNS (any host can announce any name): needed with a key for such a backend.',
+    }),
+  ),
 })
 
 export const BackendView = Type.Object({
@@ -183,6 +189,12 @@ export const CandidateView = Type.Object({
   version: Nullable(Type.String()),
   apis: Type.Array(Type.String()),
   lastSeen: Type.Number(),
+  nameClash: Nullable(
+    Type.String({
+      description:
+        "Why the name may mislead: it is a backend's or another candidate's (with the addresses); null when unique.",
+    }),
+  ),
 })
 
 export const BackendsView = Type.Object({

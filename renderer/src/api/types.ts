@@ -62,6 +62,8 @@ export interface Candidate {
   version: string | null
   apis: string[]
   lastSeen: number
+  /** Why the name may mislead: it is a backend's or another candidate's (with addresses). */
+  nameClash?: string | null
 }
 
 export interface BackendsView {
@@ -147,6 +149,8 @@ export interface BackendInput {
   name?: string
   key?: string | null
   enabled?: boolean
+  /** Send `key` to a host first seen through mDNS. */
+  confirmKey?: boolean
 }
 
 export type AccessListName = 'allow' | 'deny' | 'trustedProxies'
