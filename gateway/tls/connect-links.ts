@@ -34,7 +34,7 @@ export function connectLinks(input: ConnectLinkInput): ConnectLinks {
     }
   }
   if (input.fingerprint === null) {
-    const why = input.tlsError ?? 'the certificate is not loaded'
+    const why = (input.tlsError ?? 'the certificate is not loaded').replace(/\.\s*$/, '')
     return {
       urls: [],
       problem:

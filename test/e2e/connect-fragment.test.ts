@@ -1,7 +1,8 @@
-// Issue 25: the connect page takes the key out of the address bar once it has read it, in
-// Debian's Chromium against the real built page and gateway: the key stays on the page, not
-// in the URL, the history entry or anything the browser syncs. Screenshots in
-// test-results/screenshots/connect-key-removed-*.png.
+// Issue 25, in Debian's Chromium against the real built UI and gateway: the connect page
+// takes the key out of the address bar once it has read it (the key stays on the page, not in
+// the URL, the history entry or anything the browser syncs); and with HTTPS on and no usable
+// certificate, the key view shows why there is no QR code instead of a plain http:// one.
+// Screenshots in test-results/screenshots/connect-key-removed-*.png, key-no-https-link-*.png.
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type BrowserContext } from 'playwright-core'
@@ -41,6 +42,43 @@ describe.skipIf(!hasChromium)('the connect page in Chromium', () => {
   afterAll(async () => {
     await browser?.close()
     await ui?.close()
+  })
+
+  it('with HTTPS on and no usable certificate, a new key comes with the reason, not an http:// QR code', async () => {
+    const broken = await startUiCorral((c) => {
+      c.server.tls = {
+        mode: 'files',
+        certFile: '/nonexistent/corral-cert.pem',
+        keyFile: '/nonexistent/corral-key.pem',
+        plainPort: 0,
+      }
+    })
+    try {
+      const page = await context.newPage()
+      for (const [w, h] of [
+        [1280, 800],
+        [390, 844],
+      ] as const) {
+        await page.setViewportSize({ width: w, height: h })
+        await page.goto(broken.corral.uiUrl)
+        await page.click('nav >> text=Keys')
+        await page.click('button:text-is("New key")')
+        await page.fill('role=dialog >> role=textbox[name="Name"]', `phone ${w}`)
+        await page.click('role=dialog >> role=button[name="Create key"]')
+        await page.waitForSelector(`role=dialog[name="Key “phone ${w}” is ready"]`)
+        await page.waitForSelector('text=No setup link or QR code')
+        expect(await page.textContent('role=dialog')).toContain(
+          'HTTPS is on but its certificate cannot be used',
+        )
+        expect(await page.locator('[data-testid=connect-url]').count()).toBe(0)
+        expect(await page.locator('.qr img').count()).toBe(0)
+        fs.mkdirSync(SCREENSHOT_DIR, { recursive: true })
+        await page.screenshot({ path: `${SCREENSHOT_DIR}/key-no-https-link-${w}.png` })
+      }
+      await page.close()
+    } finally {
+      await broken.close()
+    }
   })
 
   it.each([

@@ -27,13 +27,15 @@ export function KeyReveal({ created, sharing }: { created: CreatedKey; sharing: 
       <div className="reveal">
         <div className="reveal-qr">
           {url ? (
-            <QrCode
-              text={url}
-              size={196}
-              label={`QR code that opens the setup page for ${created.name}`}
-            />
+            <>
+              <QrCode
+                text={url}
+                size={196}
+                label={`QR code that opens the setup page for ${created.name}`}
+              />
+              <p className="hint center">Scan with the phone’s camera</p>
+            </>
           ) : null}
-          <p className="hint center">Scan with the phone’s camera</p>
         </div>
         <div className="reveal-details stack">
           <div className="field">
