@@ -55,15 +55,17 @@ export interface GatewayOptions {
 
 /**
  * A cluster worker's gateway (workers/worker.ts): it serves every proxied route itself (the
- * pool-wide model lists with lists the primary collects) and hands everything else —
- * /metrics, /connect, the Go gateway's admin routes, 404s — to the primary, whose own
- * gateway answers it as if it had come there.
+ * pool-wide model lists with lists the primary collects), answers unknown paths, and hands
+ * /metrics, /connect and the Go gateway's admin routes, once its checks pass, to the
+ * primary, whose own gateway answers them as if they had come there (workers/forwarded.ts).
  */
 export interface WorkerMode {
   /** Requests per window are counted by the primary, for every worker alike. */
   rateCheck: KeyRateCheck
-  /** Hands a request this worker does not serve to the primary. */
-  forward(request: FastifyRequest, reply: FastifyReply): void
+  /** Registers the routes the worker hands to the primary. */
+  registerForwarded(app: FastifyInstance): void
+  /** Answers a path no route matched. */
+  notFound(request: FastifyRequest, reply: FastifyReply): void
 }
 
 export interface TlsPair {
@@ -220,9 +222,10 @@ async function gatewayApp(
     registerConnectPage(app, opts.uiDir ?? null, opts.certificate)
     registerDevicePage(app, { config: () => owner.config, pending: owner.pendingDevices })
   }
+  worker?.registerForwarded(app)
 
   app.setNotFoundHandler(
-    worker?.forward ??
+    worker?.notFound ??
       ((request, reply) => {
         sendError(
           reply,

@@ -30,7 +30,7 @@ Usage:
   corral keys list [--all] | update ID [options as create] [--clear-options] | revoke ID
   corral keys create|update ... --device "ssh-ed25519 AAAA..." | update ID --remove-device FINGERPRINT
   corral devices list | approve ID [--as KEY | --name N] | deny ID | forget ID
-  corral backends list | add URL|NAME [--name N] [--key K] [--weight N] | remove ID
+  corral backends list | add URL|NAME [--name N] [--key K [--confirm-key]] [--weight N] | remove ID
                  | update ID --accept-vulnerable|--refuse-vulnerable
   corral pull MODEL [--all | --backend ID...]
   corral access list | allow CIDR | deny CIDR | trust CIDR | remove CIDR [--list allow|deny|trustedProxies]
@@ -90,6 +90,7 @@ const OPTIONS = {
   all: { type: 'boolean' },
   for: { type: 'string' },
   queue: { type: 'boolean' },
+  'confirm-key': { type: 'boolean' },
   off: { type: 'boolean' },
   device: { type: 'string', multiple: true },
   'remove-device': { type: 'string', multiple: true },

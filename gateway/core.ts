@@ -25,6 +25,7 @@ import { PendingDevices, labelOf, type PendingDevice } from './device-keys/pendi
 import { PullManager } from './backends/pull.js'
 import type { HealthState } from './backends/pool.js'
 import { Owner } from './owner/owner.js'
+import { KeyEnds } from './owner/key-ends.js'
 import { LocalAdmission } from './proxy/admission.js'
 import { serveMerged, type MergeKind } from './proxy/merge.js'
 import type { Exchange } from './proxy/exchange.js'
@@ -79,6 +80,8 @@ export class Corral implements GatewayHost {
   readonly pulls: PullManager
   /** Pauses, kicks and who is using the GPU now. */
   readonly owner: Owner
+  /** Revoked, deleted and expired keys' requests in flight end (owner/key-ends.ts). */
+  private readonly keyEnds: KeyEnds
   /** Limits, backend choice and the fair queue for each request (also a cluster's workers'). */
   readonly admission: LocalAdmission = new LocalAdmission(this)
   private snap: Snapshot
@@ -123,6 +126,8 @@ export class Corral implements GatewayHost {
       update: (m) => this.update(m),
       persisted: () => this.store.current,
     })
+    this.keyEnds = new KeyEnds({ now: this.now, owner: this.owner })
+    this.keyEnds.configure(snap.config)
     this.discovery = opts.discovery ?? createNoopDiscovery()
     this.devices = new DeviceTracker(this.dataDir, this.logger)
     this.pulls = new PullManager(this.pool, this.agent, this.logger, this.now)
@@ -240,6 +245,7 @@ export class Corral implements GatewayHost {
     })
     this.limiters.configure(c)
     this.owner.configure(c)
+    this.keyEnds.configure(c)
     this.stats.configure(c)
     this.refreshGauges()
     // New backends get checked now rather than at the next interval.
@@ -254,6 +260,7 @@ export class Corral implements GatewayHost {
   async close(): Promise<void> {
     this.health.stop()
     this.owner.close()
+    this.keyEnds.close()
     this.store.close()
     await this.discovery.close().catch(() => {})
     await this.stats.close()

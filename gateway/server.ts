@@ -17,7 +17,8 @@ import { dataFiles } from './config/paths.js'
 import { writeFileAtomic } from './util/atomic-file.js'
 import { TlsSource } from './tls/source.js'
 import { securePrivateFiles } from './config/private-files.js'
-import { connectFragment, tlsStatus } from './tls/status.js'
+import { tlsStatus } from './tls/status.js'
+import { connectLinks } from './tls/connect-links.js'
 import { closeGracefully, listenPlain, setCertificate, type LanListeners } from './tls/listeners.js'
 import { createNetworkProbe, type NetworkProbe } from './network/probe.js'
 import { NetworkBinding } from './network/binding.js'
@@ -297,15 +298,16 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       return switching
     },
     urls: () => (gateway ? [...urlsOf(listeners.main), ...urlsOf(listeners.plain)] : []),
-    connectUrls: (key) => {
-      const fp = tls.current()?.info.fingerprint ?? null
-      const main =
-        listeners.main ?? (tls.mode === 'off' ? { port: lanPort, scheme: 'http' as const } : null)
-      const urls = main ? lanUrls(host, main.port, main.scheme) : urlsOf(listeners.plain)
-      return urls.map(
-        (u) => `${u}/connect${connectFragment(key, main?.scheme === 'https' ? fp : null)}`,
-      )
-    },
+    connectLinks: (key) =>
+      connectLinks({
+        key,
+        host,
+        tlsMode: tls.mode,
+        port: listeners.main?.port ?? lanPort,
+        // The certificate served, or the one HTTPS will serve once sharing is on.
+        fingerprint: tls.current()?.info.fingerprint ?? null,
+        tlsError: tls.error(),
+      }),
     tls: () =>
       tlsStatus({
         config: corral.config.server.tls,

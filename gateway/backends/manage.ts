@@ -4,6 +4,7 @@ import { advisoriesFor } from '../advisories/ollama-advisories.js'
 import type { BackendRecord } from '../config/schema.js'
 import type { UpdateConfig } from '../auth/manage.js'
 import type { Candidate } from '../discovery/mdns.js'
+import { unconfirmedKeyMessage } from '../discovery/collisions.js'
 import { newId } from '../util/ids.js'
 import type { BackendState } from './pool.js'
 
@@ -28,6 +29,8 @@ export interface BackendInput {
   enabled?: boolean
   /** Keep model management open on a backend with a known vulnerability (advisories/). */
   acceptVulnerable?: boolean
+  /** Send `key` to a host first seen through mDNS (discovery/collisions.ts). */
+  confirmKey?: boolean
 }
 
 /** `host:port`, `host` or a URL → `http(s)://host:port` (Ollama's default port when none). */
@@ -59,9 +62,7 @@ export async function addBackend(
   let name = input.name
   let source: BackendRecord['source'] = 'manual'
   if (!url && input.candidate) {
-    const c = candidates.find((x) => x.name === input.candidate || x.url === input.candidate)
-    if (!c)
-      throw new BackendInputError(`no service named "${input.candidate}" was found on the LAN`, 404)
+    const c = findCandidate(candidates, input.candidate)
     url = c.url
     name ??= c.name
     source = 'mdns'
@@ -78,9 +79,20 @@ export async function addBackend(
     capacity: input.capacity ?? 4,
     source,
   }
+  if (source === 'mdns' && record.key !== null && input.confirmKey !== true) {
+    throw new BackendInputError(unconfirmedKeyMessage(record.name, normalized), 409)
+  }
   await update((c) => {
     if (c.backends.some((b) => b.url === normalized)) {
       throw new BackendInputError(`${normalized} is already a backend`, 409)
+    }
+    // A candidate that took a backend's name ("This computer") must not be added under it.
+    const clash = source === 'mdns' && c.backends.find((b) => sameName(b.name, record.name))
+    if (clash) {
+      throw new BackendInputError(
+        `"${record.name}" is already the name of the backend at ${clash.url}; this service is at ${normalized}. Give it another name (--name) if you mean to add it.`,
+        409,
+      )
     }
     c.backends.push(record)
   })
@@ -103,6 +115,9 @@ export async function updateBackend(
       b.url = url
     }
     if (patch.name !== undefined) b.name = patch.name
+    if (patch.key !== undefined && patch.key !== null && b.source === 'mdns' && !patch.confirmKey) {
+      throw new BackendInputError(unconfirmedKeyMessage(b.name, b.url), 409)
+    }
     if (patch.key !== undefined) b.key = patch.key
     if (patch.weight !== undefined) b.weight = patch.weight
     if (patch.capacity !== undefined) b.capacity = patch.capacity
@@ -125,6 +140,26 @@ export async function removeBackend(
   })
   return removed!
 }
+
+/** A candidate by its exact name or URL; a name several services announce is ambiguous. */
+function findCandidate(candidates: readonly Candidate[], wanted: string): Candidate {
+  const byUrl = candidates.find((x) => x.url === wanted)
+  if (byUrl) return byUrl
+  const named = candidates.filter((x) => x.name === wanted)
+  const urls = [...new Set(named.map((x) => x.url))]
+  if (urls.length === 0) {
+    throw new BackendInputError(`no service named "${wanted}" was found on the LAN`, 404)
+  }
+  if (urls.length > 1) {
+    throw new BackendInputError(
+      `${urls.length} services on the LAN are named "${wanted}" (${urls.join(', ')}): add the one you mean by its address`,
+      409,
+    )
+  }
+  return named[0]!
+}
+
+const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
 
 export function findBackend(list: BackendRecord[], idOrName: string): BackendRecord {
   const found =

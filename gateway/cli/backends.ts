@@ -24,6 +24,8 @@ interface CandidateRow {
   url: string
   needsKey: boolean
   app: string | null
+  /** Why the name may mislead (discovery/collisions.ts); absent from older servers. */
+  nameClash?: string | null
 }
 
 export async function backendsCommand(
@@ -66,12 +68,13 @@ export async function backendsCommand(
         lines.push('', 'Found on the LAN (add with: corral backends add NAME):')
         lines.push(
           table(
-            ['NAME', 'URL', 'NEEDS KEY', 'KIND'],
+            ['NAME', 'URL', 'NEEDS KEY', 'KIND', 'NOTE'],
             data.candidates.map((c) => [
               c.name,
               c.url,
               c.needsKey ? 'yes' : 'no',
               c.app ?? 'ollama',
+              c.nameClash ? `name clash: ${c.nameClash}` : '',
             ]),
           ),
         )
@@ -79,12 +82,16 @@ export async function backendsCommand(
       return ctx.out(lines.join('\n'))
     }
     case 'add': {
-      const target = need(args[0], 'backends add URL|CANDIDATE [--name N] [--key K] [--weight N]')
+      const target = need(
+        args[0],
+        'backends add URL|CANDIDATE [--name N] [--key K [--confirm-key]] [--weight N]',
+      )
       const looksLikeAddress = /[:/.]/.test(target) || target === 'localhost'
       const input = {
         ...(looksLikeAddress ? { url: target } : { candidate: target }),
         name: str(flags.name),
         key: str(flags.key) ?? null,
+        confirmKey: flags['confirm-key'] === true,
         weight: flags.weight === undefined ? undefined : Number(flags.weight),
       }
       const added = server

@@ -56,6 +56,8 @@ async function createCmd(ctx: CliContext, flags: Flags): Promise<void> {
     name: string
     key: string
     connectUrls: string[]
+    /** Why there is no link (HTTPS on without a usable certificate). */
+    connectProblem?: string | null
     expiresAt: string | null
     subnet: string | null
   }
@@ -88,6 +90,8 @@ async function createCmd(ctx: CliContext, flags: Flags): Promise<void> {
   if (connect) {
     lines.push(`Scan to connect a phone or laptop (${connect.replace(/#.*/, '')}):`, '')
     lines.push(await QRCode.toString(connect, { type: 'terminal', small: true }))
+  } else if (result.connectProblem) {
+    lines.push(`No QR code: ${result.connectProblem}`)
   }
   ctx.out(lines.join('\n'))
 }

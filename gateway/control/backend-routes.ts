@@ -1,5 +1,6 @@
 // The Backends view's API: list, add, change and remove backends. Backends set
 // for this run only (`serve --backend URL`, CORRAL_BACKENDS) are listed read-only.
+import { flagCandidates } from '../discovery/collisions.js'
 import type { FastifyInstance } from 'fastify'
 import type { Static } from '@sinclair/typebox'
 import type { Corral } from '../core.js'
@@ -35,7 +36,10 @@ export function registerBackendRoutes(app: FastifyInstance, corral: Corral): voi
         response: { 200: BackendsView },
       },
     },
-    async () => ({ backends: backendViews(corral), candidates: corral.discovery.candidates() }),
+    async () => ({
+      backends: backendViews(corral),
+      candidates: flagCandidates(corral.discovery.candidates(), corral.config.backends),
+    }),
   )
   app.post<{ Body: Static<typeof BackendCreate> }>(
     `${P}/backends`,

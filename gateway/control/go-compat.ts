@@ -19,6 +19,9 @@ const NEW_KEY: RouteDef = {
   kind: 'any',
 }
 
+/** The admin routes (a cluster worker checks their key before it hands them on). */
+export const ADMIN_ROUTES: readonly RouteDef[] = [RELOAD, NEW_KEY]
+
 export function registerAdminRoutes(app: FastifyInstance, corral: Corral): void {
   app.route({
     method: RELOAD.methods,

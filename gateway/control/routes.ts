@@ -137,9 +137,13 @@ function registerKeyRoutes(app: FastifyInstance, corral: Corral, opts: ControlOp
     },
     async (req, reply) => {
       const { record, key } = await createKey(update, req.body, new Date(corral.now()))
-      return reply
-        .code(201)
-        .send({ ...publicKey(record), key, connectUrls: opts.sharing.connectUrls(key) })
+      const links = opts.sharing.connectLinks(key)
+      return reply.code(201).send({
+        ...publicKey(record),
+        key,
+        connectUrls: links.urls,
+        connectProblem: links.problem,
+      })
     },
   )
   app.patch<{ Params: Static<typeof IdParam>; Body: Static<typeof KeyPatch> }>(

@@ -118,6 +118,12 @@ export const KeyCreated = Type.Composite([
     connectUrls: Type.Array(Type.String(), {
       description: 'The connect page for this key, per LAN URL: what the QR code encodes.',
     }),
+    connectProblem: Nullable(
+      Type.String({
+        description:
+          'Why there is no connect link (HTTPS on without a usable certificate: never a key over plain http://); null when there are links.',
+      }),
+    ),
   }),
 ])
 
@@ -133,6 +139,12 @@ export const BackendCreate = Type.Object({
   weight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
   enabled: Type.Optional(Type.Boolean()),
+  confirmKey: Type.Optional(
+    Type.Boolean({
+      description:
+        'Send `key` to a host first seen through mDNS (any host can announce any name): needed with a key for such a backend.',
+    }),
+  ),
   acceptVulnerable: Type.Optional(
     Type.Boolean({
       description:
@@ -195,6 +207,12 @@ export const CandidateView = Type.Object({
   version: Nullable(Type.String()),
   apis: Type.Array(Type.String()),
   lastSeen: Type.Number(),
+  nameClash: Nullable(
+    Type.String({
+      description:
+        "Why the name may mislead: it is a backend's or another candidate's (with the addresses); null when unique.",
+    }),
+  ),
 })
 
 export const BackendsView = Type.Object({

@@ -1,4 +1,5 @@
 import type { TlsStatus } from '../tls/status.js'
+import type { ConnectLinks } from '../tls/connect-links.js'
 import type { NetworkState } from '../network/binding.js'
 
 /** The LAN listener as the control API and the tray see it. */
@@ -8,8 +9,11 @@ export interface Sharing {
   set(on: boolean): Promise<void>
   /** The gateway's URLs people on the LAN can use (one per interface). */
   urls(): string[]
-  /** The connect page for a key, per LAN URL: what the QR code encodes. */
-  connectUrls(key: string): string[]
+  /**
+   * The connect page for a key, per LAN URL: what the QR code encodes. None while HTTPS is on
+   * without a usable certificate (`problem` says so): never a key over plain http://.
+   */
+  connectLinks(key: string): ConnectLinks
   /** Stop and start the LAN listener again (new TLS settings); a no-op while sharing is off. */
   restart(): Promise<void>
   /** HTTPS: mode, fingerprint, errors and warnings. */

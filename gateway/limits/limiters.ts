@@ -4,7 +4,7 @@
 import type { Config } from '../config/schema.js'
 import { effectiveCapacity, type BackendState } from '../backends/pool.js'
 import { CorralError } from '../errors.js'
-import { TokenMeter } from './token-bucket.js'
+import { TokenMeter, type TokenCharge } from './token-bucket.js'
 import { ConcurrencyGate } from './concurrency.js'
 import { FairQueue, QueueFullError, QueueTimeoutError, type Release } from './fair-queue.js'
 import { KickedError } from './queue-errors.js'
@@ -237,8 +237,13 @@ export class Limiters {
     }
   }
 
-  chargeTokens(keyId: string, tokens: number): void {
-    this.tokens.charge(keyId, tokens)
+  chargeTokens(keyId: string, tokens: number): TokenCharge | null {
+    return this.tokens.charge(keyId, tokens)
+  }
+
+  /** A request's count is known (or its client left): its estimate becomes `actual`. */
+  settleTokens(keyId: string, charged: TokenCharge | null, actual: number): void {
+    this.tokens.settle(keyId, charged, actual)
   }
 
   acquireConcurrency(keyId: string, limit: number | null): (() => void) | null {

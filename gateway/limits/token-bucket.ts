@@ -1,9 +1,16 @@
-// Tokens per rolling minute per key. Tokens are charged when a response ends (that is when the
-// count is known), so a key may overshoot with requests already in flight; the next request
-// after the budget is spent is refused until enough of the last minute has rolled off.
+// Tokens per rolling minute per key. A request's prompt is charged as an estimate when it is
+// admitted (limits/prompt-estimate.ts) and settled to the backend's count when its response
+// ends, so a key may overshoot by what its requests in flight generate; the next request after
+// the budget is spent is refused until enough of the last minute has rolled off.
 
 const WINDOW_SECONDS = 60
 const MS_PER_SECOND = 1000
+
+/** Tokens charged to one second (a request's estimate, settled when its count is known). */
+export interface TokenCharge {
+  second: number
+  tokens: number
+}
 
 export type TokenCheck =
   | { ok: true; remaining: number; resetSeconds: number }
@@ -56,9 +63,12 @@ export class TokenMeter {
     return { ok: false, retryAfterSeconds, remaining: 0, resetSeconds }
   }
 
-  /** Adds `tokens` (prompt + completion) to `keyId`'s current second. */
-  charge(keyId: string, tokens: number): void {
-    if (!Number.isFinite(tokens) || tokens <= 0) return
+  /**
+   * Adds `tokens` (prompt + completion) to `keyId`'s current second; returns what was charged
+   * and when, for settle(), or null when nothing was.
+   */
+  charge(keyId: string, tokens: number): TokenCharge | null {
+    if (!Number.isFinite(tokens) || tokens <= 0) return null
     const second = Math.floor(this.#now() / MS_PER_SECOND)
     let window = this.#windows.get(keyId)
     if (!window) {
@@ -74,6 +84,24 @@ export class TokenMeter {
       window.tokens[slot] = 0
     }
     window.tokens[slot] = (window.tokens[slot] ?? 0) + tokens
+    return { second, tokens }
+  }
+
+  /**
+   * A request charged `charged` (its prompt's estimate, at admission) used `actual` tokens in
+   * the end: more is charged now; less is given back to the second the estimate went into,
+   * while that second is still in the window.
+   */
+  settle(keyId: string, charged: TokenCharge | null, actual: number): void {
+    const before = charged?.tokens ?? 0
+    if (!Number.isFinite(actual) || actual >= before) {
+      this.charge(keyId, actual - before)
+      return
+    }
+    const window = this.#windows.get(keyId)
+    const slot = charged!.second % WINDOW_SECONDS
+    if (window === undefined || window.seconds[slot] !== charged!.second) return
+    window.tokens[slot] = Math.max(0, (window.tokens[slot] ?? 0) - (before - actual))
   }
 
   /** Tokens `keyId` was charged in the last 60 s. */

@@ -7,6 +7,7 @@
 import type { Corral } from '../core.js'
 import { effectiveCapacity, type BackendState } from '../backends/pool.js'
 import type { Slot } from '../limits/limiters.js'
+import type { TokenCharge } from '../limits/token-bucket.js'
 import { CorralError } from '../errors.js'
 import type { Attached, InFlight, TrackedState } from '../owner/in-flight.js'
 import type { RouteKind } from './routes.js'
@@ -17,6 +18,8 @@ export interface AdmitRequest {
   state: TrackedState
   userAgent: string | null
   tokensPerMinute: number | null
+  /** The prompt's tokens as estimated from its text (limits/prompt-estimate.ts), charged now. */
+  promptEstimate: number
   concurrency: number | null
   routeKind: RouteKind
   /** The route table's path (`/api/create`): some stay closed on a vulnerable backend. */
@@ -59,8 +62,11 @@ export interface Lease {
   failed(message: string, refused: boolean): void
   /** Gives the slot back (after every take). */
   release(): void
-  /** The request ended: its key's concurrency back, its tokens charged, out of the registry. */
-  end(tokens: number): void
+  /**
+   * The request ended: its key's concurrency back, out of the registry, and the prompt's
+   * estimate charged at admission settled to `tokens` (null: unknown, the estimate stays).
+   */
+  end(tokens: number | null): void
 }
 
 /** A lease whose entry is in this process's owner registry (LocalAdmission's). */
@@ -96,7 +102,10 @@ export class LocalAdmission implements Admission {
       throw err
     }
     this.corral.observeDevice(key.id, key.name, req.state.clientIp)
-    return new LocalLease(this.corral, req, entry, releaseKey)
+    // Charged now, so requests that run at the same time see it (and a client that leaves
+    // early pays for the prompt); settled to the backend's count at end().
+    const charged = limiters.chargeTokens(key.id, req.promptEstimate)
+    return new LocalLease(this.corral, req, entry, releaseKey, charged)
   }
 }
 
@@ -111,6 +120,7 @@ class LocalLease implements TrackedLease {
     private readonly req: AdmitRequest,
     readonly entry: InFlight,
     private readonly releaseKey: () => void,
+    private readonly charged: TokenCharge | null,
   ) {}
 
   async take(client: { readonly signal: AbortSignal }, afterBusy: boolean): Promise<Grant> {
@@ -171,10 +181,10 @@ class LocalLease implements TrackedLease {
     this.slot = null
   }
 
-  end(tokens: number): void {
+  end(tokens: number | null): void {
     this.corral.owner.untrack(this.entry)
     this.releaseKey()
-    if (tokens > 0) this.corral.limiters.chargeTokens(this.entry.keyId, tokens)
+    if (tokens !== null) this.corral.limiters.settleTokens(this.entry.keyId, this.charged, tokens)
   }
 }
 

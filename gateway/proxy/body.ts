@@ -199,34 +199,9 @@ export function modelOf(path: string, body: JsonBody): string | null {
   return str(body.model) ?? str(body.name)
 }
 
-/**
- * The other models a request touches: a copy's destination, the model a create starts
- * from (`from`, or the `FROM` lines of the older `modelfile` text).
- */
+/** The other model a request touches: a copy's destination (a create's: create-check.ts). */
 export function otherModelsOf(path: string, body: JsonBody): string[] {
-  if (path === '/api/copy') return listOf(str(body.destination))
-  if (path !== '/api/create') return []
-  const models = listOf(str(body.from))
-  const modelfile = str(body.modelfile)
-  if (modelfile !== null) models.push(...modelfileBases(modelfile))
-  return models
-}
-
-const FROM_LINE = /^\s*from\s+("[^"]*"|'[^']*'|\S+)/gim
-
-/**
- * The model names in a Modelfile's `FROM` lines (Ollama reads the keyword in any case).
- * Files (`./x.gguf`, `/models/x`, `~/x`) and blobs (`@sha256:`) are not models: the
- * gateway cannot see them and a key's model list does not cover them.
- */
-export function modelfileBases(modelfile: string): string[] {
-  const out: string[] = []
-  for (const m of modelfile.matchAll(FROM_LINE)) {
-    const value = m[1]!.replace(/^["']|["']$/g, '')
-    if (value === '' || /^[./~]|^@sha256|\.gguf$|\\/i.test(value)) continue
-    out.push(value)
-  }
-  return out
+  return path === '/api/copy' ? listOf(str(body.destination)) : []
 }
 
 const listOf = (v: string | null): string[] => (v === null ? [] : [v])

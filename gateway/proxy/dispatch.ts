@@ -30,6 +30,18 @@ export interface DispatchPlan {
   model: string | null
   streaming: boolean
   limits: Limits
+  /** The prompt's tokens as estimated from its text (limits/prompt-estimate.ts). */
+  promptEstimate: number
+}
+
+/** How far the backend got with a request: what its token charge is settled to. */
+interface Work {
+  /** The request went to a backend (it may be reading the prompt, even with no answer yet). */
+  sent: boolean
+  /** The backend's status line, once it came. */
+  status: number | null
+  /** Read the usage off the answer even with the stats off: the key has a token limit. */
+  tally: boolean
 }
 
 /** A backend may be asked for explicitly (model management on a multi-backend setup). */
@@ -45,6 +57,7 @@ export async function dispatch(host: GatewayHost, ex: Exchange, plan: DispatchPl
     state,
     userAgent: ex.headers['user-agent'] ?? null,
     tokensPerMinute: plan.limits.tokensPerMinute,
+    promptEstimate: plan.promptEstimate,
     concurrency: plan.limits.concurrency,
     routeKind: plan.route.kind,
     routePath: plan.route.path,
@@ -54,8 +67,9 @@ export async function dispatch(host: GatewayHost, ex: Exchange, plan: DispatchPl
   const res = ex.res
   const client = new ClientWatch(res)
   const extraHeaders = ex.takeOver()
+  const work: Work = { sent: false, status: null, tally: plan.limits.tokensPerMinute !== null }
   try {
-    state.outcome = await forward(host, ex, extraHeaders, plan, client, lease)
+    state.outcome = await forward(host, ex, extraHeaders, plan, client, lease, work)
     if (lease.entry.kicked) state.outcome = 'refused'
   } catch (err) {
     const e = toCorralError(err)
@@ -63,7 +77,7 @@ export async function dispatch(host: GatewayHost, ex: Exchange, plan: DispatchPl
     if (!client.gone) writeError(res, state.dialect, e)
   } finally {
     client.detach()
-    lease.end((state.promptTokens ?? 0) + (state.completionTokens ?? 0))
+    lease.end(tokensUsed(state, plan.promptEstimate, work, client.gone || lease.entry.kicked))
     finishRecord(host, ex, res.statusCode)
   }
 }
@@ -99,6 +113,22 @@ class ClientWatch {
 
 type Outcome = 'done' | 'client_aborted' | 'backend_error'
 
+/**
+ * The tokens a request is charged in the end. The backend's prompt count when it gave one;
+ * else the estimate, for a prompt a backend took (it answered, not with an error, or had the
+ * request when the client left or was kicked); plus the output: the backend's count, or the
+ * content frames relayed (the usage tap's estimate when a stream ends early).
+ */
+function tokensUsed(
+  state: { promptTokens: number | null; completionTokens: number | null },
+  estimate: number,
+  work: Work,
+  left: boolean,
+): number {
+  const took = work.status !== null ? work.status < 400 : work.sent && left
+  return (state.promptTokens ?? (took ? estimate : 0)) + (state.completionTokens ?? 0)
+}
+
 async function forward(
   host: GatewayHost,
   ex: Exchange,
@@ -106,6 +136,7 @@ async function forward(
   plan: DispatchPlan,
   client: ClientWatch,
   lease: Lease,
+  work: Work,
 ): Promise<Outcome> {
   const state = ex.state
   const entry = lease.entry
@@ -125,7 +156,8 @@ async function forward(
     }
     state.backend = grant.name
     const mayRefuse = replayable && busyAnswers < MAX_BUSY_ANSWERS
-    const relay = new RelayState(host, ex, lease, extraHeaders, mayRefuse)
+    const relay = new RelayState(host, ex, lease, extraHeaders, mayRefuse, work)
+    work.sent = true
     try {
       const upstream = proxyUpstream(
         host.upstream,
@@ -191,6 +223,7 @@ class RelayState implements ProxyCallbacks, Attached {
     readonly extraHeaders: Record<string, string>,
     /** A busy answer may be refused (tried again elsewhere) rather than relayed. */
     private readonly mayRefuseBusy: boolean,
+    private readonly work: Work,
   ) {
     this.dialect = ex.state.dialect
   }
@@ -198,9 +231,11 @@ class RelayState implements ProxyCallbacks, Attached {
   onStatus(statusCode: number, streaming: boolean): boolean {
     const { host, ex } = this
     this.streaming = streaming
+    this.work.status = statusCode
     this.lease.answered(statusCode)
     if (statusCode === BUSY_STATUS && this.mayRefuseBusy) return false
-    if (statusCode < 400 && host.stats.enabled && ex.state.route?.usage === true) {
+    const counted = host.stats.enabled || this.work.tally
+    if (statusCode < 400 && counted && ex.state.route?.usage === true) {
       const tap = createUsageTap(this.dialect, { streaming })
       this.tap = tap
       this.onChunk = (chunk) => tap.push(chunk)

@@ -7,6 +7,7 @@
 // needs Fastify's router (a path parameter, percent-encoding, an absolute-form target)
 // is matched there and handed to the same `serve()` (app.ts). Anything else — /metrics,
 // /connect, the Go gateway's admin routes, 404s, a server that is closing — is Fastify's.
+import { estimatePromptTokens } from '../limits/prompt-estimate.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { GatewayHost } from './host.js'
 import { authenticate } from '../auth/hook.js'
@@ -32,6 +33,7 @@ import {
 } from './body.js'
 import { dispatch } from './dispatch.js'
 import { withoutTimestamp } from '../device-keys/signature.js'
+import { checkCreate } from './create-check.js'
 
 export interface PipelineOptions {
   /** Counts the request against its key's window (the same counters Fastify's hook uses). */
@@ -232,6 +234,9 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
       throw new CorralError('CORRAL_ERR_MODEL', { message: `this key may not use model "${m}"` })
     }
   }
+  // What a create builds from: `from`, blobs, a Modelfile's FROM/ADAPTER/DRAFT (create-check.ts).
+  if (json && route.path === '/api/create')
+    checkCreate(json, (m) => state.snapshot.modelAllowed(key, m))
 
   const limits = state.snapshot.limitsFor(key)
   let outBody: Buffer | Readable | null = body
@@ -252,6 +257,7 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
     model,
     streaming: route.streams === true && wantsStream(json, route.streamDefault ?? false),
     limits,
+    promptEstimate: route.usage === true ? estimatePromptTokens(json) : 0,
   })
 }
 

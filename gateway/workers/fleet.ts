@@ -258,7 +258,7 @@ class WorkerLink {
   gone(): void {
     this.alive = false
     this.channel.close()
-    for (const h of this.held.values()) this.finish(h, 0)
+    for (const h of this.held.values()) this.finish(h, null)
     this.held.clear()
     this.closeWaiter?.()
     this.listenWaiter?.({ t: 'listen-failed', message: 'the worker exited', code: null })
@@ -349,6 +349,7 @@ class WorkerLink {
         state: tracked,
         userAgent: req.userAgent,
         tokensPerMinute: req.tokensPerMinute,
+        promptEstimate: req.promptEstimate,
         concurrency: req.concurrency,
         routeKind: req.routeKind,
         routePath: req.routePath,
@@ -394,7 +395,7 @@ class WorkerLink {
     h.lease.release()
   }
 
-  private finish(h: Held, tokens: number): void {
+  private finish(h: Held, tokens: number | null): void {
     if (h.ended) return
     h.ended = true
     h.client.cancel()

@@ -28,6 +28,7 @@ export interface WireAdmit {
   model: string | null
   userAgent: string | null
   tokensPerMinute: number | null
+  promptEstimate: number
   concurrency: number | null
   routeKind: RouteKind
   routePath: string
@@ -76,7 +77,7 @@ export type ToPrimary =
   | { t: 'answered'; id: number; status: number; streaming: boolean }
   | { t: 'failed'; id: number; message: string; refused: boolean }
   | { t: 'release'; id: number }
-  | { t: 'end'; id: number; tokens: number }
+  | { t: 'end'; id: number; tokens: number | null }
   | { t: 'progress'; chunks: Array<[id: number, chunks: number]> }
   | { t: 'started'; n: number }
   | { t: 'record'; record: RequestRecord; endpoint: string }

@@ -59,6 +59,7 @@ export class RemoteAdmission implements Admission {
         model: req.state.model,
         userAgent: req.userAgent,
         tokensPerMinute: req.tokensPerMinute,
+        promptEstimate: req.promptEstimate,
         concurrency: req.concurrency,
         routeKind: req.routeKind,
         routePath: req.routePath,
@@ -176,7 +177,7 @@ class RemoteLease implements Lease {
     this.send({ t: 'release', id: this.id })
   }
 
-  end(tokens: number): void {
+  end(tokens: number | null): void {
     this.forget()
     this.send({ t: 'end', id: this.id, tokens })
   }

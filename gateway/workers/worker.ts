@@ -3,9 +3,9 @@
 // port the cluster shares, and asks the primary for everything that must hold across
 // workers: admission (limits, backend choice, the fair queue, the owner's registry), the
 // request rate, guest bindings, stats, and the pool's model lists, which it merges and
-// answers itself. Whatever it does not serve (/metrics, /connect, the admin routes, 404s)
-// it hands to the primary's gateway as it came.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+// answers itself. /metrics, /connect and the admin routes it hands to the primary's gateway
+// once their address and key checks pass (forwarded.ts); unknown paths it answers itself.
+import type { FastifyInstance } from 'fastify'
 import type { AddressInfo } from 'node:net'
 import { buildWorkerGateway, type WorkerMode } from '../app.js'
 import type { Config } from '../config/schema.js'
@@ -23,17 +23,15 @@ import { answerMerged, type MergeKind } from '../proxy/merge.js'
 import type { Exchange } from '../proxy/exchange.js'
 import { fromWire } from './wire-error.js'
 import { policyFor } from '../limits/fastify.js'
-import { CorralError, dialectOf, errorBody } from '../errors.js'
 import { closeGracefully, listenPlain, setCertificate } from '../tls/listeners.js'
 import { createLogger, type Logger } from '../util/logger.js'
 import { Channel, type Port } from './channel.js'
 import { RemoteAdmission } from './remote-admission.js'
+import { notFound, registerForwarded } from './forwarded.js'
 import type { Call, ListenRequest, ToPrimary, ToWorker } from './messages.js'
 
 /** How often a worker tells the primary how far its streams are (the owner's tokens/s). */
 const PROGRESS_INTERVAL_MS = 1000
-/** Request headers a forwarded request does not take along (hop-by-hop, or Node's to set). */
-const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'expect', 'upgrade'])
 
 export class WorkerHost implements GatewayHost {
   readonly now = Date.now
@@ -169,7 +167,8 @@ export async function runWorker(port: Port & { on(event: 'disconnect', l: () => 
       const answer = await host!.call({ t: 'rate', policy })
       return (answer as { decision: RateDecision | null }).decision
     },
-    forward: (request, reply) => forward(host!, request, reply),
+    registerForwarded: (app) => registerForwarded(app, host!),
+    notFound: (request, reply) => notFound(host!, request, reply),
   }
 
   async function receive(message: ToWorker): Promise<void> {
@@ -229,57 +228,4 @@ export async function runWorker(port: Port & { on(event: 'disconnect', l: () => 
     })
     send({ t: 'ready' })
   })
-}
-
-/**
- * A request this worker does not serve, handed to the primary's gateway with the client's
- * address: it checks, answers and records it exactly as if it had come there. Bodies here
- * are small (admin routes); one past the body limit is refused before it is sent on.
- */
-async function forward(host: WorkerHost, request: FastifyRequest, reply: FastifyReply) {
-  const raw = request.raw
-  const limit = host.config.server.bodyLimitBytes
-  let body: Buffer | null = null
-  if (raw.method !== 'GET' && raw.method !== 'HEAD') {
-    const parts: Buffer[] = []
-    let size = 0
-    try {
-      for await (const chunk of raw as AsyncIterable<Buffer>) {
-        size += chunk.length
-        if (size > limit) throw new CorralError('CORRAL_ERR_TOO_LARGE')
-        parts.push(chunk)
-      }
-    } catch (err) {
-      if (err instanceof CorralError) return refuse(reply, err, request.url)
-      // The client left while sending: nobody to answer.
-      reply.hijack()
-      raw.socket.destroy()
-      return reply
-    }
-    body = Buffer.concat(parts)
-  }
-  const headers: Record<string, string | string[] | undefined> = {}
-  for (const [name, value] of Object.entries(raw.headers)) {
-    if (!HOP_HEADERS.has(name)) headers[name] = value
-  }
-  const answer = (await host.call({
-    t: 'forward',
-    method: raw.method ?? 'GET',
-    url: request.originalUrl,
-    headers,
-    body: body === null ? null : body.toString('base64'),
-    remoteAddress: raw.socket.remoteAddress ?? '',
-  })) as Extract<ToWorker, { t: 'answer' }>
-  const out: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(answer.headers)) {
-    if (!HOP_HEADERS.has(name) && name !== 'content-length' && name !== 'date') out[name] = value
-  }
-  return reply.code(answer.status).headers(out).send(Buffer.from(answer.body, 'base64'))
-}
-
-function refuse(reply: FastifyReply, err: CorralError, url: string) {
-  return reply
-    .code(err.status)
-    .type('application/json; charset=utf-8')
-    .send(JSON.stringify(errorBody(dialectOf(url), err.code, err.message)))
 }

@@ -154,8 +154,9 @@ describe("model management stays inside the key's model list", () => {
     expect(res.upstream).toEqual([])
   })
 
-  test('a modelfile from an allowed model or a local file passes', async () => {
-    for (const mf of ['FROM qwen2.5:0.5b', 'FROM ./weights.gguf', 'FROM /models/q.gguf']) {
+  // A local file is refused since issue 25 (test/security/create-sources.test.ts).
+  test('a modelfile from an allowed model passes', async () => {
+    for (const mf of ['FROM qwen2.5:0.5b', 'from "qwen2.5:0.5b"\nSYSTEM hi']) {
       const res = await post(
         '/api/create',
         qwenManager,

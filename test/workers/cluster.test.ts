@@ -95,7 +95,7 @@ describe('corral serve --workers 2', () => {
     expect(backendConnectionOwners()).toEqual(expect.arrayContaining(workers))
   })
 
-  test('the ollama client streams a chat and lists the models; /metrics and 404s come from the primary', async () => {
+  test('the ollama client streams a chat and lists the models; /metrics comes from the primary, 404s from the worker', async () => {
     const { key } = await createKey('--name', 'client', '--scopes', 'inference,metrics')
     const ollama = new Ollama({ host: url, headers: { authorization: `Bearer ${key}` } })
     let text = ''

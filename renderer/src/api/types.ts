@@ -73,6 +73,8 @@ export interface Candidate {
   version: string | null
   apis: string[]
   lastSeen: number
+  /** Why the name may mislead: it is a backend's or another candidate's (with addresses). */
+  nameClash?: string | null
 }
 
 export interface BackendsView {
@@ -126,6 +128,8 @@ export interface KeyView extends PublicKey {
 export interface CreatedKey extends PublicKey {
   key: string
   connectUrls: string[]
+  /** Why there is no connect link (HTTPS on without a usable certificate); null with links. */
+  connectProblem?: string | null
 }
 
 export interface KeyInput {
@@ -157,6 +161,8 @@ export interface BackendInput {
   key?: string | null
   enabled?: boolean
   acceptVulnerable?: boolean
+  /** Send `key` to a host first seen through mDNS. */
+  confirmKey?: boolean
 }
 
 export type AccessListName = 'allow' | 'deny' | 'trustedProxies'

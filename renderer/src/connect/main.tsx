@@ -3,13 +3,18 @@
 import { StrictMode, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { ConnectPage } from './connect-page.js'
+import { takeFragment } from './fragment.js'
 import '../styles/base.css'
 import './connect.css'
 
+/** Read before React renders (StrictMode runs state initialisers twice). */
+const opened = takeFragment(window)
+
 function Root() {
-  const [hash, setHash] = useState(window.location.hash)
+  const [hash, setHash] = useState(opened)
   useEffect(() => {
-    const onChange = () => setHash(window.location.hash)
+    // Another link pasted into the address bar of the open page.
+    const onChange = () => setHash(takeFragment(window))
     window.addEventListener('hashchange', onChange)
     return () => window.removeEventListener('hashchange', onChange)
   }, [])

@@ -94,7 +94,15 @@ export function BackendsView() {
 function CandidateList({ candidates, onAdded }: { candidates: Candidate[]; onAdded: () => void }) {
   const api = useApi()
   const add = useAction(async (c: Candidate) => {
-    await api.addBackend({ candidate: c.name })
+    if (c.nameClash) {
+      // Any host can announce any name: ask, and add it by its address under a name of its own.
+      const host = new URL(c.url).host
+      const ok = window.confirm(
+        `“${c.name}” may not be what it seems: ${c.nameClash}. Add the service at ${host} as “${c.name} at ${host}”?`,
+      )
+      if (!ok) return
+      await api.addBackend({ candidate: c.url, name: `${c.name} at ${host}`.slice(0, 100) })
+    } else await api.addBackend({ candidate: c.name })
     onAdded()
   })
   if (candidates.length === 0) {
@@ -109,10 +117,15 @@ function CandidateList({ candidates, onAdded }: { candidates: Candidate[]; onAdd
     <div className="stack">
       <ul className="candidate-list">
         {candidates.map((c) => (
-          <li key={c.name} className="candidate">
+          <li key={c.url} className="candidate">
             <div>
               <strong>{c.name}</strong>
               <div className="muted small mono">{c.url}</div>
+              {c.nameClash ? (
+                <div className="small" role="note">
+                  Name clash: {c.nameClash}
+                </div>
+              ) : null}
             </div>
             <div className="badges">
               {c.app === 'corral' ? (
@@ -121,6 +134,7 @@ function CandidateList({ candidates, onAdded }: { candidates: Candidate[]; onAdd
                 <span className="badge">Ollama</span>
               )}
               {c.needsKey ? <span className="badge badge-muted">needs a key</span> : null}
+              {c.nameClash ? <span className="badge badge-warning">name clash</span> : null}
             </div>
             <button
               type="button"

@@ -14,6 +14,11 @@ export function KeyReveal({ created, sharing }: { created: CreatedKey; sharing: 
       <Banner tone="warning" title="Copy the key now">
         Corral keeps only a fingerprint of it, so it cannot show it again.
       </Banner>
+      {created.connectProblem ? (
+        <Banner tone="error" title="No setup link or QR code">
+          {created.connectProblem}
+        </Banner>
+      ) : null}
       {!sharing ? (
         <Banner tone="info">
           Sharing is off: the link works once you turn sharing on in Share.
@@ -22,13 +27,15 @@ export function KeyReveal({ created, sharing }: { created: CreatedKey; sharing: 
       <div className="reveal">
         <div className="reveal-qr">
           {url ? (
-            <QrCode
-              text={url}
-              size={196}
-              label={`QR code that opens the setup page for ${created.name}`}
-            />
+            <>
+              <QrCode
+                text={url}
+                size={196}
+                label={`QR code that opens the setup page for ${created.name}`}
+              />
+              <p className="hint center">Scan with the phone’s camera</p>
+            </>
           ) : null}
-          <p className="hint center">Scan with the phone’s camera</p>
         </div>
         <div className="reveal-details stack">
           <div className="field">
