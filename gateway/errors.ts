@@ -28,6 +28,12 @@ export const ERRORS = {
     message: 'this key may not use this model',
     type: 'permission_error',
   },
+  CORRAL_ERR_CLOUD_MODEL: {
+    status: 403,
+    message:
+      "this key may not use cloud models: they run on the owner's ollama.com account; ask the owner to allow cloud models for this key",
+    type: 'permission_error',
+  },
   CORRAL_ERR_NOT_FOUND: { status: 404, message: 'not found', type: 'invalid_request_error' },
   CORRAL_ERR_MODEL_NOT_FOUND: {
     status: 404,

@@ -58,6 +58,11 @@ export const KeySchema = Type.Object({
   scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { default: ['inference'] }),
   /** Model names or `family:*` patterns; empty means every model. */
   models: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /**
+   * May use cloud models (`gpt-oss:120b-cloud`, `kimi-k2.7-code:cloud`): they run on the
+   * owner's ollama.com account, so a key gets them only when the owner says so. Absent: no.
+   */
+  allowCloud: Type.Optional(Type.Boolean()),
   limits: KeyLimitsSchema,
   createdAt: Type.String({ format: 'date-time' }),
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { default: null }),
