@@ -200,7 +200,7 @@ class RelayState implements ProxyCallbacks, Attached {
     this.lease.answered(statusCode)
     if (statusCode === BUSY_STATUS && this.mayRefuseBusy) return false
     if (statusCode < 400 && host.stats.enabled && ex.state.route?.usage === true) {
-      const tap = createUsageTap(this.dialect, { streaming })
+      const tap = createUsageTap(this.dialect === 'ollama' ? 'ollama' : 'openai', { streaming })
       this.tap = tap
       this.onChunk = (chunk) => tap.push(chunk)
     }

@@ -20,6 +20,7 @@ import { ROUTES, upstreamPath, type HttpMethod, type RouteDef } from './routes.j
 
 import { isCloudModel } from '../model-names/index.js'
 import { bodyEncoding, decompressZstd, type BodyEncoding } from './compressed-body.js'
+import { multipartField } from './multipart.js'
 import type { Readable } from 'node:stream'
 import { capOutputTokens } from '../limits/output-cap.js'
 import { applyKeyOptions } from '../key-options/merge.js'
@@ -201,6 +202,9 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
   const { body, json } = await readRequestBody(host, ex, route, encoding)
   let model = json ? modelOf(route.path, json) : null
   if (route.kind === 'model-param') model = ex.params.model ?? null
+  if (route.multipart && Buffer.isBuffer(body)) {
+    model = multipartField(body, ex.headers['content-type'], 'model')
+  }
   if (route.kind === 'model' && !model) {
     throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: 'model is required' })
   }
@@ -263,5 +267,5 @@ async function readRequestBody(
     }
     return { body: buf, json: null }
   }
-  return { body: buf, json: parseJsonBody(buf) }
+  return { body: buf, json: route.multipart ? null : parseJsonBody(buf) }
 }
