@@ -136,7 +136,14 @@ async function forward(
           stripHeaders: state.snapshot.keyHeaders,
           forwardedFor: state.clientIp,
           body: plan.body,
-          headersTimeoutMs: config.server.upstreamHeadersTimeoutMs,
+          // A request that could stream but asked for one answer (ollama-js and ollama-python
+          // default to stream:false) gets nothing from Ollama until the work is done, with no
+          // deadline on Ollama's side: no first-byte deadline here either while the backend's
+          // connection stays alive (TCP keep-alive finds a dead one).
+          headersTimeoutMs:
+            plan.route.streams === true && !plan.streaming
+              ? 0
+              : config.server.upstreamHeadersTimeoutMs,
           idleTimeoutMs: config.server.upstreamIdleTimeoutMs,
         },
         ex.res,

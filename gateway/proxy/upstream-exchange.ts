@@ -28,6 +28,9 @@ import {
 import { clientHeaders, upstreamHeaders } from './upstream-headers.js'
 import type { SocketOwner, UpstreamPool } from './upstream-pool.js'
 
+/** When a request without a first-byte deadline starts probing its backend connection. */
+const KEEPALIVE_PROBE_MS = 30_000
+
 /** One stream frame carrying an error, as each client's stream parser expects it. */
 export function errorFrame(dialect: Dialect, err: CorralError): string {
   const body = errorBody(dialect, err.code, err.message)
@@ -123,6 +126,8 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
       this.socket = got!.socket
       this.reused = got!.reused
       this.socket.setTimeout(this.req.headersTimeoutMs)
+      // No deadline: keep-alive probes tell a backend that died from one still working.
+      if (this.req.headersTimeoutMs === 0) this.socket.setKeepAlive(true, KEEPALIVE_PROBE_MS)
       this.send(got!.authority)
     })
   }
