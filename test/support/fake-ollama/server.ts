@@ -3,7 +3,6 @@
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { decompress as zstdDecompress } from 'fzstd'
 import type {
   Ctx,
   Fault,
@@ -19,6 +18,7 @@ import { encodeFrame, streamEnd } from './encode.js'
 import { allowedOrigins, guard } from './guards.js'
 import { answerUnrouted, find } from './router.js'
 import { modelKey } from './names.js'
+import { decompressBody } from './zstd.js'
 import { anthropicError } from './messages.js'
 import { cutConnection, ollamaError, openaiError } from './respond.js'
 import {
@@ -35,9 +35,6 @@ import {
   readBody,
   sleep,
 } from './util.js'
-
-/** middleware/openai.go and server/cloud_proxy.go maxDecompressedBodySize. */
-const MAX_DECOMPRESSED_BYTES = 20 << 20
 
 class FakeOllamaServer implements FakeOllama, FakeState {
   url = ''
@@ -253,7 +250,7 @@ class FakeOllamaServer implements FakeOllama, FakeState {
     c.params = found.params
     const err =
       path === '/v1/messages' ? anthropicError : path.startsWith('/v1/') ? openaiError : ollamaError
-    if (!this.decompress(c)) return
+    if (!decompressBody(c)) return
     if (!INFERENCE_PATHS.has(path)) return found.handler(this, c)
     if (this.inference >= this.options.maxPending) {
       // server/sched.go ErrMaxQueue, answered 503 by routes.go handleScheduleError.
@@ -271,30 +268,6 @@ class FakeOllamaServer implements FakeOllama, FakeState {
   private loopback(): boolean {
     const h = this.options.host
     return h === 'localhost' || h.startsWith('127.') || h === '::1'
-  }
-
-  /**
-   * server/cloud_proxy.go cloudPassthroughMiddleware (on every POST /v1 inference route):
-   * a zstd body is decompressed, at most 20 MiB. False when it answered 400.
-   */
-  private decompress(c: Ctx): boolean {
-    const zstdRoute =
-      c.path.startsWith('/v1/') && c.rec.method === 'POST' && !c.path.startsWith('/v1/audio/')
-    if (!zstdRoute || c.req.headers['content-encoding'] !== 'zstd') return true
-    const raw = Buffer.isBuffer(c.body) ? c.body : Buffer.alloc(0)
-    let out: Buffer
-    try {
-      out = Buffer.from(zstdDecompress(raw))
-    } catch {
-      ollamaError(c, 400, 'failed to decompress request body')
-      return false
-    }
-    if (out.length > MAX_DECOMPRESSED_BYTES) {
-      ollamaError(c, 400, 'http: request body too large')
-      return false
-    }
-    c.body = c.rec.body = parseBody(out, c.path)
-    return true
   }
 
   private onResponseClose(c: Ctx): void {
