@@ -1,5 +1,6 @@
 // buildGateway: the LAN-facing Fastify app. It answers the Ollama API, the
 // OpenAI-compatible API, /metrics, /connect and nothing else. It does not listen.
+import { applyCors, corsPolicy } from './cors/index.js'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
@@ -157,6 +158,9 @@ async function gatewayApp(
 
       function onRequest(req: IncomingMessage, res: ServerResponse): void {
         bodies.watch(req, res)
+        const config = corral.snapshot.config
+        const cors = corsPolicy(config.server.allowedOrigins, config.auth.headerName)
+        if (applyCors(req, res, cors)) return
         if (pipeline === null || !pipeline.take(req, res)) fastifyHandler(req, res)
       }
     },

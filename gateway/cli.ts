@@ -26,6 +26,7 @@ Usage:
                      [--rpm N | --requests N --window S] [--tpm N] [--concurrency N]
                      [--max-tokens N] [--expires 7d] [--subnet CIDR]
                      [--option NAME=VALUE]... [--keep-alive-max 30m]
+                     [--allow-cloud | --deny-cloud]
   corral keys create --guest [--name N] [--expires 24h] [--subnet CIDR] [--models a,b]
   corral keys list [--all] | update ID [options as create] [--clear-options] | revoke ID
   corral keys create|update ... --device "ssh-ed25519 AAAA..." | update ID --remove-device FINGERPRINT
@@ -87,6 +88,8 @@ const OPTIONS = {
   option: { type: 'string', multiple: true },
   'keep-alive-max': { type: 'string' },
   'clear-options': { type: 'boolean' },
+  'allow-cloud': { type: 'boolean' },
+  'deny-cloud': { type: 'boolean' },
   all: { type: 'boolean' },
   for: { type: 'string' },
   queue: { type: 'boolean' },

@@ -1,7 +1,11 @@
 // Every error a client can get from Corral, in one table. The README's error
 // section is written from this table; tests refer to the codes, not to wording.
 
-export type Dialect = 'ollama' | 'openai'
+/**
+ * The shape a path's errors take: Ollama's, OpenAI's, Anthropic's on `/v1/messages`, and the
+ * Responses API's on `/v1/responses` (OpenAI's, with `event: error` in a stream).
+ */
+export type Dialect = 'ollama' | 'openai' | 'anthropic' | 'responses'
 
 interface ErrorDef {
   status: number
@@ -26,6 +30,12 @@ export const ERRORS = {
   CORRAL_ERR_MODEL: {
     status: 403,
     message: 'this key may not use this model',
+    type: 'permission_error',
+  },
+  CORRAL_ERR_CLOUD_MODEL: {
+    status: 403,
+    message:
+      "this key may not use cloud models: they run on the owner's ollama.com account; ask the owner to allow cloud models for this key",
     type: 'permission_error',
   },
   CORRAL_ERR_NOT_FOUND: { status: 404, message: 'not found', type: 'invalid_request_error' },
@@ -170,9 +180,27 @@ export class CorralError extends Error {
   }
 }
 
-/** The dialect a path answers in: OpenAI's shape under /v1, Ollama's everywhere else. */
+/** The dialect a path answers in: OpenAI's shape under /v1 (Anthropic's on /v1/messages). */
 export function dialectOf(path: string): Dialect {
-  return path.startsWith('/v1/') || path === '/v1' ? 'openai' : 'ollama'
+  if (!path.startsWith('/v1/') && path !== '/v1') return 'ollama'
+  const end = path.indexOf('?')
+  const p = end < 0 ? path : path.slice(0, end)
+  if (p === '/v1/messages') return 'anthropic'
+  return p === '/v1/responses' ? 'responses' : 'openai'
+}
+
+/** Anthropic's error types by status (as ollama anthropic/anthropic.go NewError maps them). */
+function anthropicType(status: number): string {
+  const types: Record<number, string> = {
+    400: 'invalid_request_error',
+    401: 'authentication_error',
+    403: 'permission_error',
+    404: 'not_found_error',
+    413: 'request_too_large',
+    429: 'rate_limit_error',
+    503: 'overloaded_error',
+  }
+  return types[status] ?? 'api_error'
 }
 
 /** Anything shaped like a Corral key (a key pasted into a URL or a model name). */
@@ -190,7 +218,10 @@ export function errorBody(
   extra?: Record<string, string>,
 ): unknown {
   const message = text.includes('crl_') ? text.replace(KEY_LIKE, 'crl_[redacted]') : text
-  if (dialect === 'openai') {
+  if (dialect === 'anthropic') {
+    return { type: 'error', error: { type: anthropicType(ERRORS[code].status), message } }
+  }
+  if (dialect !== 'ollama') {
     return { error: { message, type: ERRORS[code].type, param: null, code: code.toLowerCase() } }
   }
   return extra ? { error: message, ...extra } : { error: message }

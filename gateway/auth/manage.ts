@@ -26,6 +26,8 @@ export interface KeyInput {
   options?: Record<string, unknown>
   /** `30m`, `1h`, seconds; null: no cap. */
   keepAliveMax?: string | number | null
+  /** May use cloud models (they run on the owner's ollama.com account); default no. */
+  allowCloud?: boolean
 }
 
 /** How long a guest key lives when no expiry is given. */
@@ -71,6 +73,7 @@ export async function createKey(
     subnet: subnetOf(input.subnet),
     options: input.options === undefined ? {} : checkOptions(input.options),
     keepAliveMaxSeconds: keepAliveOf(input.keepAliveMax),
+    ...(input.allowCloud === true && !guest ? { allowCloud: true } : {}),
   }
   await update((c) => {
     c.keys.push(record)
@@ -80,6 +83,8 @@ export async function createKey(
 
 export interface KeyPatch {
   name?: string
+  /** May use cloud models (never for a guest key). */
+  allowCloud?: boolean
   scopes?: Scope[]
   models?: string[]
   limits?: KeyLimits
@@ -113,6 +118,7 @@ export async function updateKey(
     if (patch.subnet !== undefined) k.subnet = subnetOf(patch.subnet)
     if (patch.options !== undefined) k.options = mergeOptions(k.options, patch.options)
     if (patch.keepAliveMax !== undefined) k.keepAliveMaxSeconds = keepAliveOf(patch.keepAliveMax)
+    if (patch.allowCloud !== undefined) k.allowCloud = patch.allowCloud && !k.guest
     result = k
   })
   return result!

@@ -2,6 +2,7 @@
 // from config; state (health, inventory, in-flight) lives here and survives
 // config reloads for backends whose id and URL did not change.
 import type { BackendRecord } from '../config/schema.js'
+import { modelKey } from '../model-names/index.js'
 
 export type HealthState = 'unknown' | 'up' | 'down'
 
@@ -49,12 +50,8 @@ export function effectiveCapacity(b: BackendState): number {
     : Math.min(b.record.capacity, b.learnedCapacity)
 }
 
-/** Ollama treats `llama3.2` and `llama3.2:latest` as the same model. */
-export function normalizeModel(name: string): string {
-  const n = name.trim().toLowerCase()
-  const slash = n.lastIndexOf('/')
-  return n.indexOf(':', slash + 1) === -1 ? `${n}:latest` : n
-}
+/** The form backends' model lists are kept and looked up in (gateway/model-names). */
+export const normalizeModel = modelKey
 
 export function originOf(url: string): string {
   const u = new URL(url)

@@ -203,6 +203,9 @@ export function keyOptions(flags: Flags): KeyFlags {
   }
   const options = optionFlags(flags)
   if (options !== undefined) out.options = options
+  // Cloud models run on the owner's ollama.com account: a key gets them only when asked.
+  if (flags['allow-cloud'] === true) out.allowCloud = true
+  if (flags['deny-cloud'] === true) out.allowCloud = false
   const keepAlive = flags['keep-alive-max']
   if (typeof keepAlive === 'string') {
     if (keepAlive === 'none' || keepAlive === 'off') out.keepAliveMax = null

@@ -1,5 +1,6 @@
 // The one schema for config.json. Every field has a default, so `{}` is a valid
 // file and an older file gains new settings without a migration step of its own.
+import { DEFAULT_ALLOWED_ORIGINS } from '../cors/index.js'
 import { Type, type Static } from '@sinclair/typebox'
 import { OllamaOptionsSchema } from './ollama-options.js'
 import { DeviceKeySchema, DevicesSettingsSchema } from './device-schema.js'
@@ -59,6 +60,11 @@ export const KeySchema = Type.Object({
   scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { default: ['inference'] }),
   /** Model names or `family:*` patterns; empty means every model. */
   models: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /**
+   * May use cloud models (`gpt-oss:120b-cloud`, `kimi-k2.7-code:cloud`): they run on the
+   * owner's ollama.com account, so a key gets them only when the owner says so. Absent: no.
+   */
+  allowCloud: Type.Optional(Type.Boolean()),
   limits: KeyLimitsSchema,
   createdAt: Type.String({ format: 'date-time' }),
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { default: null }),
@@ -164,6 +170,14 @@ export const ConfigSchema = Type.Object({
       /** Extra prefix every gateway path is also served under, e.g. `/ollama`. */
       basePath: Type.String({ default: '', pattern: '^(/[A-Za-z0-9._~-]+)*$' }),
       bodyLimitBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
+      /**
+       * Web pages that may call the gateway from a browser (CORS): exact origins or one `*`
+       * (`http://localhost:*`, `app://*`). Default: Ollama's own list (OLLAMA_ORIGINS defaults).
+       */
+      allowedOrigins: Type.Array(Type.String({ minLength: 1, maxLength: 300 }), {
+        maxItems: 200,
+        default: [...DEFAULT_ALLOWED_ORIGINS],
+      }),
       /** Time a client has to send its request headers. */
       headersTimeoutMs: Type.Integer({ minimum: 1000, default: 15_000 }),
       /**

@@ -64,6 +64,12 @@ export const KeyCreate = Type.Object({
     Nullable(Type.String({ description: 'The CIDR the key works from; null: anywhere allowed.' })),
   ),
   options: Type.Optional(KeyOptionsInput('a value')),
+  allowCloud: Type.Optional(
+    Type.Boolean({
+      description:
+        "May use cloud models (`gpt-oss:120b-cloud`, `…:cloud`): they run on the owner's ollama.com account. Default false; never for a guest key.",
+    }),
+  ),
   keepAliveMax: Type.Optional(
     Nullable(
       Type.Union([Type.String(), Type.Integer()], {
@@ -100,6 +106,7 @@ export const PublicKey = Type.Object({
   subnet: Nullable(Type.String({ description: 'Set by the first request of a guest key.' })),
   options: OllamaOptionsView,
   keepAliveMaxSeconds: Nullable(Type.Integer()),
+  allowCloud: Type.Optional(Type.Boolean({ description: 'May use cloud models; absent: no.' })),
 })
 
 export const KeyView = Type.Composite([

@@ -29,6 +29,9 @@ export const OPENAI_FIELDS: ReadonlySet<string> = new Set([
 
 /** What each route (by its path in the route table) takes of a key's options. */
 type Style = 'ollama' | 'ollama-embed' | 'openai-chat' | 'openai-completions'
+/** The shortest keep_alive a preload gets under a cap of 0 (0 would unload the model). */
+const MIN_LOADED_SECONDS = 1
+
 const STYLES = new Map<string, Style>([
   ['/api/chat', 'ollama'],
   ['/api/generate', 'ollama'],
@@ -74,8 +77,8 @@ const silent = (body: Body, name: string): boolean =>
  * - /v1/chat/completions, /v1/completions: temperature, top_p, seed, stop, frequency_penalty,
  *   presence_penalty (and num_predict as max_tokens) where the client set none;
  * - keep_alive on /api/chat, /api/generate, /api/embed, /api/embeddings: lowered to the cap
- *   when longer (or forever, or unreadable); set to the cap when missing and the cap is shorter
- *   than Ollama's own 5 minutes.
+ *   when longer (or forever, or unreadable); when missing, set to Ollama's 5 minutes or the
+ *   cap if shorter (the server's own default may be longer); never 0 on a preload.
  * What the client sent itself is never replaced, except a keep_alive above the cap.
  */
 export function applyKeyOptions(path: string, body: Body, opts: CompiledKeyOptions): boolean {
@@ -83,7 +86,9 @@ export function applyKeyOptions(path: string, body: Body, opts: CompiledKeyOptio
   if (style === undefined) return false
   let changed = false
   if (style === 'ollama' || style === 'ollama-embed') {
-    if (opts.keepAliveMaxSeconds !== null) changed = capKeepAlive(body, opts.keepAliveMaxSeconds)
+    if (opts.keepAliveMaxSeconds !== null) {
+      changed = capKeepAlive(body, opts.keepAliveMaxSeconds, path)
+    }
     if (style === 'ollama' && opts.ollama.length > 0) {
       changed = fillOllamaOptions(body, opts.ollama) || changed
     }
@@ -124,12 +129,28 @@ function fillOllamaOptions(body: Body, pairs: readonly Pair[]): boolean {
   return changed
 }
 
-function capKeepAlive(body: Body, cap: number): boolean {
+/**
+ * A request with nothing to answer loads the model, and with `keep_alive: 0` unloads it
+ * (ollama server/routes.go GenerateHandler, ChatHandler).
+ */
+function isLoadRequest(body: Body): boolean {
+  if ('messages' in body || !('prompt' in body)) {
+    return !Array.isArray(body.messages) || body.messages.length === 0
+  }
+  return body.prompt === '' || body.prompt === null
+}
+
+function capKeepAlive(body: Body, cap: number, path: string): boolean {
   const asked = keepAliveSeconds(body.keep_alive)
-  if (asked === null) {
-    if (cap >= OLLAMA_DEFAULT_KEEP_ALIVE_SECONDS) return false
-  } else if (asked <= cap) return false
-  // Longer than the cap, forever (negative), unreadable, or missing with a shorter cap.
-  body.keep_alive = cap
+  if (asked !== null && asked <= cap) return false
+  // Longer than the cap, forever (negative) or unreadable: the cap. Missing: Ollama's stock
+  // default within the cap, so the cap holds even when the server's own default is longer.
+  let value = asked === null ? Math.min(cap, OLLAMA_DEFAULT_KEEP_ALIVE_SECONDS) : cap
+  // A cap of 0 must never turn a preload into an unload (of a model others may be using).
+  if (value === 0 && path !== '/api/embed' && path !== '/api/embeddings' && isLoadRequest(body)) {
+    value = MIN_LOADED_SECONDS
+  }
+  if (body.keep_alive === value) return false
+  body.keep_alive = value
   return true
 }

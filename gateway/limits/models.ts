@@ -1,8 +1,7 @@
 // Which models a key may use. Patterns are compiled once per config load.
 
-const DEFAULT_TAG = 'latest'
-const DEFAULT_REGISTRY_PREFIX = 'registry.ollama.ai/'
-const DEFAULT_NAMESPACE_PREFIX = 'library/'
+import { modelKey, splitModelKey } from '../model-names/index.js'
+
 const WILDCARD = '*'
 
 /** A model name split into the part before the tag and the tag (Ollama's implicit `:latest`). */
@@ -12,23 +11,16 @@ export interface ModelName {
 }
 
 /**
- * Canonical form of a model reference as Ollama resolves it: lowercased, without the default
- * registry (`registry.ollama.ai/`) and namespace (`library/`), with `:latest` when no tag is
- * given. The tag is what follows the last `:` after the last `/` (so `host:5000/m` has none).
+ * A model reference split at its tag, as Ollama resolves it (gateway/model-names: default
+ * registry, namespace and tag, case, the `:cloud`/`-cloud`/`:local` suffixes).
  */
 export function parseModelName(model: string): ModelName {
-  let text = model.trim().toLowerCase()
-  if (text.startsWith(DEFAULT_REGISTRY_PREFIX)) text = text.slice(DEFAULT_REGISTRY_PREFIX.length)
-  if (text.startsWith(DEFAULT_NAMESPACE_PREFIX)) text = text.slice(DEFAULT_NAMESPACE_PREFIX.length)
-  const colon = text.lastIndexOf(':')
-  if (colon === -1 || colon < text.lastIndexOf('/')) return { name: text, tag: DEFAULT_TAG }
-  return { name: text.slice(0, colon), tag: text.slice(colon + 1) || DEFAULT_TAG }
+  return splitModelKey(modelKey(model))
 }
 
 /** `llama3.2` -> `llama3.2:latest`; the form two references are compared in. */
 export function canonicalModelName(model: string): string {
-  const { name, tag } = parseModelName(model)
-  return `${name}:${tag}`
+  return modelKey(model)
 }
 
 /**

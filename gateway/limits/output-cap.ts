@@ -42,10 +42,12 @@ function isPlainObject(value: unknown): value is Body {
 /**
  * Whether `value` already keeps generation within `cap`. Ollama reads 0, -1 (no limit) and -2
  * (fill the context) as "unbounded", and the OpenAI-compatible layer passes `max_tokens`
- * straight into `num_predict`, so only a whole number in 1..cap is within the cap.
+ * straight into `num_predict`, so only a number in 1..cap is within the cap.
  */
 function withinCap(value: unknown, cap: number): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= cap
+  // A fraction (50.5) is within too: Ollama reads it as its whole part (api.Options FromMap),
+  // and the OpenAI layer refuses it; raising it to the cap would raise the client's limit.
+  return typeof value === 'number' && value >= 1 && value <= cap
 }
 
 /** Sets `body[field]` to `cap` unless it is already within the cap; says whether it changed. */

@@ -7,13 +7,6 @@ import { CorralError } from '../errors.js'
 import { OPENAI_FIELDS } from '../key-options/merge.js'
 import { JSON_TOO_DEEP_MESSAGE, jsonTooDeep } from '../untrusted/json-depth.js'
 
-/** Refuse compressed bodies: limits and the model check must see the real bytes. */
-export function checkContentEncoding(value: string | undefined): void {
-  if (value === undefined) return
-  const v = value.trim().toLowerCase()
-  if (v !== '' && v !== 'identity') throw new CorralError('CORRAL_ERR_ENCODING')
-}
-
 /** Read a whole body, refusing (413) as soon as it passes `limit` bytes. */
 export async function readBody(
   stream: Readable | undefined,

@@ -169,7 +169,14 @@ async function forward(
           stripHeaders: state.snapshot.keyHeaders,
           forwardedFor: state.clientIp,
           body: plan.body,
-          headersTimeoutMs: config.server.upstreamHeadersTimeoutMs,
+          // A request that could stream but asked for one answer (ollama-js and ollama-python
+          // default to stream:false) gets nothing from Ollama until the work is done, with no
+          // deadline on Ollama's side: no first-byte deadline here either while the backend's
+          // connection stays alive (TCP keep-alive finds a dead one).
+          headersTimeoutMs:
+            plan.route.streams === true && !plan.streaming
+              ? 0
+              : config.server.upstreamHeadersTimeoutMs,
           idleTimeoutMs: config.server.upstreamIdleTimeoutMs,
         },
         ex.res,
@@ -236,7 +243,7 @@ class RelayState implements ProxyCallbacks, Attached {
     if (statusCode === BUSY_STATUS && this.mayRefuseBusy) return false
     const counted = host.stats.enabled || this.work.tally
     if (statusCode < 400 && counted && ex.state.route?.usage === true) {
-      const tap = createUsageTap(this.dialect, { streaming })
+      const tap = createUsageTap(this.dialect === 'ollama' ? 'ollama' : 'openai', { streaming })
       this.tap = tap
       this.onChunk = (chunk) => tap.push(chunk)
     }

@@ -6,6 +6,7 @@
 import type { Corral } from '../core.js'
 import { CorralError } from '../errors.js'
 import { normalizeModel, type BackendState } from '../backends/pool.js'
+import { isCloudModel } from '../model-names/index.js'
 import type { RouteKind } from './routes.js'
 import type { Exchange } from './exchange.js'
 import type { GatewayHost } from './host.js'
@@ -75,6 +76,8 @@ export function answerMerged(
       if (seen.has(norm)) continue
       seen.add(norm)
       if (state.key && !state.snapshot.modelAllowed(state.key, id)) continue
+      // A cloud model runs on the owner's ollama.com account: listed only to keys allowed it.
+      if (state.key && isCloudModel(id) && state.key.record.allowCloud !== true) continue
       merged.push(entry)
     }
   }

@@ -19,11 +19,13 @@ import { pathOf, queryOf, type Exchange } from './exchange.js'
 import { finishRecord, recordReply } from './record.js'
 import { ROUTES, upstreamPath, type HttpMethod, type RouteDef } from './routes.js'
 
+import { isCloudModel } from '../model-names/index.js'
+import { bodyEncoding, decompressZstd, type BodyEncoding } from './compressed-body.js'
+import { multipartField } from './multipart.js'
 import type { Readable } from 'node:stream'
 import { capOutputTokens } from '../limits/output-cap.js'
 import { applyKeyOptions } from '../key-options/merge.js'
 import {
-  checkContentEncoding,
   modelOf,
   otherModelsOf,
   parseJsonBody,
@@ -221,10 +223,13 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
     return host.serveMerged(ex, route.kind)
   }
 
-  checkContentEncoding(ex.headers['content-encoding'] as string | undefined)
-  const { body, json } = await readRequestBody(host, ex, route)
+  const encoding = bodyEncoding(route.path, ex.headers['content-encoding'] as string | undefined)
+  const { body, json } = await readRequestBody(host, ex, route, encoding)
   let model = json ? modelOf(route.path, json) : null
   if (route.kind === 'model-param') model = ex.params.model ?? null
+  if (route.multipart && Buffer.isBuffer(body)) {
+    model = multipartField(body, ex.headers['content-type'], 'model')
+  }
   if (route.kind === 'model' && !model) {
     throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: 'model is required' })
   }
@@ -232,6 +237,11 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
   for (const m of [model, ...(json ? otherModelsOf(route.path, json) : [])]) {
     if (m && !state.snapshot.modelAllowed(key, m)) {
       throw new CorralError('CORRAL_ERR_MODEL', { message: `this key may not use model "${m}"` })
+    }
+    if (m && isCloudModel(m) && key.record.allowCloud !== true) {
+      throw new CorralError('CORRAL_ERR_CLOUD_MODEL', {
+        message: `this key may not use the cloud model "${m}": cloud models run on the owner's ollama.com account; ask the owner to allow cloud models for this key`,
+      })
     }
   }
   // What a create builds from: `from`, blobs, a Modelfile's FROM/ADAPTER/DRAFT (create-check.ts).
@@ -265,6 +275,7 @@ async function readRequestBody(
   host: GatewayHost,
   ex: Exchange,
   route: RouteDef,
+  encoding: BodyEncoding,
 ): Promise<{ body: Buffer | Readable | null; json: JsonBody | null }> {
   const stream = ex.body
   if (ex.method === 'GET' || ex.method === 'HEAD') {
@@ -273,16 +284,17 @@ async function readRequestBody(
   }
   // Blobs are model files: streamed straight through, never held in memory.
   if (route.kind === 'blob') return { body: stream ?? null, json: null }
-  const buf = await readBody(
-    stream,
-    ex.headers['content-length'] as string | undefined,
-    host.snapshot.config.server.bodyLimitBytes,
-  )
+  const limit = host.snapshot.config.server.bodyLimitBytes
+  let buf = await readBody(stream, ex.headers['content-length'] as string | undefined, limit)
+  if (encoding === 'zstd') {
+    buf = decompressZstd(buf, limit)
+    delete ex.headers['content-encoding'] // forwarded uncompressed, as Ollama reads it
+  }
   if (buf.length === 0) {
     if (route.kind === 'model' || route.kind === 'manage') {
       throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: 'request body is empty' })
     }
     return { body: buf, json: null }
   }
-  return { body: buf, json: parseJsonBody(buf) }
+  return { body: buf, json: route.multipart ? null : parseJsonBody(buf) }
 }

@@ -28,6 +28,8 @@ export interface RouteDef {
   streamDefault?: boolean
   /** The answer may report token usage: the stats read it. Other answers are not parsed. */
   usage?: boolean
+  /** The body is multipart/form-data (not JSON); its `model` field names the model. */
+  multipart?: boolean
 }
 
 const OLLAMA_STREAMING = { streams: true, streamDefault: true }
@@ -37,6 +39,7 @@ const USAGE = { usage: true }
 export const ROUTES: readonly RouteDef[] = [
   { methods: ['GET', 'HEAD'], path: '/', scope: 'inference', kind: 'any' },
   { methods: ['GET', 'HEAD'], path: '/api/version', scope: 'inference', kind: 'any' },
+  { methods: ['GET'], path: '/api/status', scope: 'inference', kind: 'any' },
   { methods: ['GET', 'HEAD'], path: '/api/tags', scope: 'inference', kind: 'merge-tags' },
   { methods: ['GET', 'HEAD'], path: '/api/ps', scope: 'inference', kind: 'merge-ps' },
   { methods: ['POST'], path: '/api/show', scope: 'inference', kind: 'model' },
@@ -97,6 +100,14 @@ export const ROUTES: readonly RouteDef[] = [
     ...USAGE,
   },
   { methods: ['POST'], path: '/v1/embeddings', scope: 'inference', kind: 'model', ...USAGE },
+  // ollama server/routes.go: a multipart upload whose `model` field names the model.
+  {
+    methods: ['POST'],
+    path: '/v1/audio/transcriptions',
+    scope: 'inference',
+    kind: 'model',
+    multipart: true,
+  },
   { methods: ['GET'], path: '/v1/models', scope: 'inference', kind: 'merge-models' },
   { methods: ['GET'], path: '/v1/models/:model', scope: 'inference', kind: 'model-param' },
 ]

@@ -28,10 +28,28 @@ import {
 import { clientHeaders, upstreamHeaders } from './upstream-headers.js'
 import type { SocketOwner, UpstreamPool } from './upstream-pool.js'
 
+/** When a request without a first-byte deadline starts probing its backend connection. */
+const KEEPALIVE_PROBE_MS = 30_000
+
 /** One stream frame carrying an error, as each client's stream parser expects it. */
 export function errorFrame(dialect: Dialect, err: CorralError): string {
-  const body = JSON.stringify(errorBody(dialect, err.code, err.message))
-  return dialect === 'openai' ? `data: ${body}\n\n` : `${body}\n`
+  const body = errorBody(dialect, err.code, err.message)
+  switch (dialect) {
+    case 'ollama':
+      return `${JSON.stringify(body)}\n`
+    case 'openai':
+      return `data: ${JSON.stringify(body)}\n\n`
+    // A named event: the Anthropic SDK ignores unnamed ones, so a cut stream would look whole.
+    case 'anthropic':
+      return `event: error\ndata: ${JSON.stringify(body)}\n\n`
+    case 'responses': {
+      // The Responses API's error event (type, code, message), with the error object too so
+      // SDKs that look for `error` see it.
+      const code = err.code.toLowerCase()
+      const event = { type: 'error', code, message: err.message, param: null, ...(body as object) }
+      return `event: error\ndata: ${JSON.stringify(event)}\n\n`
+    }
+  }
 }
 
 /** The exchange a client response belongs to, so its listeners need no closure. */
@@ -108,6 +126,8 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
       this.socket = got!.socket
       this.reused = got!.reused
       this.socket.setTimeout(this.req.headersTimeoutMs)
+      // No deadline: keep-alive probes tell a backend that died from one still working.
+      if (this.req.headersTimeoutMs === 0) this.socket.setKeepAlive(true, KEEPALIVE_PROBE_MS)
       this.send(got!.authority)
     })
   }

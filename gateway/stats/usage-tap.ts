@@ -25,6 +25,7 @@ import {
   utf8Of,
 } from './json-scan.js'
 import { readCounts, UsageState, type Dialect, type Usage, type UsageTap } from './usage-counts.js'
+import { dialectOf } from '../errors.js'
 
 export type { Dialect, Usage, UsageTap } from './usage-counts.js'
 
@@ -78,7 +79,9 @@ export function createUsageTap(dialect: Dialect, opts: { streaming: boolean }): 
 }
 
 /** `/v1/...` speaks OpenAI; everything else Ollama (the gateway's one rule for it). */
-export { dialectOf as dialectForPath } from '../errors.js'
+/** The stream format a path's answers use: Ollama's NDJSON, or SSE under /v1. */
+export const dialectForPath = (path: string): Dialect =>
+  dialectOf(path) === 'ollama' ? 'ollama' : 'openai'
 
 /** Whether a response's Content-Type is a stream the tap parses frame by frame. */
 export function isStreamingContentType(contentType: string | undefined): boolean {

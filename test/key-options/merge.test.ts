@@ -145,10 +145,10 @@ describe('the keep_alive cap (30 min)', () => {
     ['0 (unload now) is kept', '/api/generate', 0, 0],
     ['an unreadable value is set to the cap', '/api/chat', 'forever', CAP],
     [
-      'a missing keep_alive stays missing: Ollama’s 5 min is shorter',
+      'a missing keep_alive gets Ollama’s 5 min: the server’s own default may be longer',
       '/api/chat',
       undefined,
-      undefined,
+      300,
     ],
   ])('%s', (_name, path, before, after) => {
     const body: Body = before === undefined ? {} : { keep_alive: before }
@@ -160,6 +160,21 @@ describe('the keep_alive cap (30 min)', () => {
     const body: Body = {}
     expect(apply('/api/chat', body, {}, 60).changed).toBe(true)
     expect(body.keep_alive).toBe(60)
+  })
+
+  test('a cap of 0 never turns a preload (empty prompt) into an unload', () => {
+    const preload: Body = { model: 'm', prompt: '' }
+    apply('/api/generate', preload, {}, 0)
+    expect(preload.keep_alive).toBe(1)
+    const chatLoad: Body = { model: 'm', messages: [] }
+    apply('/api/chat', chatLoad, {}, 0)
+    expect(chatLoad.keep_alive).toBe(1)
+    const asked: Body = { model: 'm', prompt: '', keep_alive: 0 }
+    apply('/api/generate', asked, {}, 0)
+    expect(asked.keep_alive).toBe(0) // the client's own unload stays one
+    const real: Body = { model: 'm', prompt: 'hi' }
+    apply('/api/generate', real, {}, 0)
+    expect(real.keep_alive).toBe(0)
   })
 
   test('the cap does not apply on /v1, where Ollama reads no keep_alive', () => {

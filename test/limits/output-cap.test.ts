@@ -21,6 +21,13 @@ describe('output token cap', () => {
       true,
     ],
     [
+      'num_predict 50.5 under the cap is kept: Ollama reads 50; the cap must never raise it',
+      '/api/generate',
+      { options: { num_predict: 50.5 } },
+      { options: { num_predict: 50.5 } },
+      false,
+    ],
+    [
       'num_predict -1 (unbounded) is capped',
       '/api/generate',
       { options: { num_predict: -1 } },
