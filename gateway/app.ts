@@ -22,6 +22,7 @@ import { finishRecord, recordReply } from './proxy/record.js'
 import { startRequest } from './proxy/context.js'
 import { createBodyWatch } from './proxy/slow-bodies.js'
 import { stripBasePath } from './util/base-path.js'
+import { answerPlainHttp } from './tls/plain-on-tls.js'
 
 /** Fastify's own ceiling; the configured limit (hot-reloadable) is enforced per request. */
 const HARD_BODY_LIMIT_BYTES = 1024 * 1024 * 1024
@@ -131,6 +132,7 @@ async function gatewayApp(
         const http = tls
           ? (createHttpsServer({ ...options, ...tls }, onRequest) as unknown as Server)
           : createServer(options, onRequest)
+        if (tls) answerPlainHttp(http, server.headersTimeoutMs)
         // `Expect: 100-continue`: Node would invite the body before any check. Only a client
         // with an address and a key that pass is invited; anyone else gets the refusal instead
         // and the connection closes (the body it may still send must not be read as a request).

@@ -119,6 +119,11 @@ export const ERRORS = {
       'this key is bound to another network (a guest key works only from the network it was first used on)',
     type: 'permission_error',
   },
+  CORRAL_ERR_HTTPS_REQUIRED: {
+    status: 400,
+    message: 'this server uses HTTPS: use the same address with https://',
+    type: 'invalid_request_error',
+  },
 } as const satisfies Record<string, ErrorDef>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -161,6 +161,12 @@ function tlsOverlay(flags: Flags): ((t: TlsConfig) => TlsConfig) | null {
   const certFile = str(flags['cert-file'])
   const keyFile = str(flags['key-file'])
   const plainPort = optionalPort(flags['plain-port'], '--plain-port')
+  if (plainPort === 0) {
+    throw new CliError(
+      '--plain-port must be a port number from 1 to 65535 (leave it out for none)',
+      2,
+    )
+  }
   if (mode === undefined && !certFile && !keyFile && plainPort === undefined) return null
   if (mode !== undefined && !(TLS_MODES as readonly string[]).includes(mode)) {
     throw new CliError(`--tls must be one of ${TLS_MODES.join(', ')}`, 2)
