@@ -183,7 +183,11 @@ async function statusCommand(ctx: CliContext): Promise<void> {
   const lines = [
     `Corral ${s.version} is running (data: ${s.dataDir}).`,
     s.sharing ? `Sharing on the LAN: ${s.urls.join('  ')}` : 'Sharing is off.',
-    `Control UI: ${server.info.url} (token in ${path.join(ctx.dataDir, 'control.json')})`,
+    ...(s.ollama.state === 'down' || s.ollama.state === 'none'
+      ? [`OLLAMA IS NOT RUNNING: ${s.ollama.message ?? ''}`]
+      : []),
+    // As serve prints it: the token rides in the fragment, which the browser never sends.
+    `Control UI (this machine only): ${server.info.url}/#token=${server.info.token}`,
     `Keys: ${s.keys.active} active of ${s.keys.total}. In flight: ${s.live.inFlight}.`,
     'Backends:',
     ...s.backends.map(
@@ -191,8 +195,11 @@ async function statusCommand(ctx: CliContext): Promise<void> {
     ),
   ]
   lines.push(...tlsLines(s.tls), ...networkLines(s.network))
+  const said = s.ollama.message ?? ''
   for (const w of s.warnings) {
-    if (w !== s.tls.error && w !== s.network.reason) lines.push(`WARNING: ${w}`)
+    if (w !== s.tls.error && w !== s.network.reason && !said.includes(w)) {
+      lines.push(`WARNING: ${w}`)
+    }
   }
   ctx.out(lines.join('\n'))
 }
@@ -206,6 +213,7 @@ interface StatusView {
   live: { inFlight: number }
   backends: Array<{ name: string; url: string; state: string; latencyMs: number | null }>
   warnings: string[]
+  ollama: { state: 'up' | 'down' | 'checking' | 'none'; message: string | null }
   tls: TlsStatus
   network: NetworkState
 }

@@ -73,7 +73,7 @@ export const ERRORS = {
   },
   CORRAL_ERR_NO_BACKEND: {
     status: 503,
-    message: 'no backend is available',
+    message: 'no backend is available: ask the owner to add or enable one',
     type: 'server_error',
   },
   CORRAL_ERR_BACKEND: {
@@ -118,6 +118,11 @@ export const ERRORS = {
     message:
       'this key is bound to another network (a guest key works only from the network it was first used on)',
     type: 'permission_error',
+  },
+  CORRAL_ERR_OLLAMA_DOWN: {
+    status: 503,
+    message: "the owner's Ollama is not running: ask them to start it (ollama serve)",
+    type: 'server_error',
   },
   CORRAL_ERR_HTTPS_REQUIRED: {
     status: 400,

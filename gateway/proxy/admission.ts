@@ -8,6 +8,7 @@ import type { Corral } from '../core.js'
 import { effectiveCapacity, type BackendState } from '../backends/pool.js'
 import type { Slot } from '../limits/limiters.js'
 import { CorralError } from '../errors.js'
+import { noBackendError } from '../backends/down.js'
 import type { Attached, InFlight, TrackedState } from '../owner/in-flight.js'
 import type { RouteKind } from './routes.js'
 
@@ -182,7 +183,7 @@ function chooseBackends(corral: Corral, req: AdmitRequest): BackendState[] {
     const usable = pool.list().filter((b) => pool.isUsable(b))
     const pick =
       wanted !== null ? usable.find((b) => b.id === wanted || b.record.name === wanted) : usable[0]
-    if (!pick) throw new CorralError('CORRAL_ERR_NO_BACKEND')
+    if (!pick) throw noBackendError(pool)
     return [pick]
   }
   const model = req.routeKind === 'any' ? null : req.state.model
@@ -194,5 +195,5 @@ function chooseBackends(corral: Corral, req: AdmitRequest): BackendState[] {
       message: `model "${model}" not found, try pulling it first`,
     })
   }
-  throw new CorralError('CORRAL_ERR_NO_BACKEND')
+  throw noBackendError(pool)
 }
