@@ -34,6 +34,7 @@ export const ADD_GUEST_HASH = '#add-guest'
 function viewFromHash(hash: string): ViewId {
   const id = hash.replace(/^#\/?/, '')
   if (`#${id}` === ADD_GUEST_HASH) return 'keys'
+  if (id === 'https') return 'settings'
   return VIEWS.find((v) => v.id === id)?.id ?? 'share'
 }
 
