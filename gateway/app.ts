@@ -23,6 +23,7 @@ import { startRequest } from './proxy/context.js'
 import { createBodyWatch } from './proxy/slow-bodies.js'
 import { stripBasePath } from './util/base-path.js'
 import { answerPlainHttp } from './tls/plain-on-tls.js'
+import { notServedMessage } from './proxy/not-served.js'
 
 /** Fastify's own ceiling; the configured limit (hot-reloadable) is enforced per request. */
 const HARD_BODY_LIMIT_BYTES = 1024 * 1024 * 1024
@@ -224,7 +225,7 @@ async function gatewayApp(
         sendError(
           reply,
           'CORRAL_ERR_NOT_FOUND',
-          `${request.method} ${pathOnly(request.url)} is not served`,
+          notServedMessage(request.method, pathOnly(request.url)),
         )
       }),
   )

@@ -1,6 +1,7 @@
 // `corral`: serve, keys, backends, access, stats, status, import.
 // stdout carries only results; diagnostics go to stderr.
 import { parseArgs } from 'node:util'
+import { usageError } from './cli/arg-errors.js'
 import cluster from 'node:cluster'
 import path from 'node:path'
 import { defaultDataDir } from './config/paths.js'
@@ -98,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
   } catch (err) {
-    process.stderr.write(`corral: ${(err as Error).message}\n\n${USAGE}\n`)
+    process.stderr.write(`corral: ${usageError(err)}\n\n${USAGE}\n`)
     return 2
   }
   const flags = parsed.values as Flags

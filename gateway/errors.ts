@@ -11,7 +11,12 @@ interface ErrorDef {
 }
 
 export const ERRORS = {
-  CORRAL_ERR_NO_KEY: { status: 401, message: 'missing API key', type: 'invalid_request_error' },
+  CORRAL_ERR_NO_KEY: {
+    status: 401,
+    message:
+      'missing API key: send it as "Authorization: Bearer crl_..." (ask the owner for a key)',
+    type: 'invalid_request_error',
+  },
   CORRAL_ERR_BAD_KEY: { status: 401, message: 'invalid API key', type: 'invalid_request_error' },
   CORRAL_ERR_SCOPE: {
     status: 403,
