@@ -153,7 +153,7 @@ function SidebarFooter() {
     : !s.sharing
       ? 'Sharing off'
       : noOllama
-        ? 'Sharing on · Ollama not running'
+        ? 'Ollama not running'
         : 'Sharing on'
   return (
     <div className="sidebar-footer">
