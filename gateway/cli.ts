@@ -2,6 +2,7 @@
 // stdout carries only results; diagnostics go to stderr.
 import { parseArgs } from 'node:util'
 import { usageError } from './cli/arg-errors.js'
+import { addressInUseMessage } from './cli/listen-errors.js'
 import cluster from 'node:cluster'
 import path from 'node:path'
 import { defaultDataDir } from './config/paths.js'
@@ -125,9 +126,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`corral: ${err.message}\n`)
       return err.exitCode
     }
-    process.stderr.write(`corral: ${(err as Error).message}\n`)
+    const inUse = addressInUseMessage(err, { control: portFlag(flags['control-port']) })
+    process.stderr.write(`corral: ${inUse ?? (err as Error).message}\n`)
     return 1
   }
+}
+
+function portFlag(v: unknown): number | undefined {
+  return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined
 }
 
 async function run(
