@@ -26,6 +26,8 @@ import { startRequest } from './proxy/context.js'
 import { createBodyWatch } from './proxy/slow-bodies.js'
 import { stripBasePath } from './util/base-path.js'
 import { entersWithoutScope, requireDeclaredAccess } from './route-guard/gateway-routes.js'
+import { answerPlainHttp } from './tls/plain-on-tls.js'
+import { notServedMessage } from './proxy/not-served.js'
 
 /** Fastify's own ceiling; the configured limit (hot-reloadable) is enforced per request. */
 const HARD_BODY_LIMIT_BYTES = 1024 * 1024 * 1024
@@ -137,6 +139,7 @@ async function gatewayApp(
         const http = tls
           ? (createHttpsServer({ ...options, ...tls }, onRequest) as unknown as Server)
           : createServer(options, onRequest)
+        if (tls) answerPlainHttp(http, server.headersTimeoutMs)
         // `Expect: 100-continue`: Node would invite the body before any check. Only a client
         // with an address and a key that pass is invited; anyone else gets the refusal instead
         // and the connection closes (the body it may still send must not be read as a request).
@@ -234,7 +237,7 @@ async function gatewayApp(
         sendError(
           reply,
           'CORRAL_ERR_NOT_FOUND',
-          `${request.method} ${pathOnly(request.url)} is not served`,
+          notServedMessage(request.method, pathOnly(request.url)),
         )
       }),
   )

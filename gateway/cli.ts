@@ -1,6 +1,8 @@
 // `corral`: serve, keys, backends, access, stats, status, import.
 // stdout carries only results; diagnostics go to stderr.
 import { parseArgs } from 'node:util'
+import { usageError } from './cli/arg-errors.js'
+import { addressInUseMessage } from './cli/listen-errors.js'
 import cluster from 'node:cluster'
 import path from 'node:path'
 import { defaultDataDir } from './config/paths.js'
@@ -111,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
   } catch (err) {
-    process.stderr.write(`corral: ${(err as Error).message}\n\n${USAGE}\n`)
+    process.stderr.write(`corral: ${usageError(err)}\n\n${USAGE}\n`)
     return 2
   }
   const flags = parsed.values as Flags
@@ -137,9 +139,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(escapeOutput(`corral: ${err.message}\n`))
       return err.exitCode
     }
-    process.stderr.write(escapeOutput(`corral: ${(err as Error).message}\n`))
+    const inUse = addressInUseMessage(err, { control: portFlag(flags['control-port']) })
+    process.stderr.write(escapeOutput(`corral: ${inUse ?? (err as Error).message}\n`))
     return 1
   }
+}
+
+function portFlag(v: unknown): number | undefined {
+  return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined
 }
 
 async function run(
@@ -204,7 +211,11 @@ async function statusCommand(ctx: CliContext): Promise<void> {
   const lines = [
     `Corral ${s.version} is running (data: ${s.dataDir}).`,
     s.sharing ? `Sharing on the LAN: ${s.urls.join('  ')}` : 'Sharing is off.',
-    `Control UI: ${server.info.url} (token in ${path.join(ctx.dataDir, 'control.json')})`,
+    ...(s.ollama.state === 'down' || s.ollama.state === 'none'
+      ? [`OLLAMA IS NOT RUNNING: ${s.ollama.message ?? ''}`]
+      : []),
+    // As serve prints it: the token rides in the fragment, which the browser never sends.
+    `Control UI (this machine only): ${server.info.url}/#token=${server.info.token}`,
     `Keys: ${s.keys.active} active of ${s.keys.total}. In flight: ${s.live.inFlight}.`,
     'Backends:',
     ...s.backends.map(
@@ -212,8 +223,11 @@ async function statusCommand(ctx: CliContext): Promise<void> {
     ),
   ]
   lines.push(...tlsLines(s.tls), ...networkLines(s.network))
+  const said = s.ollama.message ?? ''
   for (const w of s.warnings) {
-    if (w !== s.tls.error && w !== s.network.reason) lines.push(`WARNING: ${w}`)
+    if (w !== s.tls.error && w !== s.network.reason && !said.includes(w)) {
+      lines.push(`WARNING: ${w}`)
+    }
   }
   ctx.out(lines.join('\n'))
 }
@@ -227,6 +241,7 @@ interface StatusView {
   live: { inFlight: number }
   backends: Array<{ name: string; url: string; state: string; latencyMs: number | null }>
   warnings: string[]
+  ollama: { state: 'up' | 'down' | 'checking' | 'none'; message: string | null }
   tls: TlsStatus
   network: NetworkState
 }

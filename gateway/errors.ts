@@ -15,7 +15,12 @@ interface ErrorDef {
 }
 
 export const ERRORS = {
-  CORRAL_ERR_NO_KEY: { status: 401, message: 'missing API key', type: 'invalid_request_error' },
+  CORRAL_ERR_NO_KEY: {
+    status: 401,
+    message:
+      'missing API key: send it as "Authorization: Bearer crl_..." (ask the owner for a key)',
+    type: 'invalid_request_error',
+  },
   CORRAL_ERR_BAD_KEY: { status: 401, message: 'invalid API key', type: 'invalid_request_error' },
   CORRAL_ERR_SCOPE: {
     status: 403,
@@ -83,7 +88,7 @@ export const ERRORS = {
   },
   CORRAL_ERR_NO_BACKEND: {
     status: 503,
-    message: 'no backend is available',
+    message: 'no backend is available: ask the owner to add or enable one',
     type: 'server_error',
   },
   CORRAL_ERR_BACKEND: {
@@ -149,6 +154,16 @@ export const ERRORS = {
     status: 403,
     message: 'the owner refused this device',
     type: 'permission_error',
+  },
+  CORRAL_ERR_OLLAMA_DOWN: {
+    status: 503,
+    message: "the owner's Ollama is not running: ask them to start it (ollama serve)",
+    type: 'server_error',
+  },
+  CORRAL_ERR_HTTPS_REQUIRED: {
+    status: 400,
+    message: 'this server uses HTTPS: use the same address with https://',
+    type: 'invalid_request_error',
   },
 } as const satisfies Record<string, ErrorDef>
 

@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici'
 import { normalizeModel, type BackendPool, type BackendState, type HealthState } from './pool.js'
 import type { Logger } from '../util/logger.js'
 import { silentLogger } from '../util/logger.js'
+import { downMessage, upMessage } from './down.js'
 
 /** Failed checks in a row before a backend that still accepts connections is taken out. */
 const FAILED_CHECKS_TO_DOWN = 2
@@ -94,7 +95,8 @@ export class HealthChecker extends EventEmitter<{ change: [HealthChange]; checke
       b.failedChecks = 0
       this.pool.markSuccess(b)
     } catch (err) {
-      b.lastError = (err as Error).message
+      // Node's AggregateError (localhost tried as ::1 and 127.0.0.1) has no message, only a code.
+      b.lastError = (err as Error).message || String((err as { code?: unknown }).code ?? 'error')
       b.latencyMs = null
       b.failedChecks += 1
       // Nothing listening is certain at once; a slow answer may be load, so it takes two in a row.
@@ -106,8 +108,8 @@ export class HealthChecker extends EventEmitter<{ change: [HealthChange]; checke
     }
     b.lastCheckedAt = this.now()
     if (from !== b.state) {
-      if (b.state === 'down') this.logger.warn(`Backend ${b.record.name} is down: ${b.lastError}`)
-      else if (from === 'down') this.logger.info(`Backend ${b.record.name} is back up.`)
+      if (b.state === 'down') this.logger.warn(downMessage(b))
+      else if (from === 'down') this.logger.info(upMessage(b))
       this.emit('change', { backend: b, from, to: b.state })
     }
   }

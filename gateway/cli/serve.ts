@@ -10,6 +10,7 @@ import { str, type Flags } from './keys.js'
 import { envOverlay } from './env.js'
 import { pullProgressPrinter } from './progress.js'
 import { formatFingerprint } from '../tls/fingerprint.js'
+import { ollamaState } from '../backends/down.js'
 
 export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void> {
   if (await findServer(ctx.dataDir)) {
@@ -74,6 +75,9 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
     workers: workers > 1 ? { count: workers, exec: process.argv[1]! } : undefined,
   })
   running.corral.pulls.on('progress', pullProgressPrinter())
+  // The first health round says (once, on stderr) whether Ollama runs, before the banner.
+  await running.corral.health.checkNow().catch(() => {})
+  const ollama = ollamaState(running.corral.pool)
   const urls = running.sharing.urls()
   const tls = running.sharing.tls()
   if (ctx.json) {
@@ -81,6 +85,7 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
       JSON.stringify({
         gateway: urls,
         tls: { mode: tls.mode, fingerprint: tls.fingerprint, error: tls.error },
+        ollama,
         control: running.controlUrl,
         ui: running.uiUrl,
         workers,
@@ -91,7 +96,9 @@ export async function serveCommand(ctx: CliContext, flags: Flags): Promise<void>
     const keys = running.corral.config.keys.length
     ctx.out(
       [
-        `Corral is sharing Ollama on the LAN:`,
+        ollama.state === 'down' || ollama.state === 'none'
+          ? `Corral is listening on the LAN, but there is no Ollama to share yet (see above); teammates are told so until it runs:`
+          : `Corral is sharing Ollama on the LAN:`,
         ...urls.map((u) => `  ${u}`),
         ...(workers > 1 ? [`Served by ${workers} gateway processes (--workers).`] : []),
         ...(tls.fingerprint
@@ -161,6 +168,12 @@ function tlsOverlay(flags: Flags): ((t: TlsConfig) => TlsConfig) | null {
   const certFile = str(flags['cert-file'])
   const keyFile = str(flags['key-file'])
   const plainPort = optionalPort(flags['plain-port'], '--plain-port')
+  if (plainPort === 0) {
+    throw new CliError(
+      '--plain-port must be a port number from 1 to 65535 (leave it out for none)',
+      2,
+    )
+  }
   if (mode === undefined && !certFile && !keyFile && plainPort === undefined) return null
   if (mode !== undefined && !(TLS_MODES as readonly string[]).includes(mode)) {
     throw new CliError(`--tls must be one of ${TLS_MODES.join(', ')}`, 2)

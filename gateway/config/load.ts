@@ -50,7 +50,7 @@ export function normalizeConfig(raw: unknown): Config {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError('config must be a JSON object')
   }
-  const migrated = migrate(raw as Raw)
+  const migrated = repairPlainPort(migrate(raw as Raw))
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(migrated)) as unknown
   if (!Value.Check(ConfigSchema, withDefaults)) {
     const problems = [...Value.Errors(ConfigSchema, withDefaults)]
@@ -72,6 +72,16 @@ export function normalizeConfig(raw: unknown): Config {
     'backend id',
   )
   return config
+}
+
+/**
+ * Settings → HTTPS once saved an empty plain port as 0 (issue 27), which opened plain HTTP on
+ * a random port: 0 there has only ever meant "none".
+ */
+function repairPlainPort(raw: Raw): Raw {
+  const tls = (raw.server as Raw | undefined)?.tls as Raw | undefined
+  if (tls?.plainPort !== 0) return raw
+  return { ...raw, server: { ...(raw.server as Raw), tls: { ...tls, plainPort: null } } }
 }
 
 export function parseConfigText(text: string, file?: string): Config {

@@ -134,8 +134,12 @@ export const TlsSchema = Type.Object(
     certFile: Type.String({ default: '' }),
     /** PEM private key for `files`. */
     keyFile: Type.String({ default: '' }),
-    /** Also serve plain HTTP on this port (keys travel unencrypted there); null: no plain HTTP. */
-    plainPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65_535 }), Type.Null()], {
+    /**
+     * Also serve plain HTTP on this port (keys travel unencrypted there); null: no plain HTTP.
+     * Never 0 (a random port on every interface). Null comes first: Fastify's validator
+     * coerces, and with the integer first it turned an empty field's null into 0.
+     */
+    plainPort: Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 65_535 })], {
       default: null,
     }),
   },

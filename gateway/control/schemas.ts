@@ -258,6 +258,16 @@ export const StatusView = Type.Object({
   backends: Type.Array(BackendView),
   live: LiveSnapshot,
   localOllamaExposed: Type.Boolean(),
+  ollama: Type.Object(
+    {
+      state: Literals(['up', 'down', 'checking', 'none'] as const),
+      message: Type.Union([Type.String(), Type.Null()]),
+    },
+    {
+      description:
+        'Whether the shared Ollama runs: "down" when every enabled backend is down (the tray and the Share view show it amber), "none" without one; `message` says what to do.',
+    },
+  ),
   warnings: Type.Array(Type.String()),
   tls: TlsStatusView,
   network: NetworkStateView,

@@ -10,6 +10,7 @@ import { ConfigSchema, LimitsSchema, type Config } from '../config/schema.js'
 import { ControlError, CONTROL_PREFIX } from './common.js'
 import type { ControlOptions } from './server.js'
 import { stripDefaults } from './schemas.js'
+import { readPair } from '../tls/source.js'
 
 const P = CONTROL_PREFIX
 const C = ConfigSchema.properties
@@ -98,7 +99,7 @@ export function registerSettingsRoutes(
     },
     async (req) => {
       const patch = req.body
-      checkPatch(patch, corral.store.current)
+      checkPatch(patch, corral.store.current, corral.now())
       const mdnsBefore = corral.config.discovery.mdns
       await corral.update((c) => applyPatch(c, patch))
       if (corral.config.discovery.mdns !== mdnsBefore) applyMdns(corral, opts)
@@ -142,7 +143,7 @@ function settingsView(corral: Corral, opts: ControlOptions, atStart: Config['ser
 }
 
 /** Refusals in words, before anything is saved (the schema checks ranges and patterns). */
-function checkPatch(patch: SettingsPatch, current: Config): void {
+function checkPatch(patch: SettingsPatch, current: Config, now: number): void {
   const host = patch.server?.host
   if (host !== undefined && host !== 'localhost' && net.isIP(host) === 0) {
     throw new ControlError(
@@ -155,17 +156,27 @@ function checkPatch(patch: SettingsPatch, current: Config): void {
   if (port !== 0 && port === controlPort) {
     throw new ControlError(400, `the gateway and the control window cannot both use port ${port}`)
   }
-  checkTlsPatch(patch.server?.tls, port, controlPort)
+  checkTlsPatch(patch.server?.tls, port, controlPort, now)
 }
 
 /** HTTPS settings that cannot work are refused before they are saved. */
-function checkTlsPatch(tls: Config['server']['tls'] | undefined, port: number, control: number) {
+function checkTlsPatch(
+  tls: Config['server']['tls'] | undefined,
+  port: number,
+  control: number,
+  now: number,
+) {
   if (!tls) return
   if (tls.mode === 'files' && (!tls.certFile || !tls.keyFile)) {
     throw new ControlError(400, 'HTTPS with your own files needs both a certificate and a key file')
   }
+  if (tls.mode === 'files') {
+    // Checked before saving: files that cannot be used never replace what serves now.
+    const pair = readPair(tls.certFile, tls.keyFile, now)
+    if (!pair.ok) throw new ControlError(400, `${pair.error} Nothing was changed.`)
+  }
   const plain = tls.plainPort
-  if (plain !== null && plain !== 0 && (plain === port || plain === control)) {
+  if (plain !== null && (plain === port || plain === control)) {
     throw new ControlError(400, `plain HTTP needs a port of its own, not ${plain}`)
   }
 }

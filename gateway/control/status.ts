@@ -2,6 +2,7 @@ import type { Corral } from '../core.js'
 import type { Sharing } from './sharing.js'
 import { backendViews } from './backend-routes.js'
 import { advisoryWarning } from '../advisories/ollama-advisories.js'
+import { downMessage, ollamaState } from '../backends/down.js'
 
 /** What `corral status` and the UI's Share view show. */
 export function statusView(corral: Corral, sharing: Sharing, version: string) {
@@ -10,9 +11,8 @@ export function statusView(corral: Corral, sharing: Sharing, version: string) {
   const warnings: string[] = []
   const exposed = corral.localExposure()
   if (exposed) warnings.push(exposed)
-  for (const b of backends) {
-    if (b.enabled && b.state === 'down')
-      warnings.push(`Backend ${b.name} is down: ${b.lastError ?? 'no answer'}`)
+  for (const b of corral.pool.list()) {
+    if (b.record.enabled && b.state === 'down') warnings.push(downMessage(b))
   }
   for (const b of backends) {
     if (b.advisories.length > 0) warnings.push(advisoryWarning(b, b.advisories))
@@ -32,6 +32,7 @@ export function statusView(corral: Corral, sharing: Sharing, version: string) {
     backends,
     live: corral.stats.live.snapshot(),
     localOllamaExposed: exposed !== null,
+    ollama: ollamaState(corral.pool),
     warnings,
     tls,
     network,

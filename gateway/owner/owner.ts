@@ -30,8 +30,17 @@ export function checkPause(rules: PauseRules, state: TrackedState, now: number):
   const pause = rules.find(state.key!.record.id, state.clientIp, now)
   if (pause === null || pause.queue) return
   throw new CorralError('CORRAL_ERR_PAUSED', {
+    message: pausedMessage(pause.untilMs),
     headers: { 'retry-after': String(retryAfterSeconds(pause, now)) },
   })
+}
+
+/** "paused by the owner until 14:30 UTC (...); try again then", or until they resume it. */
+export function pausedMessage(untilMs: number | null): string {
+  if (untilMs === null)
+    return 'paused by the owner until they resume it: ask them, or try again later'
+  const at = new Date(untilMs).toISOString()
+  return `paused by the owner until ${at.slice(11, 16)} UTC (${at}); try again then`
 }
 
 /** Longest a timer may be set for (setTimeout's limit); a longer pause re-arms it. */

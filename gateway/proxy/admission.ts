@@ -9,6 +9,7 @@ import { effectiveCapacity, type BackendState } from '../backends/pool.js'
 import type { Slot } from '../limits/limiters.js'
 import type { TokenCharge } from '../limits/token-bucket.js'
 import { CorralError } from '../errors.js'
+import { noBackendError } from '../backends/down.js'
 import type { Attached, InFlight, TrackedState } from '../owner/in-flight.js'
 import type { RouteKind } from './routes.js'
 import { GUARDED_ROUTES, advisoriesFor, updateTo } from '../advisories/ollama-advisories.js'
@@ -195,7 +196,7 @@ function chooseBackends(corral: Corral, req: AdmitRequest): BackendState[] {
     const usable = pool.list().filter((b) => pool.isUsable(b))
     const pick =
       wanted !== null ? usable.find((b) => b.id === wanted || b.record.name === wanted) : usable[0]
-    if (!pick) throw new CorralError('CORRAL_ERR_NO_BACKEND')
+    if (!pick) throw noBackendError(pool)
     refuseIfVulnerable(pick, req.routePath)
     return [pick]
   }
@@ -208,7 +209,7 @@ function chooseBackends(corral: Corral, req: AdmitRequest): BackendState[] {
       message: `model "${model}" not found, try pulling it first`,
     })
   }
-  throw new CorralError('CORRAL_ERR_NO_BACKEND')
+  throw noBackendError(pool)
 }
 
 /**

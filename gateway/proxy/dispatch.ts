@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream'
 import type { Limits } from '../config/schema.js'
 import { isLoopback } from '../util/net.js'
 import { CorralError, errorBody, type Dialect } from '../errors.js'
+import { isNotRunning, ollamaDownError } from '../backends/down.js'
 import {
   classifyUpstreamError,
   errorFrame,
@@ -292,6 +293,8 @@ class RelayState implements ProxyCallbacks, Attached {
 
 function toCorralError(err: unknown): CorralError {
   if (err instanceof CorralError) return err
+  // Nothing listens where the backend should be: the owner's Ollama is off.
+  if (isNotRunning(err)) return ollamaDownError(err)
   const { code } = classifyUpstreamError(err)
   return new CorralError(code, { cause: err })
 }

@@ -5,6 +5,7 @@
 // lists and answers itself.
 import type { Corral } from '../core.js'
 import { CorralError } from '../errors.js'
+import { isNotRunning, noBackendError } from '../backends/down.js'
 import { normalizeModel, type BackendState } from '../backends/pool.js'
 import { isCloudModel } from '../model-names/index.js'
 import type { RouteKind } from './routes.js'
@@ -39,7 +40,7 @@ export async function serveMerged(corral: Corral, ex: Exchange, kind: MergeKind)
  */
 export async function collectLists(corral: Corral, kind: MergeKind): Promise<Collected> {
   const backends = corral.pool.list().filter((b) => corral.pool.isUsable(b))
-  if (backends.length === 0) throw new CorralError('CORRAL_ERR_NO_BACKEND')
+  if (backends.length === 0) throw noBackendError(corral.pool)
   const results = await Promise.allSettled(backends.map((b) => sharedFetch(corral, b, kind)))
   const lists: Entry[][] = []
   results.forEach((r, i) => {
@@ -50,7 +51,11 @@ export async function collectLists(corral: Corral, kind: MergeKind): Promise<Col
       corral.pool.markFailure(backends[i]!, (r.reason as Error).message)
     }
   })
-  if (lists.length === 0) throw new CorralError('CORRAL_ERR_BACKEND')
+  if (lists.length === 0) {
+    const reasons = results.map((r) => (r.status === 'rejected' ? r.reason : null))
+    if (reasons.every(isNotRunning)) throw noBackendError(corral.pool, reasons[0])
+    throw new CorralError('CORRAL_ERR_BACKEND')
+  }
   return { lists, backend: backends.length === 1 ? backends[0]!.record.name : 'all' }
 }
 

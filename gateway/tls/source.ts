@@ -179,8 +179,7 @@ export function readPair(certFile: string, keyFile: string, now: number): PairRe
     try {
       return fs.readFileSync(file, 'utf8')
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error'
-      throw new Error(`The ${what} file ${file} cannot be read (${code}).`)
+      throw new Error(`The ${what} file ${file} ${unreadable(err as NodeJS.ErrnoException)}.`)
     }
   }
   try {
@@ -202,5 +201,20 @@ export function readPair(certFile: string, keyFile: string, now: number): PairRe
     return { ok: true, material: { cert, key, info, source: 'files' } }
   } catch (err) {
     return { ok: false, error: (err as Error).message }
+  }
+}
+
+/** Why a file cannot be read, in words (the code stays for a search, never alone). */
+function unreadable(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return 'does not exist: check the path (it is read on this machine, by Corral)'
+    case 'EACCES':
+    case 'EPERM':
+      return 'cannot be read by the user Corral runs as (permission denied): let that user read it'
+    case 'EISDIR':
+      return 'is a folder, not a file: give the path of the PEM file inside it'
+    default:
+      return `cannot be read (${err.code ?? err.message})`
   }
 }

@@ -2,6 +2,7 @@
 // are addressed by the URL fragment (#keys), so the keyboard, the back button
 // and reloads all work. The fragment never carries the token after load.
 import { useEffect, useMemo, useState, type ReactNode } from 'react'
+import { ollamaMissing } from './ollama/ollama-down.js'
 import { ApiContext } from './api/context.js'
 import type { CorralApi } from './api/client.js'
 import { ApiError, UNAUTHORIZED } from './api/errors.js'
@@ -33,6 +34,7 @@ export const ADD_GUEST_HASH = '#add-guest'
 function viewFromHash(hash: string): ViewId {
   const id = hash.replace(/^#\/?/, '')
   if (`#${id}` === ADD_GUEST_HASH) return 'keys'
+  if (id === 'https') return 'settings'
   return VIEWS.find((v) => v.id === id)?.id ?? 'share'
 }
 
@@ -144,12 +146,20 @@ function SidebarFooter() {
   const status = useStatus()
   const live = useLive()
   const s = status.data
-  const state = !s ? 'unknown' : s.sharing ? 'up' : 'off'
+  const noOllama = s !== undefined && ollamaMissing(s)
+  const state = !s ? 'unknown' : !s.sharing ? 'off' : noOllama ? 'warn' : 'up'
+  const text = !s
+    ? 'Connecting…'
+    : !s.sharing
+      ? 'Sharing off'
+      : noOllama
+        ? 'Ollama not running'
+        : 'Sharing on'
   return (
     <div className="sidebar-footer">
       <div className="sharing-pill" data-state={state}>
         <span className={`dot dot-${state}`} aria-hidden="true" />
-        <span>{!s ? 'Connecting…' : s.sharing ? 'Sharing on' : 'Sharing off'}</span>
+        <span>{text}</span>
       </div>
       <span className="muted small">
         {s ? `v${s.version}` : ''}

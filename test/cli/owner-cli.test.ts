@@ -155,7 +155,9 @@ describe.each([
       headers: { authorization: `Bearer ${key}` },
     })
     expect(res.statusCode).toBe(503)
-    expect(await res.body.json()).toEqual({ error: 'paused by the owner' })
+    expect(await res.body.json()).toEqual({
+      error: expect.stringMatching(/^paused by the owner until /),
+    })
     expect((await cli('keys', 'resume', 'bob')).code).toBe(0)
   })
 })

@@ -85,7 +85,9 @@ describe.skipIf(!hasChromium)('the connect page over HTTPS in Chromium', () => {
     await phone.goto(connectUrl)
     await phone.waitForSelector('[data-testid=cert-verified]')
     await phone.waitForSelector('text=Connected')
-    expect(await phone.textContent('[data-testid=cert-verified]')).toContain('Certificate verified')
+    expect(await phone.textContent('[data-testid=cert-verified]')).toContain(
+      'The QR code’s fingerprint matches',
+    )
     const shown = (await phone.textContent('[data-testid=cert-fingerprint]'))!.replace(/:/g, '')
     expect(shown.toLowerCase()).toBe(fingerprint)
     expect(sent).toContain(`${gatewayUrl}/connect/cert.pem`)

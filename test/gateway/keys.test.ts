@@ -37,7 +37,13 @@ describe('a key is accepted from', () => {
 
 describe('requests without a good key get 401', () => {
   test('no key at all', async () => {
-    expect(await tags({})).toEqual({ status: 401, body: { error: 'missing API key' } })
+    expect(await tags({})).toEqual({
+      status: 401,
+      body: {
+        error:
+          'missing API key: send it as "Authorization: Bearer crl_..." (ask the owner for a key)',
+      },
+    })
   })
 
   test('a wrong key', async () => {
@@ -76,7 +82,8 @@ describe('requests without a good key get 401', () => {
     expect(res.statusCode).toBe(401)
     expect(await res.body.json()).toEqual({
       error: {
-        message: 'missing API key',
+        message:
+          'missing API key: send it as "Authorization: Bearer crl_..." (ask the owner for a key)',
         type: 'invalid_request_error',
         param: null,
         code: 'corral_err_no_key',

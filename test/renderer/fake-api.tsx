@@ -54,6 +54,7 @@ export class FakeApi implements CorralApi {
     backends: [backend()],
     live: liveSnapshot(),
     localOllamaExposed: false,
+    ollama: { state: 'up', message: null },
     warnings: [],
     tls: {
       mode: 'off',

@@ -85,7 +85,7 @@ describe('the Share view', () => {
     const line = await screen.findByTestId('share-unencrypted')
     expect(line.textContent).toContain('Keys are sent unencrypted')
     expect(within(line).getByRole('link', { name: 'Turn on HTTPS' }).getAttribute('href')).toBe(
-      '#settings',
+      '#https',
     )
   })
 

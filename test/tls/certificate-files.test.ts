@@ -8,7 +8,7 @@ import { request } from 'undici'
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js'
 import type { TlsStatus } from '../../gateway/tls/status.js'
 import { describeCertificate } from '../../gateway/tls/certificate.js'
-import { curl, makeCertificate, peerFingerprint } from './support.js'
+import { curl, freePort, makeCertificate, peerFingerprint } from './support.js'
 
 let gw: TestGateway | null = null
 afterEach(async () => {
@@ -55,7 +55,7 @@ describe('a certificate file that cannot be used', () => {
         cert: '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n',
         key: good.key,
       },
-      0,
+      await freePort(),
     )
     const s = await status(g)
     expect(s.tls.error).toContain(`The certificate file ${certFile} is unusable`)
@@ -78,7 +78,7 @@ describe('a certificate file that cannot be used', () => {
 
   test('an expired certificate: the error says when it expired', async () => {
     const expired = await makeCertificate({ now: Date.now() - 10 * 86_400_000, days: 5 })
-    const { gw: g } = await startWithFiles(expired, 0)
+    const { gw: g } = await startWithFiles(expired, await freePort())
     const s = await status(g)
     expect(s.tls.error).toMatch(/is unusable: it expired on \d{4}-\d\d-\d\dT/)
     expect(s.tls.scheme).toBe('http')
@@ -100,7 +100,7 @@ describe('a certificate file that cannot be used', () => {
   test('corral status prints the error', async () => {
     const { runCli } = await import('../support/cli.js')
     const expired = await makeCertificate({ now: Date.now() - 10 * 86_400_000, days: 5 })
-    const { gw: g } = await startWithFiles(expired, 0)
+    const { gw: g } = await startWithFiles(expired, await freePort())
     // The CLI finds the server through control.json; the test server runs in this process.
     const human = await runCli(['status', '--data-dir', g.dataDir])
     expect(human.code).toBe(0)

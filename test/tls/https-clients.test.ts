@@ -127,9 +127,10 @@ describe('curl over HTTPS', () => {
     expect(res.stderr).toMatch(/self-signed certificate/)
   })
 
-  test('plain HTTP on the HTTPS port gets no answer', async () => {
+  test('plain HTTP on the HTTPS port gets a 400 naming the https address, never the API', async () => {
     const res = await curl([url.replace('https:', 'http:') + '/api/tags'])
-    expect(res.code).not.toBe(0)
+    expect(res.stdout).toContain(`${url}/api/tags`)
+    expect(res.stdout).not.toContain('models')
   })
 })
 

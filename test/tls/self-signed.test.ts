@@ -12,7 +12,7 @@ import { SELF_SIGNED_VALIDITY_DAYS } from '../../gateway/tls/certificate.js'
 import { lanNames } from '../../gateway/tls/lan-names.js'
 import { startTestGateway, tempDataDir, type TestGateway } from '../support/gateway.js'
 import type { TlsStatus } from '../../gateway/tls/status.js'
-import { peerFingerprint } from './support.js'
+import { freePort, peerFingerprint } from './support.js'
 
 const names = {
   dnsNames: ['localhost', 'studio.local'],
@@ -80,10 +80,11 @@ describe('plain HTTP next to HTTPS', () => {
   })
 
   test('serves on its own port, with the "keys are sent unencrypted" warning', async () => {
+    const plainPort = await freePort()
     gw = await startTestGateway({
       config: (c) => {
         c.server.tls.mode = 'self-signed'
-        c.server.tls.plainPort = 0
+        c.server.tls.plainPort = plainPort
       },
     })
     const { body } = await gw.control<{ tls: TlsStatus; warnings: string[]; urls: string[] }>(

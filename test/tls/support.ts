@@ -1,5 +1,6 @@
 // Helpers for the HTTPS tests: the peer certificate of a real TLS connection, fetch and curl
 // that trust one certificate only, and certificate files made on the spot.
+import net from 'node:net'
 import tls from 'node:tls'
 import crypto from 'node:crypto'
 import { spawn } from 'node:child_process'
@@ -63,4 +64,16 @@ export async function failureChain(p: Promise<unknown>): Promise<string> {
     return parts.join(' <- ')
   }
   throw new Error('expected the call to fail')
+}
+
+/** A port free on 127.0.0.1 right now (the plain HTTP port is never 0: 0 means none). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+  })
 }

@@ -91,6 +91,8 @@ export interface Status {
   backends: Backend[]
   live: LiveSnapshot
   localOllamaExposed: boolean
+  /** "down": every enabled backend is down (amber in the tray and on Share); "none": no backend. */
+  ollama: { state: 'up' | 'down' | 'checking' | 'none'; message: string | null }
   warnings: string[]
   tls: TlsStatus
   network: NetworkState

@@ -51,8 +51,13 @@ export function CertificateSection({ origin, check }: { origin: string; check: C
             ✓
           </span>
           <div className="banner-body">
-            <strong className="banner-title">Certificate verified</strong>
-            <span>It matches the fingerprint in the QR code: this is the owner’s gateway.</span>
+            <strong className="banner-title">The QR code’s fingerprint matches</strong>
+            <span>
+              The certificate this address offers for download has the fingerprint the QR code
+              carries. A page cannot see the certificate of its own connection: to be sure you
+              reached the owner’s computer, compare the fingerprint your browser shows (the padlock
+              or the warning’s details) with the one below.
+            </span>
           </div>
         </div>
       ) : check.state === 'mismatch' ? (
@@ -73,6 +78,13 @@ export function CertificateSection({ origin, check }: { origin: string; check: C
       ) : (
         <p className="muted">Compare this fingerprint with the one on the owner’s screen.</p>
       )}
+      {check.state !== 'mismatch' ? (
+        <p data-testid="cert-warning-explained">
+          If your browser warned “Your connection is not private” on the way here: the owner’s
+          computer made this certificate itself, so no public authority vouches for it. That is
+          expected on a LAN. Install the certificate once (below) and the warning stops for good.
+        </p>
+      ) : null}
       <div className="field">
         <span className="field-label">SHA-256 fingerprint</span>
         <div className="copy-row">

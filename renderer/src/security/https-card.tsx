@@ -1,12 +1,13 @@
 // Settings → HTTPS: the TLS mode, the owner's certificate files, plain HTTP on a port of its
 // own, and what is served now (fingerprint, validity, names, errors and warnings).
 import { useEffect, useState } from 'react'
-import { useApi } from '../api/context.js'
 import { useStatus } from '../live/status-context.js'
 import { useAction } from '../hooks/use-resource.js'
 import type { Settings, TlsMode, TlsSettings } from '../api/types.js'
 import { Banner, Card, CopyButton, ErrorText, Field } from '../components/controls.js'
 import { formatFingerprint } from './fingerprint.js'
+import { useActivity } from '../owner/use-activity.js'
+import { AppliedBanner, breaksPlainClients, ConfirmHttps, useApplyTls } from './https-apply.js'
 
 const MODES: Array<{ mode: TlsMode; label: string }> = [
   { mode: 'off', label: 'Off: plain HTTP (keys are sent unencrypted)' },
@@ -21,7 +22,6 @@ export function HttpsCard({
   settings: Settings
   onSaved: (s: Settings) => void
 }) {
-  const api = useApi()
   const status = useStatus()
   const saved = settings.server.tls
   const [form, setForm] = useState<TlsSettings>(saved)
@@ -32,10 +32,22 @@ export function HttpsCard({
     setForm(saved)
     setPlainText(saved.plainPort === null ? '' : String(saved.plainPort))
   }, [saved])
+  const applying = useApplyTls(onSaved)
   const save = useAction(async (tls: TlsSettings) => {
-    onSaved(await api.updateSettings({ server: { tls } }))
-    void status.reload()
+    setConfirming(false)
+    await applying.apply(tls)
   })
+  const [confirming, setConfirming] = useState(false)
+  const owner = useActivity()
+  // "Turn on HTTPS" links (#https) land here.
+  useEffect(() => {
+    const show = () => {
+      if (window.location.hash === '#https') document.getElementById('https')?.scrollIntoView()
+    }
+    show()
+    window.addEventListener('hashchange', show)
+    return () => window.removeEventListener('hashchange', show)
+  }, [])
   const plainPort = plainText.trim() === '' ? null : Number(plainText)
   const next: TlsSettings = { ...form, plainPort }
   const dirty = JSON.stringify(next) !== JSON.stringify(saved)
@@ -43,7 +55,7 @@ export function HttpsCard({
   const cert = tls?.certificate
 
   return (
-    <Card title="HTTPS">
+    <Card title="HTTPS" id="https">
       <div className="stack">
         <Field label="Encryption" hint="HTTPS keeps keys secret on café and conference networks.">
           {({ id, describedBy }) => (
@@ -123,12 +135,24 @@ export function HttpsCard({
           </div>
         ) : null}
         <ErrorText error={save.error} />
+        {confirming ? (
+          <ConfirmHttps
+            activity={owner.activity}
+            onConfirm={() => void save.run(next)}
+            onCancel={() => setConfirming(false)}
+          />
+        ) : null}
+        {applying.applied && !dirty ? (
+          <AppliedBanner status={applying.applied} onDismiss={applying.clear} />
+        ) : null}
         <div className="row">
           <button
             type="button"
             className="btn btn-primary"
             disabled={!dirty || save.busy || (plainPort !== null && !Number.isInteger(plainPort))}
-            onClick={() => void save.run(next)}
+            onClick={() =>
+              breaksPlainClients(saved, next) ? setConfirming(true) : void save.run(next)
+            }
           >
             {save.busy ? 'Applying…' : 'Apply HTTPS settings'}
           </button>

@@ -68,7 +68,7 @@ export function TransportLine({ status }: { status: Status }) {
   return (
     <p className="muted small" data-testid="share-unencrypted">
       Keys are sent unencrypted on this network.{' '}
-      <a className="link" href="#settings">
+      <a className="link" href="#https">
         Turn on HTTPS
       </a>{' '}
       to keep them secret on shared Wi-Fi.

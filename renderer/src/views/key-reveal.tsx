@@ -4,11 +4,14 @@ import { useState } from 'react'
 import type { CreatedKey } from '../api/types.js'
 import { Banner, CopyButton, Field } from '../components/controls.js'
 import { QrCode } from '../components/qr-code.js'
+import { fingerprintFromHash } from '../connect/certificate-check.js'
+import { formatFingerprint } from '../security/fingerprint.js'
 
 /** The key, shown once: QR code of the connect link, the key and the link with copy buttons. */
 export function KeyReveal({ created, sharing }: { created: CreatedKey; sharing: boolean }) {
   const [urlIndex, setUrlIndex] = useState(0)
   const url = created.connectUrls[urlIndex] ?? created.connectUrls[0] ?? ''
+  const fingerprint = fingerprintFromHash(url.slice(url.indexOf('#')))
   return (
     <div className="stack">
       <Banner tone="warning" title="Copy the key now">
@@ -92,8 +95,27 @@ export function KeyReveal({ created, sharing }: { created: CreatedKey; sharing: 
               </span>
             </div>
           ) : null}
+          {fingerprint ? <PhoneWillWarn fingerprint={fingerprint} /> : null}
         </div>
       </div>
+    </div>
+  )
+}
+
+/** HTTPS with a certificate no public authority signed: what the phone shows first. */
+function PhoneWillWarn({ fingerprint }: { fingerprint: string }) {
+  return (
+    <div className="field" data-testid="phone-will-warn">
+      <span className="field-label">What the phone will show</span>
+      <span className="field-hint">
+        With Corral’s own certificate the phone’s browser first says “Your connection is not
+        private”: no public authority signed it. Tap <b>Advanced</b>, then <b>Proceed</b>; the page
+        then explains how to trust it for good. To be sure it reached this computer, the fingerprint
+        in the warning’s details should read:
+      </span>
+      <code className="secret small" data-testid="phone-fingerprint">
+        {formatFingerprint(fingerprint)}
+      </code>
     </div>
   )
 }

@@ -20,6 +20,7 @@ import { formatDuration, formatRate } from '../format.js'
 import type { Backend } from '../api/types.js'
 import { WhoIsUsing } from '../owner/live-table.js'
 import { NetworkPaused, shownBySecurity, TransportLine } from '../security/share-security.js'
+import { OllamaDownBanner, ollamaMissing } from '../ollama/ollama-down.js'
 
 export function ShareView() {
   const api = useApi()
@@ -55,7 +56,9 @@ export function ShareView() {
 
   const exposure = s.warnings.find((w) => /listen(s)? on all interfaces/i.test(w))
   const security = shownBySecurity(s)
-  const others = s.warnings.filter((w) => w !== exposure && !security.includes(w))
+  const others = s.warnings.filter(
+    (w) => w !== exposure && !security.includes(w) && !(s.ollama.message ?? '').includes(w),
+  )
   const snapshot = live.snapshot ?? s.live
   return (
     <>
@@ -64,6 +67,7 @@ export function ShareView() {
         description="Let people on your network use this computer’s Ollama, each with their own key."
       />
       <div className="stack-lg">
+        <OllamaDownBanner status={s} />
         {s.localOllamaExposed ? (
           <Banner tone="warning" title="Ollama is open to the whole network">
             {exposure ??
@@ -80,9 +84,11 @@ export function ShareView() {
             onChange={(on) => void toggle.run(on)}
             label="Share on the LAN"
             description={
-              s.sharing
-                ? 'On: people with a key can connect from your network.'
-                : 'Off: only this computer can reach Corral.'
+              !s.sharing
+                ? 'Off: only this computer can reach Corral.'
+                : ollamaMissing(s)
+                  ? 'On, but Ollama is not running: teammates can connect and are told so.'
+                  : 'On: people with a key can connect from your network.'
             }
           />
           <ErrorText error={toggle.error} />
