@@ -16,6 +16,12 @@ const RANGES: Record<Range, { label: string; bucketMs: number; ms: number }> = {
   '7d': { label: 'Last 7 days', bucketMs: 21_600_000, ms: 604_800_000 },
 }
 const BY_LABEL: Record<BreakdownBy, string> = { key: 'Keys', model: 'Models', backend: 'Backends' }
+/** The row of requests without one: refused before a key was known, model lists, refusals. */
+const WITHOUT: Record<BreakdownBy, string> = {
+  key: 'No key (refused)',
+  model: 'No model (lists, version)',
+  backend: 'No backend (answered by Corral)',
+}
 /** After requests end, history is refetched this much later (several requests, one fetch). */
 const HISTORY_SETTLE_MS = 1500
 const HISTORY_REFRESH_MS = 30_000
@@ -230,7 +236,9 @@ function History() {
             <tbody>
               {rows.map((row) => (
                 <tr key={row.group}>
-                  <td className="truncate">{row.label}</td>
+                  <td className="truncate">
+                    {row.group === '' ? <span className="muted">{WITHOUT[by]}</span> : row.label}
+                  </td>
                   <td className="num">{formatCount(row.requests)}</td>
                   <td className="meter-cell">
                     <Meter
