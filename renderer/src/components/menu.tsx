@@ -1,7 +1,8 @@
 // A "⋯" button that opens a short list of actions: on the page's body (a table cell's
-// overflow cannot clip it), under the button, kept inside the window. Escape or a click
-// elsewhere closes it; arrow keys move between items.
-import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react'
+// overflow cannot clip it), under the button (above it near the bottom), kept inside the
+// window and following the button when something scrolls. Escape, Tab or a click elsewhere
+// closes it; arrow keys move between items.
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react'
 import { createPortal } from 'react-dom'
 
 export interface MenuItem {
@@ -21,8 +22,8 @@ export function Menu({ label, items }: { label: string; items: MenuItem[] }) {
   const button = useRef<HTMLButtonElement>(null)
   const list = useRef<HTMLDivElement>(null)
   const [at, setAt] = useState<{ top: number; left: number } | null>(null)
-  useLayoutEffect(() => {
-    if (!open || !button.current) return
+  const place = useCallback(() => {
+    if (!button.current) return
     const r = button.current.getBoundingClientRect()
     const left = Math.max(
       EDGE_PX,
@@ -33,24 +34,28 @@ export function Menu({ label, items }: { label: string; items: MenuItem[] }) {
     const top =
       below + height > innerHeight - EDGE_PX ? Math.max(EDGE_PX, r.top - 4 - height) : below
     setAt({ top, left })
-  }, [open])
+  }, [])
+  useLayoutEffect(() => {
+    if (open) place()
+  }, [open, place])
   useEffect(() => {
     if (!open) return
-    list.current?.querySelector<HTMLElement>('[role^="menuitem"]')?.focus()
+    // Without scrolling: the list may not be in its place yet.
+    list.current?.querySelector<HTMLElement>('[role^="menuitem"]')?.focus({ preventScroll: true })
     const away = (e: PointerEvent) => {
       const t = e.target as Node
       if (!list.current?.contains(t) && !button.current?.contains(t)) setOpen(false)
     }
-    const close = () => setOpen(false)
+    // The button moves with what scrolls (the page, a table): the list follows it.
     document.addEventListener('pointerdown', away)
-    window.addEventListener('resize', close)
-    window.addEventListener('scroll', close, true)
+    window.addEventListener('resize', place)
+    window.addEventListener('scroll', place, true)
     return () => {
       document.removeEventListener('pointerdown', away)
-      window.removeEventListener('resize', close)
-      window.removeEventListener('scroll', close, true)
+      window.removeEventListener('resize', place)
+      window.removeEventListener('scroll', place, true)
     }
-  }, [open])
+  }, [open, place])
   const onKeyDown = (e: React.KeyboardEvent) => {
     const items = [...(list.current?.querySelectorAll<HTMLElement>('[role^="menuitem"]') ?? [])]
     const i = items.indexOf(document.activeElement as HTMLElement)
