@@ -34,6 +34,11 @@ describe.skipIf(!hasChromium)('the key dialog and the row menu in Chromium', () 
     await ui?.close()
   })
 
+  /** How far the window itself scrolls down (only the main area should scroll). */
+  const overflowY = (page: Page) =>
+    page.evaluate<number>(
+      `document.documentElement.scrollHeight - document.documentElement.clientHeight`,
+    )
   /** Whether anything is wider than the window (a page that scrolls sideways). */
   const overflowX = (page: Page) =>
     page.evaluate<number>(
@@ -116,6 +121,7 @@ describe.skipIf(!hasChromium)('the key dialog and the row menu in Chromium', () 
         scrollTo: '[data-testid=recent-requests]',
       })
       expect(await overflowX(page)).toBeLessThanOrEqual(0)
+      expect(await overflowY(page)).toBeLessThanOrEqual(0)
       await context.close()
     })
   }
