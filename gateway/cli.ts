@@ -9,6 +9,7 @@ import { defaultDataDir } from './config/paths.js'
 import { CliError, findServer, makeContext, type CliContext } from './cli/context.js'
 import type { Flags } from './cli/keys.js'
 import type { TlsStatus } from './tls/status.js'
+import { brokenMessage, type ConfigProblem } from './config/broken.js'
 import type { NetworkState } from './network/binding.js'
 import { formatFingerprint } from './tls/fingerprint.js'
 
@@ -223,6 +224,7 @@ async function statusCommand(ctx: CliContext): Promise<void> {
     ),
   ]
   lines.push(...tlsLines(s.tls), ...networkLines(s.network))
+  if (s.configProblem) lines.push(`ERROR: ${brokenMessage(s.configProblem)}`)
   const said = s.ollama.message ?? ''
   for (const w of s.warnings) {
     if (w !== s.tls.error && w !== s.network.reason && !said.includes(w)) {
@@ -244,6 +246,8 @@ interface StatusView {
   ollama: { state: 'up' | 'down' | 'checking' | 'none'; message: string | null }
   tls: TlsStatus
   network: NetworkState
+  /** Absent from a server older than this command. */
+  configProblem?: ConfigProblem | null
 }
 
 function networkLines(n: NetworkState): string[] {

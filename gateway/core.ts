@@ -128,6 +128,8 @@ export class Corral implements GatewayHost {
     })
     this.keyEnds = new KeyEnds({ now: this.now, owner: this.owner })
     this.keyEnds.configure(snap.config)
+    // Tokens/s while streams run, not only after they ended (the owner's registry counts frames).
+    this.stats.live.setStreamRate(() => this.owner.streamingRate())
     this.discovery = opts.discovery ?? createNoopDiscovery()
     this.devices = new DeviceTracker(this.dataDir, this.logger)
     this.pulls = new PullManager(this.pool, this.agent, this.logger, this.now)

@@ -7,6 +7,7 @@ import { newId } from '../util/ids.js'
 import { checkSubnet } from './subnet.js'
 import { checkOllamaOption, type OllamaOptions } from '../config/ollama-options.js'
 import { parseKeepAliveMax } from '../key-options/keep-alive.js'
+import { keyWorks, nameTakenBy, uniqueGuestName } from './key-names.js'
 
 export type UpdateConfig = (mutator: (draft: Config) => Config | void) => Promise<Config>
 
@@ -32,6 +33,8 @@ export interface KeyInput {
 
 /** How long a guest key lives when no expiry is given. */
 export const GUEST_DEFAULT_EXPIRY = '24h'
+/** The longest a guest key may live: for longer, a regular key (which can be revoked too). */
+export const GUEST_MAX_DAYS = 30
 
 /** Bad input about keys; `status` is what the control API answers (400, 404, 409). */
 export class KeyInputError extends Error {
@@ -55,9 +58,11 @@ export async function createKey(
     input.scopes && input.scopes.length > 0
       ? [...new Set(input.scopes)]
       : (['inference'] as Scope[])
+  const given = input.name?.trim() ? cleanName(input.name) : null
+  if (given === null && !guest) throw new KeyInputError('a key needs a name of 1 to 100 characters')
   const record: KeyRecord = {
     id: newId(),
-    name: cleanName(input.name || (guest ? guestName(now) : '')),
+    name: given ?? '',
     hash: hashKey(key),
     prefix: displayPrefix(key),
     scopes: guest ? guestScopes(scopes) : scopes,
@@ -76,6 +81,8 @@ export async function createKey(
     ...(input.allowCloud === true && !guest ? { allowCloud: true } : {}),
   }
   await update((c) => {
+    if (given === null) record.name = uniqueGuestName(c, now)
+    else refuseTakenName(c, given, now, null)
     c.keys.push(record)
   })
   return { record, key }
@@ -105,7 +112,10 @@ export async function updateKey(
   let result: KeyRecord | null = null
   await update((c) => {
     const k = findKey(c, idOrName)
-    if (patch.name !== undefined) k.name = cleanName(patch.name)
+    if (patch.name !== undefined) {
+      k.name = cleanName(patch.name)
+      refuseTakenName(c, k.name, now, k.id)
+    }
     if (patch.scopes !== undefined) {
       const scopes = [...new Set(patch.scopes)]
       k.scopes = k.guest ? guestScopes(scopes) : scopes
@@ -143,7 +153,9 @@ export async function revokeKey(
 export function findKey(config: Config, idOrName: string): KeyRecord {
   const byId = config.keys.find((k) => k.id === idOrName)
   if (byId) return byId
-  const byName = config.keys.filter((k) => k.name === idOrName)
+  let byName = config.keys.filter((k) => k.name === idOrName)
+  // A revoked "alice" and the new "alice": the name means the one that works.
+  if (byName.length > 1) byName = byName.filter((k) => keyWorks(k, Date.now()))
   if (byName.length === 1) return byName[0]!
   if (byName.length > 1) {
     throw new KeyInputError(`several keys are named "${idOrName}"; use the id`, 409)
@@ -176,8 +188,14 @@ export function publicKey(k: KeyRecord) {
   return rest
 }
 
-function guestName(now: Date): string {
-  return `Guest ${now.toISOString().slice(0, 16).replace('T', ' ')}`
+/** 409 when another working key has the name: two "Sam's phone" cannot be told apart. */
+function refuseTakenName(c: Config, name: string, now: Date, exceptId: string | null): void {
+  const other = nameTakenBy(c, name, now.getTime(), exceptId)
+  if (other === null) return
+  throw new KeyInputError(
+    `a key named "${other.name}" exists already (id ${other.id}); choose another name, or revoke that key first`,
+    409,
+  )
 }
 
 function guestScopes(scopes: Scope[]): Scope[] {
@@ -187,12 +205,17 @@ function guestScopes(scopes: Scope[]): Scope[] {
   return ['inference']
 }
 
-/** A guest key always expires, and not in the past. */
+/** A guest key always expires, not in the past and within GUEST_MAX_DAYS. */
 function guestExpiry(expires: string | null, now: Date): string {
   const at = expiryOf(expires, now)
   if (at === null) throw new KeyInputError('a guest key must expire (for example 2h, 24h or 7d)')
   if (Date.parse(at) <= now.getTime()) {
     throw new KeyInputError('a guest key must expire in the future')
+  }
+  if (Date.parse(at) > now.getTime() + GUEST_MAX_DAYS * 86_400_000) {
+    throw new KeyInputError(
+      `a guest key lives at most ${GUEST_MAX_DAYS} days ("${String(expires).trim()}" is longer): choose ${GUEST_MAX_DAYS}d or less, or create a regular key`,
+    )
   }
   return at
 }

@@ -43,7 +43,10 @@ async function createCmd(ctx: CliContext, flags: Flags): Promise<void> {
   const guest = flags.guest === true
   const { options, ...rest } = keyOptions(flags)
   const input: KeyInput = {
-    name: guest ? (str(flags.name) ?? '') : need(str(flags.name), 'keys create --name NAME'),
+    // A guest left unnamed is named by Corral (an empty name would be refused by the API).
+    ...(guest && !str(flags.name)
+      ? {}
+      : { name: need(str(flags.name), 'keys create --name NAME') }),
     ...rest,
     ...(guest ? { guest } : {}),
   }
@@ -181,7 +184,8 @@ export function keyOptions(flags: Flags): KeyFlags {
     out.scopes = scopes as Scope[]
   }
   const models = list(flags.models)
-  if (models) out.models = models
+  // `--models all` lifts the limit (on update); an empty list means every model.
+  if (models) out.models = models.length === 1 && models[0] === 'all' ? [] : models
   const limits: KeyLimits = {}
   if (flags.rpm !== undefined) {
     limits.requests = int(flags.rpm, '--rpm')

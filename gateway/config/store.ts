@@ -8,6 +8,7 @@ import { dataFiles } from './paths.js'
 import { ConfigError, defaultConfig, parseConfigText, serializeConfig } from './load.js'
 import type { Config } from './schema.js'
 import { removeStaleTempFiles, writeFileAtomic } from '../util/atomic-file.js'
+import { ConfigBrokenError, recordProblem, type ConfigProblem } from './broken.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 
 const WATCH_DEBOUNCE_MS = 150
@@ -37,6 +38,8 @@ export class ConfigStore extends EventEmitter<{ change: [Config, Config] }> {
   private watcher: fs.FSWatcher | null = null
   private debounce: NodeJS.Timeout | null = null
   private writing: Promise<unknown> = Promise.resolve()
+  /** config.json on disk stopped loading while running: changes wait until it is fixed or discarded. */
+  private broken: ConfigProblem | null = null
 
   private constructor(dataDir: string, config: Config, opts: ConfigStoreOptions) {
     super()
@@ -119,12 +122,35 @@ export class ConfigStore extends EventEmitter<{ change: [Config, Config] }> {
     return this.config
   }
 
+  /** Why config.json on disk does not load now (the running config is the last one that did). */
+  get problem(): ConfigProblem | null {
+    return this.broken
+  }
+
+  /**
+   * Writes the running config over a config.json that does not load (its text stays in
+   * `config.json.broken`); resolves false when there was nothing to discard.
+   */
+  discardBroken(): Promise<boolean> {
+    const run = () => {
+      if (this.broken === null) return false
+      this.writeNow(this.config)
+      this.broken = null
+      this.logger.info('config.json was written back from the running settings.')
+      return true
+    }
+    const p = this.writing.then(run, run)
+    this.writing = p.catch(() => {})
+    return p
+  }
+
   /**
    * Change the config: the mutator gets a deep copy and returns the new config.
    * It is validated, written atomically, then swapped in. Updates are serialised.
    */
   update(mutator: (draft: Config) => Config | void): Promise<Config> {
     const run = async () => {
+      this.refuseOverBrokenFile()
       const draft = structuredClone(this.config)
       const next = parseConfigText(JSON.stringify(mutator(draft) ?? draft))
       this.validate(next)
@@ -147,9 +173,14 @@ export class ConfigStore extends EventEmitter<{ change: [Config, Config] }> {
       this.validate(next)
     } catch (err) {
       const error = (err as Error).message
-      this.logger.warn(`Not reloading: ${error}. The running config is unchanged.`)
+      this.broken = recordProblem(this.files.config, text, err as Error, Date.now())
+      const copy = this.broken.copy ? ` A copy is kept at ${this.broken.copy}.` : ''
+      this.logger.warn(
+        `Not reloading: ${error}. The running config is unchanged, and changes are refused until the file is fixed or discarded.${copy}`,
+      )
       return { ok: false, error }
     }
+    this.broken = null
     this.lastWrittenHash = hash(text)
     this.writeLastGood(text)
     if (serializeConfig(next) === serializeConfig(this.config)) return { ok: true, changed: false }
@@ -162,6 +193,15 @@ export class ConfigStore extends EventEmitter<{ change: [Config, Config] }> {
     this.watcher?.close()
     this.watcher = null
     if (this.debounce) clearTimeout(this.debounce)
+  }
+
+  /** A change would overwrite a hand edit that does not load: re-read it, refuse if still bad. */
+  private refuseOverBrokenFile(): void {
+    if (this.broken === null) return
+    if (readIfExists(this.files.config) === null)
+      this.broken = null // removed: nothing to lose
+    else this.reload()
+    if (this.broken !== null) throw new ConfigBrokenError(this.broken)
   }
 
   private swap(next: Config): void {

@@ -8,6 +8,7 @@ import { OLLAMA_OPTION_NAMES, OllamaOptionsView } from '../config/ollama-options
 import { OUTCOMES } from '../stats/record.js'
 import { TlsStatusView } from '../tls/schema.js'
 import { NetworkStateView } from '../network/schema.js'
+import { ConfigProblemView } from './config-routes.js'
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 /** A union of string literals, typed as the union of the values. */
@@ -271,6 +272,7 @@ export const StatusView = Type.Object({
   warnings: Type.Array(Type.String()),
   tls: TlsStatusView,
   network: NetworkStateView,
+  configProblem: ConfigProblemView,
 })
 
 // --- Access -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import crypto from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Corral } from '../core.js'
 import { KeyInputError } from '../auth/manage.js'
+import { ConfigBrokenError } from '../config/broken.js'
 import { BackendInputError } from '../backends/manage.js'
 import { PullError } from '../backends/pull.js'
 import { ConfigError } from '../config/load.js'
@@ -19,6 +20,7 @@ import { registerOpenApi } from './openapi.js'
 import { registerStaticUi } from './static-ui.js'
 import { registerPullRoutes } from './pull-routes.js'
 import { registerOwnerRoutes } from './owner-routes.js'
+import { registerConfigRoutes } from './config-routes.js'
 import type { Sharing } from './sharing.js'
 import { registerTlsRoutes } from '../tls/routes.js'
 import { registerNetworkRoutes } from '../network/routes.js'
@@ -69,6 +71,7 @@ export async function buildControl(corral: Corral, opts: ControlOptions): Promis
   registerSettingsRoutes(app, corral, opts)
   registerPullRoutes(app, corral)
   registerOwnerRoutes(app, corral)
+  registerConfigRoutes(app, corral)
   registerTlsRoutes(app, opts.sharing)
   registerNetworkRoutes(app, opts.sharing)
 
@@ -80,6 +83,7 @@ function statusOf(err: Error & { statusCode?: number; validation?: unknown }): n
   if (err instanceof ControlError) return err.status
   if (err instanceof KeyInputError || err instanceof BackendInputError) return err.status
   if (err instanceof PullError) return err.status
+  if (err instanceof ConfigBrokenError) return err.status
   if (err instanceof AccessRuleError || err instanceof ConfigError) return 400
   if (err.validation || (err.statusCode && err.statusCode < 500)) return err.statusCode ?? 400
   return 500

@@ -36,5 +36,6 @@ export function statusView(corral: Corral, sharing: Sharing, version: string) {
     warnings,
     tls,
     network,
+    configProblem: corral.store.problem,
   }
 }

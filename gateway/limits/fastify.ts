@@ -14,9 +14,16 @@ import {
 /** Counts a request that passed the key check against its key's window. */
 export type KeyRateCheck = (state: RequestState) => Promise<RateDecision | null>
 
-/** The key's request limit for this request; null when it has no key or route. */
+/**
+ * The model lists (`/api/tags`, `/api/ps`, `/v1/models`): clients poll them (Open WebUI, LM
+ * Studio and the `ollama` CLI ask before each chat), they run no model and are answered from
+ * the backends' lists, so they never use up a key's request budget. They still need the key.
+ */
+const UNMETERED_KINDS: ReadonlySet<string> = new Set(['merge-tags', 'merge-ps', 'merge-models'])
+
+/** The key's request limit for this request; null when it has no key or route, or is a model list. */
 export function policyFor(state: RequestState | null | undefined): RateLimitPolicy | null {
-  if (!state?.key || !state.route) return null
+  if (!state?.key || !state.route || UNMETERED_KINDS.has(state.route.kind)) return null
   const limits = state.snapshot.limitsFor(state.key)
   return {
     keyId: state.key.record.id,

@@ -93,9 +93,9 @@ export function buildActivity(
     if (!row.devices.some((d) => d.ip === s.clientIp && d.userAgent === entry.userAgent)) {
       row.devices.push({ ip: s.clientIp, userAgent: entry.userAgent })
     }
-    if (attached?.streaming === true && s.ttfbMs !== null) {
-      const seconds = Math.max(0.5, (now - s.startedAt - s.ttfbMs) / 1000)
-      row.tokens += attached.chunks() / seconds
+    const rate = streamRate(entry, now)
+    if (rate !== null) {
+      row.tokens += rate
       row.streaming = true
     }
   }
@@ -114,4 +114,19 @@ export function buildActivity(
       ? config.owner.everyone
       : null
   return { ts: now, keys, paused, everyone, ownKeys: [...config.owner.ownKeys] }
+}
+
+/** A stream's tokens (content frames) a second since its first byte; null: not a stream now. */
+function streamRate(entry: InFlight, now: number): number | null {
+  const s = entry.state
+  if (entry.attached?.streaming !== true || s.ttfbMs === null) return null
+  const seconds = Math.max(0.5, (now - s.startedAt - s.ttfbMs) / 1000)
+  return entry.attached.chunks() / seconds
+}
+
+/** The tokens a second of every stream running now: the live rate the dashboard shows. */
+export function streamingRate(entries: Iterable<InFlight>, now: number): number {
+  let total = 0
+  for (const entry of entries) total += streamRate(entry, now) ?? 0
+  return total
 }

@@ -6,7 +6,7 @@ import { CorralError } from '../errors.js'
 import type { Limiters } from '../limits/limiters.js'
 import type { Logger } from '../util/logger.js'
 import { USER_AGENT_MAX_CHARS, boundNullable } from '../untrusted/bounds.js'
-import { buildActivity, type Activity } from './activity.js'
+import { buildActivity, streamingRate, type Activity } from './activity.js'
 import { InFlight, InFlightRegistry, type TrackedState } from './in-flight.js'
 import { dropEndedPauses } from './manage.js'
 import { PauseRules, pauseActive, retryAfterSeconds } from './pauses.js'
@@ -106,6 +106,11 @@ export class Owner {
       this.config,
       this.deps.now(),
     )
+  }
+
+  /** Tokens a second of the streams running now (what "who" shows, summed over keys). */
+  streamingRate(): number {
+    return streamingRate(this.inFlight.all(), this.deps.now())
   }
 
   close(): void {

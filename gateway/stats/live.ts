@@ -43,6 +43,8 @@ interface Bucket {
 export class LiveStats {
   private inFlight = 0
   private queueDepth: () => number = () => 0
+  /** Tokens a second of the streams running now; null: streams count when they end. */
+  private streamRate: (() => number) | null = null
   private readonly listeners = new Set<LiveListener>()
   private timer: NodeJS.Timeout | null = null
   private readonly buckets: Bucket[]
@@ -87,6 +89,16 @@ export class LiveStats {
     this.queueDepth = fn
   }
 
+  /**
+   * Where the running streams' rate comes from (the owner's registry of requests in flight).
+   * With it, `tps` is that rate plus the answers that came at once (under a second of
+   * generation); a longer stream counts while it runs and not again when it ends, so the
+   * number follows the stream and falls to 0 when it stops.
+   */
+  setStreamRate(fn: () => number): void {
+    this.streamRate = fn
+  }
+
   snapshot(): LiveSnapshot {
     const now = this.now()
     let requests = 0
@@ -104,15 +116,17 @@ export class LiveStats {
     const oldestStart = Math.floor(now / BUCKET_MS) * BUCKET_MS - this.windowMs + BUCKET_MS
     const seconds = Math.max(BUCKET_MS, now - oldestStart) / 1000
     let queueDepth = 0
+    let streaming = 0
     try {
       queueDepth = this.queueDepth()
+      streaming = this.streamRate?.() ?? 0
     } catch {
       // a broken source reads as empty
     }
     return {
       inFlight: this.inFlight,
       rps: round(requests / seconds),
-      tps: round(tokens / seconds),
+      tps: round(tokens / seconds + streaming),
       eps: round(errors / seconds),
       queueDepth,
       ts: now,
@@ -176,6 +190,7 @@ export class LiveStats {
     if (tokens <= 0) return
     const genStart = end - Math.max(0, record.durationMs - (record.ttfbMs ?? 0))
     const genMs = end - genStart
+    if (genMs >= BUCKET_MS && this.streamRate !== null) return // counted while it ran
     if (genMs < BUCKET_MS) {
       this.bucketAt(end).tokens += tokens
       return

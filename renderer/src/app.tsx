@@ -15,6 +15,7 @@ import { AccessView } from './views/access-view.js'
 import { BackendsView } from './views/backends-view.js'
 import { ActivityView } from './views/activity-view.js'
 import { SettingsView } from './views/settings-view.js'
+import { ConfigProblemBanner } from './config/config-problem-banner.js'
 
 export const VIEWS = [
   { id: 'share', label: 'Share', view: ShareView },
@@ -136,7 +137,10 @@ export function Shell({ children }: { children?: ReactNode }) {
         <SidebarFooter />
       </aside>
       <main className="main" id="main" tabIndex={-1}>
-        <div className="content">{children ?? <View key={current} />}</div>
+        <div className="content">
+          <ConfigProblemBanner />
+          {children ?? <View key={current} />}
+        </div>
       </main>
     </div>
   )

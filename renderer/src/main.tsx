@@ -5,6 +5,7 @@ import { HttpApi } from './api/client.js'
 import { readControlToken } from './api/token.js'
 import './styles/base.css'
 import './styles/app.css'
+import './styles/keys.css'
 
 const NO_TOKEN =
   'This window was opened without its access token. Open the control link that corral serve printed (or use the tray icon in the desktop app).'

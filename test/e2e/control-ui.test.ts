@@ -156,7 +156,8 @@ describe.skipIf(!hasChromium)('the control UI in Chromium', () => {
 
   it('revokes the key, and the next request with it fails', async () => {
     await view('keys', 'Keys')
-    await page.click('role=button[name="Revoke e2e phone"]')
+    await page.click('role=button[name="Actions for e2e phone"]')
+    await page.click('role=menuitem[name="Revoke…"]')
     await page.click('role=dialog >> role=button[name="Revoke key"]')
     await page.waitForSelector('text=No active keys')
     const { stdout } = await run(

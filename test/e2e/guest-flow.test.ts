@@ -54,7 +54,7 @@ describe.skipIf(!hasChromium)('adding a guest in Chromium', () => {
     const dialog = 'role=dialog[name="Add a guest"]'
     await page.fill(`${dialog} >> role=textbox[name="Name"]`, 'Visitor')
     await page.selectOption(`${dialog} >> role=combobox[name="Expires"]`, '2h')
-    await page.fill(`${dialog} >> role=textbox[name="Models"]`, 'llama3.2')
+    await page.fill(`${dialog} >> role=textbox[name="Other names or patterns"]`, 'llama3.2')
     await fs.promises.mkdir('/tmp/corral-15b', { recursive: true })
     await page.screenshot({ path: '/tmp/corral-15b/guest-dialog.png' })
     await page.click(`${dialog} >> role=button[name="Create guest key"]`)
@@ -101,8 +101,10 @@ describe.skipIf(!hasChromium)('adding a guest in Chromium', () => {
   })
 
   it('edits a key’s model options in the key dialog, and they reach the backend', async () => {
-    await page.click('role=button[name="Edit Visitor"]')
+    await page.click('role=button[name="Actions for Visitor"]')
+    await page.click('role=menuitem[name="Edit…"]')
     const dialog = 'role=dialog[name="Edit “Visitor”"]'
+    await page.click(`${dialog} >> text=Permissions and limits`)
     await page.click(`${dialog} >> role=button[name="Add option"]`)
     await page.fill(`${dialog} >> role=combobox[name="Option"]`, 'num_ctx')
     await page.fill(`${dialog} >> role=textbox[name="Value"]`, '8192')

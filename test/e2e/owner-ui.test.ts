@@ -92,7 +92,8 @@ describe.skipIf(!hasChromium)('the owner’s controls in Chromium', () => {
   it('pauses a key from the Keys view: its next request is refused until Resume', async () => {
     await page.click('nav >> text=Keys')
     await page.waitForSelector('h1:text-is("Keys")')
-    await page.click('button[aria-label="Pause bob"]')
+    await page.click('role=button[name="Actions for bob"]')
+    await page.click('role=menuitem[name="Pause…"]')
     await page.getByRole('radio', { name: '15 min' }).check()
     await page.click('.dialog-footer >> button:text-is("Pause")')
     await page.waitForSelector('.badge-warning >> text=paused until')
@@ -105,8 +106,9 @@ describe.skipIf(!hasChromium)('the owner’s controls in Chromium', () => {
       error: expect.stringMatching(/^paused by the owner until /),
     })
 
-    await page.click('button[aria-label="Resume bob"]')
-    await page.waitForSelector('button[aria-label="Pause bob"]')
+    await page.click('role=button[name="Actions for bob"]')
+    await page.click('role=menuitem[name="Resume"]')
+    await page.waitForSelector('.toast >> text=“bob” works again.')
     const served = await request(`${gatewayUrl}/api/tags`, {
       headers: { authorization: `Bearer ${keys.bob}` },
     })

@@ -211,6 +211,9 @@ export class FakeApi implements CorralApi {
           ...k,
           ...(patch.name !== undefined ? { name: patch.name } : {}),
           ...(patch.subnet !== undefined ? { subnet: patch.subnet } : {}),
+          ...(patch.models !== undefined ? { models: patch.models } : {}),
+          ...(patch.scopes !== undefined ? { scopes: patch.scopes } : {}),
+          ...(patch.limits !== undefined ? { limits: { ...k.limits, ...patch.limits } } : {}),
           options: options as KeyView['options'],
         }
       })
@@ -343,6 +346,14 @@ export class FakeApi implements CorralApi {
         keys: this.activityData.keys.filter((k) => k.keyId !== id),
       }
       return { running: row?.running ?? 0, queued: row?.queued ?? 0 }
+    })
+  configDiscarded = false
+  discardBrokenConfig = () =>
+    this.answer('discardBrokenConfig', [], () => {
+      const discarded = Boolean(this.statusData.configProblem)
+      this.statusData = { ...this.statusData, configProblem: null }
+      this.configDiscarded ||= discarded
+      return { discarded }
     })
   setOwnKey = (id: string, own: boolean) =>
     this.answer('setOwnKey', [id, own], () => {

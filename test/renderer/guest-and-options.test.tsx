@@ -13,18 +13,18 @@ describe('Add a guest', () => {
     renderWithApi(<KeysView />, api)
     fireEvent.click(await screen.findByRole('button', { name: 'Add a guest' }))
     const dialog = screen.getByRole('dialog', { name: 'Add a guest' })
-    expect(within(dialog).queryByRole('checkbox', { name: /models/ })).toBeNull()
+    expect(within(dialog).queryByRole('checkbox', { name: /May pull/ })).toBeNull()
     expect((within(dialog).getByLabelText('Expires') as HTMLSelectElement).value).toBe('24h')
     fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'Sam' } })
     fireEvent.change(within(dialog).getByLabelText('Expires'), { target: { value: '2h' } })
-    fireEvent.change(within(dialog).getByLabelText('Models'), { target: { value: 'llama3.2' } })
+    fireEvent.click(await within(dialog).findByRole('checkbox', { name: 'llama3.2:latest' }))
     fireEvent.click(within(dialog).getByRole('button', { name: 'Create guest key' }))
 
     const ready = await screen.findByRole('dialog', { name: 'Key “Sam” is ready' })
     expect(api.callsTo('createKey')[0]?.[0]).toEqual({
       name: 'Sam',
       guest: true,
-      models: ['llama3.2'],
+      models: ['llama3.2:latest'],
       expires: '2h',
     })
     expect(within(ready).getByText(/only from the network of the first device/)).toBeTruthy()
@@ -84,7 +84,8 @@ describe('model options in the key dialogs', () => {
     expect(
       await screen.findByText('temperature 0.2 · num_ctx 4096 · keep-alive ≤ 30 min'),
     ).toBeTruthy()
-    fireEvent.click(screen.getByRole('button', { name: 'Edit alice' }))
+    fireEvent.click(screen.getByRole('button', { name: 'Actions for alice' }))
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Edit…' }))
     const dialog = screen.getByRole('dialog', { name: 'Edit “alice”' })
     fireEvent.click(within(dialog).getByRole('button', { name: 'Remove option temperature' }))
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add option' }))
@@ -105,7 +106,8 @@ describe('model options in the key dialogs', () => {
     const api = new FakeApi()
     api.failNext('updateKey', 400, 'Ollama has no option "num_ctxx" (known: num_ctx, …)')
     renderWithApi(<KeysView />, api)
-    fireEvent.click(await screen.findByRole('button', { name: 'Edit alice' }))
+    fireEvent.click(await screen.findByRole('button', { name: 'Actions for alice' }))
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Edit…' }))
     const dialog = screen.getByRole('dialog', { name: 'Edit “alice”' })
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add option' }))
     fireEvent.change(within(dialog).getByLabelText('Option'), { target: { value: 'num_ctxx' } })

@@ -41,13 +41,15 @@ describe('Keys view', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'New key' }))
     const dialog = screen.getByRole('dialog', { name: 'New key' })
     fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'laptop' } })
-    fireEvent.click(within(dialog).getByRole('checkbox', { name: /models/ }))
-    fireEvent.change(within(dialog).getByLabelText('Models'), {
-      target: { value: 'llama3.2, qwen2.5:*' },
+    fireEvent.click(within(dialog).getByRole('checkbox', { name: /May pull and delete models/ }))
+    // The models the backends have, to tick; other names and patterns typed.
+    fireEvent.click(await within(dialog).findByRole('checkbox', { name: 'llama3.2:latest' }))
+    fireEvent.change(within(dialog).getByLabelText('Other names or patterns'), {
+      target: { value: 'qwen2.5:*' },
     })
     fireEvent.change(within(dialog).getByLabelText('Requests'), { target: { value: '30' } })
-    fireEvent.change(within(dialog).getByLabelText('Window'), { target: { value: '3600' } })
-    fireEvent.change(within(dialog).getByLabelText('Requests at once'), { target: { value: '2' } })
+    fireEvent.change(within(dialog).getByLabelText('Per'), { target: { value: '3600' } })
+    fireEvent.change(within(dialog).getByLabelText('At once'), { target: { value: '2' } })
     fireEvent.change(within(dialog).getByLabelText('Expires'), { target: { value: '7d' } })
     fireEvent.click(within(dialog).getByRole('button', { name: 'Create key' }))
 
@@ -55,7 +57,7 @@ describe('Keys view', () => {
     expect(api.callsTo('createKey')[0]?.[0]).toEqual({
       name: 'laptop',
       scopes: ['inference', 'models'],
-      models: ['llama3.2', 'qwen2.5:*'],
+      models: ['llama3.2:latest', 'qwen2.5:*'],
       limits: { requests: 30, windowSeconds: 3600, concurrency: 2 },
       expires: '7d',
     })
@@ -90,9 +92,10 @@ describe('Keys view', () => {
   it('revokes a key after asking, and hides it from the active list', async () => {
     const api = new FakeApi()
     renderWithApi(<KeysView />, api)
-    fireEvent.click(await screen.findByRole('button', { name: 'Revoke alice' }))
+    fireEvent.click(await screen.findByRole('button', { name: 'Actions for alice' }))
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Revoke…' }))
     const confirm = screen.getByRole('dialog', { name: 'Revoke “alice”?' })
-    expect(confirm.textContent).toContain('stop working with their next request')
+    expect(confirm.textContent).toContain('requests it is running now are ended')
     fireEvent.click(within(confirm).getByRole('button', { name: 'Revoke key' }))
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
     expect(api.callsTo('revokeKey')).toEqual([['k1']])
@@ -100,7 +103,8 @@ describe('Keys view', () => {
     fireEvent.click(screen.getByRole('checkbox', { name: /Show revoked and expired keys \(1\)/ }))
     const row = screen.getByText('alice').closest('tr')!
     expect(within(row).getByText('Revoked')).toBeTruthy()
-    expect(within(row).queryByRole('button', { name: /Revoke/ })).toBeNull()
+    expect(within(row).queryByRole('button', { name: 'Actions for alice' })).toBeNull()
+    expect(screen.getByRole('status').textContent).toContain('“alice” is revoked')
   })
 
   it('Escape closes the dialog and gives focus back to the button that opened it', async () => {

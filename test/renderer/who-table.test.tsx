@@ -89,21 +89,34 @@ describe('who is using the GPU', () => {
     expect(api.callsTo('resumeAll')).toHaveLength(1)
   })
 
-  it('in Keys, "Mine" marks a key as the owner’s and Pause/Resume follow the key’s pause', async () => {
+  it('in Keys, the row menu marks a key as the owner’s and Pause/Resume follow the key’s pause', async () => {
     const api = new FakeApi()
     renderWithApi(<KeysView />, api)
-    const mine = await screen.findByRole('button', { name: 'alice is mine' })
-    expect(mine.getAttribute('aria-pressed')).toBe('false')
+    const menu = () => fireEvent.click(screen.getByRole('button', { name: 'Actions for alice' }))
+    await screen.findByRole('button', { name: 'Actions for alice' })
+    menu()
+    const mine = screen.getByRole('menuitemcheckbox', { name: 'This is my key' })
+    expect(mine.getAttribute('aria-checked')).toBe('false')
     fireEvent.click(mine)
-    await waitFor(() => expect(mine.getAttribute('aria-pressed')).toBe('true'))
-    expect(api.callsTo('setOwnKey')).toEqual([['k1', true]])
+    await waitFor(() => expect(api.callsTo('setOwnKey')).toEqual([['k1', true]]))
+    expect((await screen.findByRole('status')).textContent).toContain('“alice” is yours')
+    menu()
+    await waitFor(() =>
+      expect(
+        screen
+          .getByRole('menuitemcheckbox', { name: 'This is my key' })
+          .getAttribute('aria-checked'),
+      ).toBe('true'),
+    )
 
-    fireEvent.click(screen.getByRole('button', { name: 'Pause alice' }))
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Pause…' }))
     const dialog = await screen.findByRole('dialog', { name: 'Pause “alice”?' })
     fireEvent.click(within(dialog).getByRole('button', { name: 'Pause' }))
     await screen.findByText(/^paused until/)
-    fireEvent.click(screen.getByRole('button', { name: 'Resume alice' }))
-    await screen.findByRole('button', { name: 'Pause alice' })
-    expect(api.callsTo('resumeKey')).toEqual([['k1']])
+    menu()
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Resume' }))
+    await waitFor(() => expect(api.callsTo('resumeKey')).toEqual([['k1']]))
+    menu()
+    expect(await screen.findByRole('menuitem', { name: 'Pause…' })).toBeTruthy()
   })
 })

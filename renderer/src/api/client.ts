@@ -64,6 +64,8 @@ export interface CorralApi {
   pauseKey(id: string, input: PauseInput): Promise<KeyPause>
   resumeKey(id: string): Promise<unknown>
   kickKey(id: string): Promise<{ running: number; queued: number }>
+  /** Write the running settings over a config.json that does not load (kept as .broken). */
+  discardBrokenConfig(): Promise<{ discarded: boolean }>
   setOwnKey(id: string, own: boolean): Promise<unknown>
   pauseAll(duration: string | null): Promise<Pause>
   resumeAll(): Promise<unknown>
@@ -133,6 +135,7 @@ export class HttpApi implements CorralApi {
     this.call<{ running: number; queued: number }>('POST', `/control/keys/${enc(id)}/kick`)
   setOwnKey = (id: string, own: boolean) =>
     this.call('PUT', `/control/keys/${enc(id)}/own`, { own })
+  discardBrokenConfig = () => this.call<{ discarded: boolean }>('POST', '/control/config/discard')
   pauseAll = (duration: string | null) =>
     this.call<Pause>('POST', '/control/pause-all', { for: duration })
   resumeAll = () => this.call('POST', '/control/resume-all')

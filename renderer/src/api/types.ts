@@ -96,6 +96,17 @@ export interface Status {
   warnings: string[]
   tls: TlsStatus
   network: NetworkState
+  /** config.json on disk does not load: changes are refused (409) until fixed or discarded. */
+  configProblem?: ConfigProblem | null
+}
+
+export interface ConfigProblem {
+  message: string
+  /** The line of a syntax error, when known. */
+  line: number | null
+  /** Where the text that does not load was kept (config.json.broken). */
+  copy: string | null
+  since: string
 }
 
 export interface PublicKey {
@@ -151,6 +162,13 @@ export interface KeyInput {
 /** A change to a key: `options` is merged (a name set to null is removed). */
 export interface KeyPatch {
   name?: string
+  scopes?: Scope[]
+  /** Empty: every model. */
+  models?: string[]
+  /** Merged into the key's limits; null lifts one (the default from Settings applies). */
+  limits?: Partial<Limits>
+  /** `7d`, `12h`, an ISO date; null: never (a guest key must expire, within 30 days). */
+  expires?: string | null
   subnet?: string | null
   options?: Record<string, ModelOptions[string] | null> | null
   keepAliveMax?: string | null

@@ -10,7 +10,8 @@ export interface OwnerActions {
   activity: Activity | null
   pause(keyId: string, input: PauseInput): Promise<void>
   resume(keyId: string): Promise<void>
-  kick(keyId: string): Promise<void>
+  /** How many requests the kick ended (0 and 0: the key had none running or waiting). */
+  kick(keyId: string): Promise<{ running: number; queued: number }>
   pauseAll(duration: string | null): Promise<void>
   resumeAll(): Promise<void>
   /** Mark a key as the owner's (spared by "pause everyone but me"), or not. */
@@ -29,19 +30,21 @@ export function useActivity(): OwnerActions {
   const activity =
     live.activity && (!fetched || live.activity.ts >= fetched.ts) ? live.activity : fetched
   const after =
-    <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) =>
-    async (...args: A) => {
-      await fn(...args)
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await fn(...args)
       await refresh()
+      return result
     }
+  const done = async () => {}
   return {
     activity,
-    pause: after((id: string, input: PauseInput) => api.pauseKey(id, input)),
-    resume: after((id: string) => api.resumeKey(id)),
+    pause: after((id: string, input: PauseInput) => api.pauseKey(id, input).then(done)),
+    resume: after((id: string) => api.resumeKey(id).then(done)),
     kick: after((id: string) => api.kickKey(id)),
-    pauseAll: after((d: string | null) => api.pauseAll(d)),
-    resumeAll: after(() => api.resumeAll()),
-    setOwn: after((id: string, own: boolean) => api.setOwnKey(id, own)),
+    pauseAll: after((d: string | null) => api.pauseAll(d).then(done)),
+    resumeAll: after(() => api.resumeAll().then(done)),
+    setOwn: after((id: string, own: boolean) => api.setOwnKey(id, own).then(done)),
   }
 }
 

@@ -16,6 +16,12 @@ const RANGES: Record<Range, { label: string; bucketMs: number; ms: number }> = {
   '7d': { label: 'Last 7 days', bucketMs: 21_600_000, ms: 604_800_000 },
 }
 const BY_LABEL: Record<BreakdownBy, string> = { key: 'Keys', model: 'Models', backend: 'Backends' }
+/** The row of requests without one: refused before a key was known, model lists, refusals. */
+const WITHOUT: Record<BreakdownBy, string> = {
+  key: 'No key (refused)',
+  model: 'No model (lists, version)',
+  backend: 'No backend (answered by Corral)',
+}
 /** After requests end, history is refetched this much later (several requests, one fetch). */
 const HISTORY_SETTLE_MS = 1500
 const HISTORY_REFRESH_MS = 30_000
@@ -208,44 +214,50 @@ function History() {
         {rows.length === 0 ? (
           <p className="muted">No requests in this range.</p>
         ) : (
-          <table className="table table-compact breakdown-table">
-            <thead>
-              <tr>
-                <th scope="col">{BY_LABEL[by].replace(/s$/, '')}</th>
-                <th scope="col" className="num">
-                  Requests
-                </th>
-                <th scope="col" aria-hidden="true" />
-                <th scope="col" className="num">
-                  Errors
-                </th>
-                <th scope="col" className="num">
-                  Tokens
-                </th>
-                <th scope="col" className="num">
-                  Typical time
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.group}>
-                  <td className="truncate">{row.label}</td>
-                  <td className="num">{formatCount(row.requests)}</td>
-                  <td className="meter-cell">
-                    <Meter
-                      value={row.requests}
-                      max={maxRequests}
-                      label={`${Math.round((row.requests / maxRequests) * 100)}% of the busiest`}
-                    />
-                  </td>
-                  <td className="num">{formatCount(row.errors)}</td>
-                  <td className="num">{formatCount(row.promptTokens + row.completionTokens)}</td>
-                  <td className="num">{formatDuration(row.p50DurationMs ?? row.avgDurationMs)}</td>
+          <div className="table-wrap">
+            <table className="table table-compact breakdown-table">
+              <thead>
+                <tr>
+                  <th scope="col">{BY_LABEL[by].replace(/s$/, '')}</th>
+                  <th scope="col" className="num">
+                    Requests
+                  </th>
+                  <th scope="col" aria-hidden="true" />
+                  <th scope="col" className="num">
+                    Errors
+                  </th>
+                  <th scope="col" className="num">
+                    Tokens
+                  </th>
+                  <th scope="col" className="num">
+                    Typical time
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rows.map((row) => (
+                  <tr key={row.group}>
+                    <td className="truncate">
+                      {row.group === '' ? <span className="muted">{WITHOUT[by]}</span> : row.label}
+                    </td>
+                    <td className="num">{formatCount(row.requests)}</td>
+                    <td className="meter-cell">
+                      <Meter
+                        value={row.requests}
+                        max={maxRequests}
+                        label={`${Math.round((row.requests / maxRequests) * 100)}% of the busiest`}
+                      />
+                    </td>
+                    <td className="num">{formatCount(row.errors)}</td>
+                    <td className="num">{formatCount(row.promptTokens + row.completionTokens)}</td>
+                    <td className="num">
+                      {formatDuration(row.p50DurationMs ?? row.avgDurationMs)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </div>
     </Card>

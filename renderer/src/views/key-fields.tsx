@@ -1,15 +1,19 @@
-// The permissions and limits of a key (the key dialog's "advanced" part): scopes,
-// models, the request, token and concurrency limits, and the model options.
+// A key's permissions and limits (folded away in the key dialog): what it may do, its request,
+// token and concurrency limits, the network it works from, and its model options.
 import { SCOPES, type Scope } from '../api/types.js'
 import { Field } from '../components/controls.js'
-import type { FormState } from './key-dialog.js'
+import type { FormState, SetField } from './key-form.js'
 import { ModelOptionsFields } from './model-options-fields.js'
 
-const SCOPE_TEXT: Record<Scope, string> = {
-  inference: 'Chat, generate, embeddings and the model list',
-  models: 'Pull, push, copy and delete models',
-  metrics: 'Read the Prometheus metrics',
-  admin: "The Go gateway's /config endpoints",
+/** Each scope named for what it allows. */
+export const SCOPE_TEXT: Record<Scope, { title: string; hint: string }> = {
+  inference: {
+    title: 'May chat and use models',
+    hint: 'Chat, generate, embeddings and the model list',
+  },
+  models: { title: 'May pull and delete models', hint: 'Also push, copy and create models' },
+  metrics: { title: 'May read the metrics', hint: 'The Prometheus /metrics page' },
+  admin: { title: 'May use /config endpoints', hint: 'The Go gateway’s reload and new-key' },
 }
 
 const WINDOWS = [
@@ -18,21 +22,14 @@ const WINDOWS = [
   { value: 86_400, label: 'per day' },
 ]
 
-export function AdvancedFields({
-  form,
-  set,
-}: {
-  form: FormState
-  set: <K extends keyof FormState>(k: K, v: FormState[K]) => void
-}) {
+export function PermissionsFields({ form, set }: { form: FormState; set: SetField }) {
   const toggleScope = (s: Scope, on: boolean) =>
     set('scopes', on ? [...form.scopes, s] : form.scopes.filter((x) => x !== s))
   const number = (
     k: 'requests' | 'tokensPerMinute' | 'concurrency' | 'maxOutputTokens',
     label: string,
-    hint?: string,
   ) => (
-    <Field label={label} hint={hint}>
+    <Field label={label}>
       {({ id, describedBy }) => (
         <input
           id={id}
@@ -50,7 +47,9 @@ export function AdvancedFields({
   )
   return (
     <div className="stack">
-      {form.guest ? null : (
+      {form.guest ? (
+        <p className="field-hint">A guest key may chat and use models only.</p>
+      ) : (
         <fieldset className="fieldset">
           <legend className="field-label">What it may do</legend>
           {SCOPES.map((s) => (
@@ -61,53 +60,37 @@ export function AdvancedFields({
                 onChange={(e) => toggleScope(s, e.target.checked)}
               />
               <span>
-                <span className="check-title">{s}</span>
-                <span className="check-hint">{SCOPE_TEXT[s]}</span>
+                <span className="check-title">{SCOPE_TEXT[s].title}</span>
+                <span className="check-hint">{SCOPE_TEXT[s].hint}</span>
               </span>
             </label>
           ))}
         </fieldset>
       )}
-      <Field
-        label="Models"
-        hint="Leave empty for every model. Separate with commas; qwen2.5:* allows a family."
-      >
-        {({ id, describedBy }) => (
-          <input
-            id={id}
-            className="input mono"
-            value={form.models}
-            placeholder="All models"
-            aria-describedby={describedBy}
-            onChange={(e) => set('models', e.target.value)}
-          />
-        )}
-      </Field>
       <fieldset className="fieldset">
-        <legend className="field-label">Limits (blank: the default limits from Settings)</legend>
-        <div className="grid-2">
-          <div className="inline-fields">
-            {number('requests', 'Requests')}
-            <Field label="Window">
-              {({ id }) => (
-                <select
-                  id={id}
-                  className="input"
-                  value={form.windowSeconds}
-                  onChange={(e) => set('windowSeconds', Number(e.target.value))}
-                >
-                  {WINDOWS.map((w) => (
-                    <option key={w.value} value={w.value}>
-                      {w.label}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-          </div>
-          {number('tokensPerMinute', 'Tokens per minute')}
-          {number('concurrency', 'Requests at once')}
-          {number('maxOutputTokens', 'Longest answer (tokens)')}
+        <legend className="field-label">Limits</legend>
+        <p className="field-hint">Blank: the default limits from Settings.</p>
+        <div className="limits-grid">
+          {number('requests', 'Requests')}
+          <Field label="Per">
+            {({ id }) => (
+              <select
+                id={id}
+                className="input"
+                value={form.windowSeconds}
+                onChange={(e) => set('windowSeconds', Number(e.target.value))}
+              >
+                {WINDOWS.map((w) => (
+                  <option key={w.value} value={w.value}>
+                    {w.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          {number('tokensPerMinute', 'Tokens a minute')}
+          {number('concurrency', 'At once')}
+          {number('maxOutputTokens', 'Longest answer')}
         </div>
       </fieldset>
       <Field
@@ -132,4 +115,21 @@ export function AdvancedFields({
       <ModelOptionsFields state={form.modelOptions} onChange={(v) => set('modelOptions', v)} />
     </div>
   )
+}
+
+/** "May chat · 60/min", for the folded section's summary line. */
+export function permissionsSummary(form: FormState): string {
+  const parts = [
+    form.guest
+      ? 'chat only'
+      : form.scopes.map((s) => SCOPE_TEXT[s].title.replace(/^May /, '')).join(', ') || 'nothing',
+  ]
+  const limits = [
+    form.requests && `${form.requests} requests`,
+    form.tokensPerMinute && `${form.tokensPerMinute} tokens/min`,
+    form.concurrency && `${form.concurrency} at once`,
+  ].filter(Boolean)
+  parts.push(limits.length > 0 ? limits.join(', ') : 'default limits')
+  if (form.subnet.trim()) parts.push(`from ${form.subnet.trim()}`)
+  return parts.join(' · ')
 }

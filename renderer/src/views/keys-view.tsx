@@ -1,4 +1,5 @@
-// Keys: who may use the gateway, with last use, today's usage and limits; create and revoke.
+// Keys: who may use the gateway, with last use, today's usage and limits; create, change
+// (one "⋯" menu per row) and revoke, each action confirmed by a toast.
 import { useEffect, useState } from 'react'
 import { useApi } from '../api/context.js'
 import type { KeyView, Limits } from '../api/types.js'
@@ -7,9 +8,9 @@ import { useStatus } from '../live/status-context.js'
 import { Banner, Card, Empty, PageHeader } from '../components/controls.js'
 import { Confirm } from '../components/dialog.js'
 import { KeyDialog } from './key-dialog.js'
-import { KeyEditDialog } from './key-edit-dialog.js'
 import { formatAgo, formatCount, formatDate } from '../format.js'
-import { KeyOwnerActions, PausedBadge } from '../owner/key-owner-actions.js'
+import { KeyRowMenu, PausedBadge, type Notify } from '../owner/key-owner-actions.js'
+import { ToastRegion, useToasts } from '../components/toast.js'
 import { useActivity, type OwnerActions } from '../owner/use-activity.js'
 import { DevicesPanel } from './devices/devices-panel.js'
 
@@ -35,8 +36,10 @@ export function KeysView() {
   const [revoking, setRevoking] = useState<KeyView | null>(null)
   const [showRevoked, setShowRevoked] = useState(false)
   const owner = useActivity()
-  const revoke = useAction(async (id: string) => {
-    await api.revokeKey(id)
+  const { toasts, toast } = useToasts()
+  const revoke = useAction(async (k: KeyView) => {
+    await api.revokeKey(k.id)
+    toast(`“${k.name}” is revoked: its running requests were ended, and new ones are refused.`)
     await keys.reload()
     void status.reload()
   })
@@ -97,6 +100,7 @@ export function KeysView() {
                     key={k.id}
                     k={k}
                     owner={owner}
+                    notify={toast}
                     onRevoke={() => setRevoking(k)}
                     onEdit={() => setEditing(k)}
                   />
@@ -121,10 +125,14 @@ export function KeysView() {
       <DevicesPanel part="list" keys={list} onKeysChanged={() => void keys.reload()} />
 
       {editing ? (
-        <KeyEditDialog
-          k={editing}
+        <KeyDialog
+          editing={editing}
+          sharing={status.data?.sharing ?? false}
           onClose={() => setEditing(null)}
-          onSaved={() => void keys.reload()}
+          onSaved={(changed) => {
+            toast(changed ? `“${editing.name}” is saved.` : 'Nothing was changed.', 'info')
+            void keys.reload()
+          }}
         />
       ) : null}
       {creating ? (
@@ -133,7 +141,8 @@ export function KeysView() {
           guest={creating === 'guest'}
           sharing={status.data?.sharing ?? false}
           onClose={() => setCreating(null)}
-          onCreated={() => {
+          onCreated={(created) => {
+            toast(`“${created.name}” is created. Copy the key now: it is shown only once.`)
             void keys.reload()
             void status.reload()
           }}
@@ -151,15 +160,16 @@ export function KeysView() {
             setRevoking(null)
           }}
           onConfirm={async () => {
-            if (await revoke.run(revoking.id)) setRevoking(null)
+            if (await revoke.run(revoking)) setRevoking(null)
           }}
         >
           <p>
-            Apps using this key stop working with their next request. This cannot be undone: to let
-            them back in, create a new key.
+            Apps using this key stop at once: requests it is running now are ended, and every new
+            one is refused. This cannot be undone: to let them back in, create a new key.
           </p>
         </Confirm>
       ) : null}
+      <ToastRegion toasts={toasts} />
     </>
   )
 }
@@ -167,11 +177,13 @@ export function KeysView() {
 function KeyRow({
   k,
   owner,
+  notify,
   onRevoke,
   onEdit,
 }: {
   k: KeyView
   owner: OwnerActions
+  notify: Notify
   onRevoke: () => void
   onEdit: () => void
 }) {
@@ -216,27 +228,7 @@ function KeyRow({
         {optionsText(k) ? <div className="cell-sub mono">{optionsText(k)}</div> : null}
       </td>
       <td className="actions">
-        <KeyOwnerActions k={k} owner={owner} />
-        {k.revokedAt ? null : (
-          <button
-            type="button"
-            className="btn btn-ghost btn-sm"
-            onClick={onEdit}
-            aria-label={`Edit ${k.name}`}
-          >
-            Edit
-          </button>
-        )}
-        {k.revokedAt ? null : (
-          <button
-            type="button"
-            className="btn btn-danger-ghost btn-sm"
-            onClick={onRevoke}
-            aria-label={`Revoke ${k.name}`}
-          >
-            Revoke
-          </button>
-        )}
+        <KeyRowMenu k={k} owner={owner} notify={notify} onEdit={onEdit} onRevoke={onRevoke} />
       </td>
     </tr>
   )

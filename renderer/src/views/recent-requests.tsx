@@ -80,11 +80,8 @@ export function RecentRequests() {
                     {r.path}
                   </td>
                   <td>
-                    <span
-                      className={`status-pill status-${statusClass(r)}`}
-                      title={r.outcome.replace('_', ' ')}
-                    >
-                      {r.status}
+                    <span className={`status-pill status-${statusClass(r)}`} title={statusTitle(r)}>
+                      {statusText(r)}
                     </span>
                   </td>
                   <td className="num">{formatDuration(r.durationMs)}</td>
@@ -107,4 +104,24 @@ function statusClass(r: RequestRecord): 'ok' | 'warn' | 'err' {
   if (r.outcome === 'backend_error' || r.status >= 500) return 'err'
   if (r.status >= 400 || r.outcome !== 'done') return 'warn'
   return 'ok'
+}
+
+/**
+ * A stream that began well (2xx) and did not end well says how it ended instead of its
+ * status: the backend broke it, the owner kicked it (recorded as refused), the app went away.
+ */
+const ENDED: Partial<Record<RequestRecord['outcome'], { text: string; why: string }>> = {
+  backend_error: { text: 'broken', why: 'the backend broke off the answer' },
+  refused: { text: 'kicked', why: 'the owner kicked the key' },
+  client_aborted: { text: 'cancelled', why: 'the app went away before the end' },
+}
+
+export function statusText(r: RequestRecord): string {
+  const ended = r.status < 400 ? ENDED[r.outcome] : undefined
+  return ended ? ended.text : String(r.status)
+}
+
+function statusTitle(r: RequestRecord): string {
+  const ended = r.status < 400 ? ENDED[r.outcome] : undefined
+  return ended ? `${r.status}, then ${ended.why}` : r.outcome.replace('_', ' ')
 }
