@@ -2,13 +2,27 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Scope } from '../config/schema.js'
 import type { ErrorCode } from '../errors.js'
-import type { RequestState } from '../proxy/context.js'
 import { keyFromHeaders } from './headers.js'
+import type { CompiledKey, KeyIndex } from './keys.js'
 
 /** What the key check reads of a request: Fastify's and node:http's requests both fit. */
 export interface KeyedRequest {
   headers: IncomingHttpHeaders
   rawHeaders: string[]
+}
+
+/**
+ * What the key check reads and sets of a request's state: the proxy's RequestState
+ * (proxy/context.ts) is one. Said here, below the proxy, so auth/ never imports it back.
+ */
+export interface KeyCheckState {
+  readonly snapshot: {
+    readonly config: { readonly auth: { readonly headerName: string } }
+    readonly keys: Pick<KeyIndex, 'check'>
+    keyAllowedFrom(key: CompiledKey, ip: string): boolean
+  }
+  readonly clientIp: string
+  key: CompiledKey | null
 }
 
 /**
@@ -18,7 +32,7 @@ export interface KeyedRequest {
  */
 export function authenticate(
   request: KeyedRequest,
-  state: RequestState,
+  state: KeyCheckState,
   scope: Scope,
   now: number,
 ): ErrorCode | null {
