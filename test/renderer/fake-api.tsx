@@ -90,6 +90,7 @@ export class FakeApi implements CorralApi {
     totals: {
       since: NOW - 3_600_000,
       until: NOW,
+      source: 'raw',
       requests: 0,
       errors: 0,
       promptTokens: 0,
