@@ -28,6 +28,9 @@ import { stripBasePath } from './util/base-path.js'
 import { entersWithoutScope, requireDeclaredAccess } from './route-guard/gateway-routes.js'
 import { answerPlainHttp } from './tls/plain-on-tls.js'
 import { notServedMessage } from './proxy/not-served.js'
+import { plainServerOf, setPlainServer, type TlsPair } from './tls/plain-server.js'
+
+export { plainServerOf, type TlsPair }
 
 /** Fastify's own ceiling; the configured limit (hot-reloadable) is enforced per request. */
 const HARD_BODY_LIMIT_BYTES = 1024 * 1024 * 1024
@@ -71,22 +74,11 @@ export interface WorkerMode {
   notFound(request: FastifyRequest, reply: FastifyReply): void
 }
 
-export interface TlsPair {
-  cert: string
-  key: string
-}
-
-const plainServers = new WeakMap<Server, Server>()
 const policyChecks = new WeakMap<FastifyInstance, RateCheck>()
 
 /** A gateway's request-rate check by policy (the primary counts its workers' requests). */
 export function rateCheckOf(app: FastifyInstance): RateCheck | null {
   return policyChecks.get(app) ?? null
-}
-
-/** The plain HTTP server made next to an HTTPS gateway (GatewayOptions.plainHttp), if any. */
-export function plainServerOf(app: FastifyInstance): Server | null {
-  return plainServers.get(app.server) ?? null
 }
 
 /** The gateway of the process that owns the shared state (the only one, or the primary). */
@@ -156,7 +148,7 @@ async function gatewayApp(
       }
       const main = make(opts.tls ?? null)
       // Plain HTTP next to HTTPS, on a port of its own: the same app behind both.
-      if (opts.tls && opts.plainHttp) plainServers.set(main, make(null))
+      if (opts.tls && opts.plainHttp) setPlainServer(main, make(null))
       return main
 
       function onRequest(req: IncomingMessage, res: ServerResponse): void {

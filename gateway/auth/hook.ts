@@ -2,9 +2,10 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Scope } from '../config/schema.js'
 import { CorralError } from '../errors.js'
-import type { RequestState } from '../proxy/context.js'
 import { keyFromHeaders } from './headers.js'
-import { checkDevice, isSignedHeader } from '../device-keys/gate.js'
+import type { CompiledKey, KeyIndex } from './keys.js'
+import { checkDevice, isSignedHeader, type DeviceGate } from '../device-keys/gate.js'
+import type { DeviceIndex } from '../device-keys/compiled.js'
 import { gatewayUrl, isOllamaCli, unsignedCliText } from '../device-keys/messages.js'
 
 /** What the key check reads of a request: Fastify's and node:http's requests both fit. */
@@ -16,6 +17,25 @@ export interface KeyedRequest {
 }
 
 /**
+ * What the key check reads and sets of a request's state: the proxy's RequestState
+ * (proxy/context.ts) is one. Said here, below the proxy, so auth/ never imports it back.
+ */
+export interface KeyCheckState {
+  readonly snapshot: {
+    readonly config: { readonly auth: { readonly headerName: string } }
+    readonly keys: Pick<KeyIndex, 'check' | 'byId'>
+    readonly deviceGate: DeviceGate | null
+    readonly devices: DeviceIndex
+    readonly basePath: string
+    keyAllowedFrom(key: CompiledKey, ip: string): boolean
+  }
+  readonly clientIp: string
+  key: CompiledKey | null
+  /** The device key's fingerprint, when a signed request was checked (device-keys/). */
+  device: string | null
+}
+
+/**
  * Find and check the request's key; on success it is set on `state.key`.
  * Unknown, revoked and expired keys get the same answer, so a status code
  * tells an attacker nothing about which keys exist. `routedUrl` (the path and query
@@ -24,7 +44,7 @@ export interface KeyedRequest {
  */
 export function authenticate(
   request: KeyedRequest,
-  state: RequestState,
+  state: KeyCheckState,
   scope: Scope,
   now: number,
   routedUrl?: string,

@@ -9,7 +9,7 @@ import {
   forgetDevice,
   removeDevice,
   type DevicesView,
-} from '../device-keys/manage.js'
+} from '../auth/device-enrol.js'
 import { parsePublicKeyLine, PublicKeyError } from '../device-keys/ssh-key.js'
 import { CliError, findServer, openStore, type CliContext, type ControlClient } from './context.js'
 import { table } from './format.js'

@@ -13,7 +13,7 @@ import {
   devicesView,
   forgetDevice,
   removeDevice,
-} from '../device-keys/manage.js'
+} from '../auth/device-enrol.js'
 
 const P = CONTROL_PREFIX
 const tags = ['devices']

@@ -21,23 +21,14 @@ import { registerStaticUi } from './static-ui.js'
 import { registerPullRoutes } from './pull-routes.js'
 import { registerOwnerRoutes } from './owner-routes.js'
 import { registerConfigRoutes } from './config-routes.js'
-import type { Sharing } from './sharing.js'
-import { registerTlsRoutes } from '../tls/routes.js'
-import { registerNetworkRoutes } from '../network/routes.js'
+import { registerTlsRoutes } from './tls-routes.js'
+import { registerNetworkRoutes } from './network-routes.js'
 import { CONTROL_PREFIX, ControlError } from './common.js'
+import type { ControlOptions } from './options.js'
 import { registerControlGuard } from './guard.js'
 
 export { CONTROL_PREFIX, ControlError }
-
-export interface ControlOptions {
-  token: string
-  /** The port it will listen on, for the Host check (set after listen when 0). */
-  port: () => number
-  uiDir: string | null
-  sharing: Sharing
-  /** This machine's subnets for the "this subnet" preset; default: its interfaces. */
-  subnets?: () => string[]
-}
+export type { ControlOptions }
 
 export async function buildControl(corral: Corral, opts: ControlOptions): Promise<FastifyInstance> {
   // forceCloseConnections: an open UI's live feed (SSE) must not hold up shutdown.

@@ -8,7 +8,7 @@ import type { Corral } from '../core.js'
 import { VERSION } from '../core.js'
 import { ConfigSchema, LimitsSchema, type Config } from '../config/schema.js'
 import { ControlError, CONTROL_PREFIX } from './common.js'
-import type { ControlOptions } from './server.js'
+import type { ControlOptions } from './options.js'
 import { stripDefaults } from './schemas.js'
 import { readPair } from '../tls/source.js'
 

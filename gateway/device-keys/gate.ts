@@ -3,7 +3,6 @@
 // proves it holds its private half is noted for the owner to allow or deny.
 import type { IncomingHttpHeaders } from 'node:http'
 import { CorralError } from '../errors.js'
-import { pathOf } from '../proxy/exchange.js'
 import type { DeviceIndex } from './compiled.js'
 import { ReplayGuard } from './replay.js'
 import { isSignedHeader, parseSignedHeader, timestampOf, verifySignature } from './signature.js'
@@ -70,7 +69,8 @@ export function checkDevice(
     )
   }
   const method = req.method ?? 'GET'
-  const path = pathOf(routedUrl)
+  const q = routedUrl.indexOf('?')
+  const path = q === -1 ? routedUrl : routedUrl.slice(0, q)
   const enrolled = index.find(key.base64)
   const verifier = enrolled?.verifier ?? verifierOf(key.raw)
   if (!verifySignature(verifier, method, path, ts, signed.signature)) {

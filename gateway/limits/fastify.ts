@@ -1,7 +1,8 @@
 // Per-key requests-per-window on the gateway app, answered in the client's dialect.
 import type { FastifyInstance } from 'fastify'
-import { errorBody } from '../errors.js'
-import type { RequestState } from '../proxy/context.js'
+import { errorBody, type Dialect } from '../errors.js'
+import type { CompiledKey } from '../auth/keys.js'
+import type { Limits } from '../config/schema.js'
 import {
   type RateCheck,
   rateLimitMessage,
@@ -11,8 +12,19 @@ import {
   type RateLimitPolicy,
 } from './rate-limit.js'
 
+/**
+ * What the limit check reads of a request's state: the proxy's RequestState (proxy/context.ts)
+ * is one. Said here, below the proxy, so that limits/ never imports the proxy above it.
+ */
+export interface LimitedState {
+  readonly key: CompiledKey | null
+  readonly route: { readonly kind: string } | null
+  readonly dialect: Dialect
+  readonly snapshot: { limitsFor(key: CompiledKey): Limits }
+}
+
 /** Counts a request that passed the key check against its key's window. */
-export type KeyRateCheck = (state: RequestState) => Promise<RateDecision | null>
+export type KeyRateCheck = (state: LimitedState) => Promise<RateDecision | null>
 
 /**
  * The model lists (`/api/tags`, `/api/ps`, `/v1/models`): clients poll them (Open WebUI, LM
@@ -22,7 +34,7 @@ export type KeyRateCheck = (state: RequestState) => Promise<RateDecision | null>
 const UNMETERED_KINDS: ReadonlySet<string> = new Set(['merge-tags', 'merge-ps', 'merge-models'])
 
 /** The key's request limit for this request; null when it has no key or route, or is a model list. */
-export function policyFor(state: RequestState | null | undefined): RateLimitPolicy | null {
+export function policyFor(state: LimitedState | null | undefined): RateLimitPolicy | null {
   if (!state?.key || !state.route || UNMETERED_KINDS.has(state.route.kind)) return null
   const limits = state.snapshot.limitsFor(state.key)
   return {
@@ -33,7 +45,7 @@ export function policyFor(state: RequestState | null | undefined): RateLimitPoli
 }
 
 /** The 429 body in the request's dialect. */
-export function rateLimitedBody(state: RequestState, info: RateLimitInfo): string {
+export function rateLimitedBody(state: LimitedState, info: RateLimitInfo): string {
   return JSON.stringify(errorBody(state.dialect, 'CORRAL_ERR_RATE', rateLimitMessage(info)))
 }
 

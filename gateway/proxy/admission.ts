@@ -4,7 +4,7 @@
 // health marks. The process that owns that state (the only one, or a cluster's primary)
 // runs LocalAdmission; a cluster worker asks the primary over IPC (workers/admission.ts),
 // and the primary answers with a LocalAdmission too, so the rules exist once.
-import type { Corral } from '../core.js'
+import type { PoolHost } from './pool-host.js'
 import { effectiveCapacity, type BackendState } from '../backends/pool.js'
 import type { Slot } from '../limits/limiters.js'
 import type { TokenCharge } from '../limits/token-bucket.js'
@@ -84,7 +84,7 @@ export interface Admission {
 const PINNED_KINDS = new Set<RouteKind>(['manage', 'blob'])
 
 export class LocalAdmission implements Admission {
-  constructor(private readonly corral: Corral) {}
+  constructor(private readonly corral: PoolHost) {}
 
   admit(req: AdmitRequest): TrackedLease {
     const { limiters, owner } = this.corral
@@ -117,7 +117,7 @@ class LocalLease implements TrackedLease {
   private slot: Slot | null = null
 
   constructor(
-    private readonly corral: Corral,
+    private readonly corral: PoolHost,
     private readonly req: AdmitRequest,
     readonly entry: InFlight,
     private readonly releaseKey: () => void,
@@ -189,7 +189,7 @@ class LocalLease implements TrackedLease {
   }
 }
 
-function chooseBackends(corral: Corral, req: AdmitRequest): BackendState[] {
+function chooseBackends(corral: PoolHost, req: AdmitRequest): BackendState[] {
   const pool = corral.pool
   if (PINNED_KINDS.has(req.routeKind)) {
     const wanted = req.backendWanted

@@ -9,7 +9,7 @@ import type { TrackedState } from '../owner/in-flight.js'
 import type { UpstreamPool } from './upstream-pool.js'
 import type { Admission } from './admission.js'
 import type { Exchange } from './exchange.js'
-import type { MergeKind } from './merge.js'
+import type { MergeKind } from './routes.js'
 
 /** Where the request path's records go: the stats hub, or the primary. */
 export interface StatsSink {

@@ -3,17 +3,17 @@
 // Collecting the lists is the pool owner's (collectLists); answering is the process's
 // that has the client (answerMerged): in a cluster, a worker asks the primary for the
 // lists and answers itself.
-import type { Corral } from '../core.js'
+import type { PoolHost } from './pool-host.js'
 import { CorralError } from '../errors.js'
 import { isNotRunning, noBackendError } from '../backends/down.js'
 import { normalizeModel, type BackendState } from '../backends/pool.js'
 import { isCloudModel } from '../model-names/index.js'
-import type { RouteKind } from './routes.js'
+import type { MergeKind } from './routes.js'
 import type { Exchange } from './exchange.js'
 import type { GatewayHost } from './host.js'
 import { finishRecord } from './record.js'
 
-export type MergeKind = Extract<RouteKind, 'merge-tags' | 'merge-ps' | 'merge-models'>
+export type { MergeKind }
 export type Entry = Record<string, unknown>
 
 const SOURCE_PATH: Record<MergeKind, string> = {
@@ -29,7 +29,11 @@ export interface Collected {
   backend: string
 }
 
-export async function serveMerged(corral: Corral, ex: Exchange, kind: MergeKind): Promise<void> {
+export async function serveMerged(
+  corral: PoolHost & GatewayHost,
+  ex: Exchange,
+  kind: MergeKind,
+): Promise<void> {
   answerMerged(corral, ex, kind, await collectLists(corral, kind))
 }
 
@@ -38,7 +42,7 @@ export async function serveMerged(corral: Corral, ex: Exchange, kind: MergeKind)
  * backends' health marked by how they answered. The process that owns the pool does this
  * (one process, or a cluster's primary for its workers).
  */
-export async function collectLists(corral: Corral, kind: MergeKind): Promise<Collected> {
+export async function collectLists(corral: PoolHost, kind: MergeKind): Promise<Collected> {
   const backends = corral.pool.list().filter((b) => corral.pool.isUsable(b))
   if (backends.length === 0) throw noBackendError(corral.pool)
   const results = await Promise.allSettled(backends.map((b) => sharedFetch(corral, b, kind)))
@@ -115,7 +119,7 @@ export function answerMerged(
  */
 const inFlight = new WeakMap<BackendState, Map<MergeKind, Promise<Entry[]>>>()
 
-function sharedFetch(corral: Corral, b: BackendState, kind: MergeKind): Promise<Entry[]> {
+function sharedFetch(corral: PoolHost, b: BackendState, kind: MergeKind): Promise<Entry[]> {
   let byKind = inFlight.get(b)
   if (byKind === undefined) inFlight.set(b, (byKind = new Map()))
   const pending = byKind.get(kind)
@@ -125,7 +129,7 @@ function sharedFetch(corral: Corral, b: BackendState, kind: MergeKind): Promise<
   return fetched
 }
 
-async function fetchList(corral: Corral, b: BackendState, kind: MergeKind): Promise<Entry[]> {
+async function fetchList(corral: PoolHost, b: BackendState, kind: MergeKind): Promise<Entry[]> {
   const timeoutMs = corral.config.balancer.healthTimeoutMs * 5
   const headers: Record<string, string> = {}
   if (b.record.key) headers.authorization = `Bearer ${b.record.key}`

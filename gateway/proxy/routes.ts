@@ -17,6 +17,9 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'DELETE'
 export type RouteKind =
   'model' | 'any' | 'merge-tags' | 'merge-ps' | 'merge-models' | 'model-param' | 'manage' | 'blob'
 
+/** The model lists answered for the whole pool (merge.ts). */
+export type MergeKind = Extract<RouteKind, 'merge-tags' | 'merge-ps' | 'merge-models'>
+
 export interface RouteDef {
   methods: HttpMethod[]
   path: string

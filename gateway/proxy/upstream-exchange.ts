@@ -14,7 +14,7 @@ import type {
   RelayOutcome,
   UpstreamRequest,
   UpstreamTarget,
-} from './forward.js'
+} from './relay-types.js'
 import {
   ChunkedReader,
   framingOf,

@@ -1,7 +1,7 @@
 // The headers that cross the proxy each way: the client's to the backend minus
 // hop-by-hop ones and the client's key, the backend's to the client minus hop-by-hop ones.
 import type { IncomingHttpHeaders } from 'node:http'
-import type { UpstreamRequest, UpstreamTarget } from './forward.js'
+import type { UpstreamRequest, UpstreamTarget } from './relay-types.js'
 
 /** Headers that describe one hop and never cross the proxy (RFC 9110 §7.6.1). */
 export const HOP_BY_HOP = new Set([

@@ -3,10 +3,7 @@
 // in one transaction with its own connection (store-writer-thread.ts). Reads run here, on
 // the store's connection, after waiting for the thread to write what was recorded before
 // them. A crash loses at most the records of the current batch.
-import { existsSync, mkdirSync, renameSync } from 'node:fs'
-import { restrictFile } from '../config/private-files.js'
-import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { normalizeRecord, type RequestRecord } from './record.js'
 import {
   errorText,
@@ -16,6 +13,7 @@ import {
   type StatsLogger,
 } from './store-errors.js'
 import { migrate } from './store-migrations.js'
+import { openDatabase, recoverCorrupt } from './store-open.js'
 import { StatsQueries } from './store-queries.js'
 import type {
   BreakdownBy,
@@ -121,23 +119,12 @@ export class StatsStore {
    * `CORRAL_ERR_STATS_SCHEMA` (written by a newer Corral) or `CORRAL_ERR_STATS_OPEN`.
    */
   static open(file: string, opts: StatsStoreOptions = {}): StatsStore {
-    let db: Database.Database | undefined
+    const db = openDatabase(file, opts.logger ?? stderrLogger)
     try {
-      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-      db = new Database(file)
-      // Before WAL mode: SQLite gives -wal and -shm the database file's mode.
-      if (file !== ':memory:')
-        restrictFile(file, (m) => (opts.logger ?? stderrLogger).warn({ file }, m))
-      const mode = db.pragma('journal_mode = WAL', { simple: true })
-      if (mode !== 'wal' && file !== ':memory:') {
-        ;(opts.logger ?? stderrLogger).warn({ file, mode }, 'stats database is not in WAL mode')
-      }
-      db.pragma('synchronous = NORMAL')
-      db.pragma('busy_timeout = 5000')
       migrate(db)
       return new StatsStore(db, file, opts)
     } catch (err) {
-      db?.close()
+      db.close()
       throw err instanceof StatsStoreError ? err : toStoreError(err, file)
     }
   }
@@ -299,28 +286,10 @@ export class StatsStore {
 }
 
 /**
- * Opens the store; if the file is corrupt (or not a database at all), moves it and its
- * -wal/-shm files aside as `<file>.corrupt-<time>`, logs why, and starts a fresh one.
- * Other errors (permissions, a schema from a newer Corral) are thrown as they are:
- * moving the file would not help, or would hide data.
+ * Opens the store; a corrupt file is moved aside and a fresh one started (store-open.ts).
  */
 export function openOrRecover(file: string, opts: StatsStoreOptions = {}): StatsStore {
-  try {
-    return StatsStore.open(file, opts)
-  } catch (err) {
-    if (!(err instanceof StatsStoreError) || err.code !== 'CORRAL_ERR_STATS_CORRUPT') throw err
-    const stamp = new Date((opts.now ?? Date.now)()).toISOString().replace(/[:.]/g, '-')
-    const aside = `${file}.corrupt-${stamp}`
-    renameSync(file, aside)
-    for (const suffix of ['-wal', '-shm']) {
-      if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix)
-    }
-    ;(opts.logger ?? stderrLogger).warn(
-      { file, movedTo: aside, err: errorText(err.cause) },
-      'stats database was corrupt; moved it aside and started a fresh one',
-    )
-    return StatsStore.open(file, opts)
-  }
+  return recoverCorrupt(file, opts, () => StatsStore.open(file, opts))
 }
 
 /** The writer thread, or (for ':memory:', which a thread cannot share) this thread. */

@@ -4,8 +4,7 @@ import type { Server } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { plainServerOf } from '../app.js'
-import type { TlsPair } from '../app.js'
+import { plainServerOf, type TlsPair } from './plain-server.js'
 
 export interface Listening {
   port: number

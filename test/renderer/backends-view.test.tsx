@@ -19,6 +19,7 @@ function candidate(over: Partial<Candidate> = {}): Candidate {
     version: '0.1.0',
     apis: ['ollama', 'openai'],
     lastSeen: NOW,
+    nameClash: null,
     ...over,
   }
 }

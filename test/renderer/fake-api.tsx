@@ -55,6 +55,7 @@ export class FakeApi implements CorralApi {
     live: liveSnapshot(),
     localOllamaExposed: false,
     ollama: { state: 'up', message: null },
+    configProblem: null,
     warnings: [],
     tls: {
       mode: 'off',
@@ -91,6 +92,7 @@ export class FakeApi implements CorralApi {
     totals: {
       since: NOW - 3_600_000,
       until: NOW,
+      source: 'raw',
       requests: 0,
       errors: 0,
       promptTokens: 0,
@@ -184,6 +186,7 @@ export class FakeApi implements CorralApi {
         }),
         key,
         connectUrls: [`http://192.168.1.5:11435/connect#key=${key}`],
+        connectProblem: null,
       }
       this.keyList = [
         ...this.keyList,

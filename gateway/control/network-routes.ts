@@ -2,9 +2,9 @@
 // Settings view's list of remembered networks call.
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { ControlError, CONTROL_PREFIX } from '../control/common.js'
-import type { Sharing } from '../control/sharing.js'
-import { NetworkStateView } from './schema.js'
+import { ControlError, CONTROL_PREFIX } from './common.js'
+import type { Sharing } from './sharing.js'
+import { NetworkStateView } from '../network/schema.js'
 
 const P = `${CONTROL_PREFIX}/network`
 const tags = ['status']

@@ -3,9 +3,19 @@
 // the store's `update`, so it is validated and atomic.
 import type { Config } from '../config/schema.js'
 import { MAX_DENIED_DEVICES, type DeviceKeyRecord } from '../config/device-schema.js'
-import { createKey, findKey, KeyInputError, type UpdateConfig } from '../auth/manage.js'
-import { parsePublicKeyLine, PublicKeyError, publicKeyLine, printable } from './ssh-key.js'
-import { deviceId, labelOf, type PendingDevice, type PendingDevices } from './pending.js'
+import { createKey, findKey, KeyInputError, type UpdateConfig } from './manage.js'
+import {
+  parsePublicKeyLine,
+  PublicKeyError,
+  publicKeyLine,
+  printable,
+} from '../device-keys/ssh-key.js'
+import {
+  deviceId,
+  labelOf,
+  type PendingDevice,
+  type PendingDevices,
+} from '../device-keys/pending.js'
 
 export interface EnrolledDeviceView extends DeviceKeyRecord {
   id: string

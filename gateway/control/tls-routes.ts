@@ -1,9 +1,9 @@
 // The control API's certificate route: what `corral cert` prints and the Settings view offers.
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { ControlError, CONTROL_PREFIX } from '../control/common.js'
-import type { Sharing } from '../control/sharing.js'
-import { TlsStatusView } from './schema.js'
+import { ControlError, CONTROL_PREFIX } from './common.js'
+import type { Sharing } from './sharing.js'
+import { TlsStatusView } from '../tls/schema.js'
 
 export const CertificateView = Type.Object({
   pem: Type.String({ description: 'The served certificate, PEM (public; the key never leaves).' }),
