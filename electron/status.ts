@@ -3,6 +3,7 @@
 import type { RunningCorral } from '../gateway/server.js'
 import { advisoriesFor, updateTo } from '../gateway/advisories/ollama-advisories.js'
 import type { Activity } from '../gateway/owner/activity.js'
+import { ollamaState, type OllamaState } from '../gateway/backends/down.js'
 
 /** The tray icon: not sharing, sharing, sharing with a backend down, something wrong. */
 export type TrayState = 'off' | 'sharing' | 'down' | 'error'
@@ -16,6 +17,11 @@ export interface AppStatus {
   urls: string[]
   inFlight: number
   activeKeys: number
+  /**
+   * The owner's Ollama as the control status says it (gateway/backends/down.ts): 'down' (every
+   * enabled backend fails) and 'none' (nothing to share) turn the icon amber, with the message.
+   */
+  ollama: { state: OllamaState; message: string | null }
   /** Names of enabled backends that fail their health checks. */
   backendsDown: string[]
   /** Backends whose Ollama has a known vulnerability: one line each (gateway/advisories/). */
@@ -44,6 +50,7 @@ export function readStatus(
       urls: [],
       inFlight: 0,
       activeKeys: 0,
+      ollama: { state: 'checking', message: null },
       backendsDown: [],
       vulnerable: [],
       exposureWarning: null,
@@ -60,11 +67,13 @@ export function readStatus(
     .list()
     .filter((b) => b.record.enabled && b.state === 'down')
     .map((b) => b.record.name)
+  const ollama = ollamaState(corral.pool)
+  const noOllama = ollama.state === 'down' || ollama.state === 'none'
   const state: TrayState = extra.error
     ? 'error'
     : !sharing
       ? 'off'
-      : backendsDown.length > 0
+      : backendsDown.length > 0 || noOllama
         ? 'down'
         : 'sharing'
   return {
@@ -74,6 +83,7 @@ export function readStatus(
     urls: sharing ? running.sharing.urls() : [],
     inFlight: corral.stats.live.snapshot().inFlight,
     activeKeys: corral.snapshot.keys.activeCount(corral.now()),
+    ollama,
     backendsDown,
     vulnerable: vulnerableLines(corral.pool.list()),
     exposureWarning: corral.localExposure(),

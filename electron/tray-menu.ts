@@ -34,9 +34,11 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
     label: escapeForTerminal(label),
     enabled: false,
   })
-  const headline = s.pausedReason ? 'Corral: sharing paused on this network' : HEADLINES[s.state]
+  const headline = s.pausedReason ? 'Corral: sharing paused on this network' : headlineOf(s)
   const items: MenuItemConstructorOptions[] = [info(headline)]
   if (s.error) items.push(info(s.error))
+  // What is wrong with Ollama and what to do, right under the headline (sharing or not).
+  if (noOllama(s) && s.ollama.message) items.push({ id: 'ollama', ...info(s.ollama.message) })
   if (s.pausedReason) {
     items.push(info(s.pausedReason), {
       id: 'share-here',
@@ -99,6 +101,24 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
   return items
 }
 
+/** Every enabled backend down, or none at all: nothing can be answered. */
+function noOllama(s: AppStatus): boolean {
+  return s.ollama.state === 'down' || s.ollama.state === 'none'
+}
+
+/** "Ollama is not running" when nothing listens; "does not answer" for other failures. */
+function ollamaProblem(s: AppStatus): string {
+  if (s.ollama.state === 'none') return 'no Ollama to share'
+  return s.ollama.message?.startsWith('Ollama is not running')
+    ? 'Ollama is not running'
+    : 'Ollama does not answer'
+}
+
+function headlineOf(s: AppStatus): string {
+  if (s.state === 'down' && noOllama(s)) return `Corral: sharing, but ${ollamaProblem(s)}`
+  return HEADLINES[s.state]
+}
+
 function pauseEveryoneLabel(paused: string | null): string {
   if (paused === null) return 'Pause everyone but me'
   if (paused === 'until resumed') return 'Pause everyone but me (on)'
@@ -111,6 +131,9 @@ export function trayTooltip(s: AppStatus): string {
   if (s.pausedReason) return `Corral: ${s.pausedReason}`
   if (!s.sharing) return 'Corral: not sharing'
   const url = s.urls[0] ?? ''
+  // Short: Windows copies a tray tooltip into NOTIFYICONDATA's 128-character szTip (electron
+  // shell/browser/ui/win/notify_icon.cc SetToolTip); the menu has the whole message.
+  if (noOllama(s)) return `Corral: sharing on ${url}, but ${ollamaProblem(s)}`
   return s.backendsDown.length > 0
     ? `Corral: sharing on ${url}, a backend is down`
     : `Corral: sharing on ${url}`

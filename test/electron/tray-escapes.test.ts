@@ -41,6 +41,7 @@ describe('the tray menu', () => {
       backendsDown: [HOSTILE],
       vulnerable: [],
       exposureWarning: null,
+      ollama: { state: 'up', message: null },
       error: `backend ${HOSTILE} failed`,
       startAtLogin: false,
       pausedReason: `${HOSTILE} is a new network`,

@@ -19,6 +19,7 @@ const BASE: AppStatus = {
   activeKeys: 0,
   backendsDown: [],
   exposureWarning: null,
+  ollama: { state: 'up', message: null },
   error: null,
   startAtLogin: false,
   pausedReason: null,
