@@ -4,6 +4,7 @@ import type { RunningCorral } from '../gateway/server.js'
 import { advisoriesFor, updateTo } from '../gateway/advisories/ollama-advisories.js'
 import type { Activity } from '../gateway/owner/activity.js'
 import { ollamaState, type OllamaState } from '../gateway/backends/down.js'
+import { labelOf } from '../gateway/device-keys/pending.js'
 
 /** The tray icon: not sharing, sharing, sharing with a backend down, something wrong. */
 export type TrayState = 'off' | 'sharing' | 'down' | 'error'
@@ -32,6 +33,8 @@ export interface AppStatus {
   startAtLogin: boolean
   /** Sharing is paused because this is a network the owner has not shared on: why. */
   pausedReason: string | null
+  /** Unknown `ollama` CLIs waiting for the owner's answer (gateway/device-keys/), newest first. */
+  devicesAsking: string[]
   /** Who is using the GPU now, a line per key (the busiest few). */
   who: string[]
   /** "Pause everyone but me" is on: when it ends (ISO), or 'until resumed'; null when off. */
@@ -57,6 +60,7 @@ export function readStatus(
       error: extra.error ?? 'Corral is not running',
       startAtLogin: extra.startAtLogin,
       pausedReason: null,
+      devicesAsking: [],
       who: [],
       everyonePaused: null,
     }
@@ -90,6 +94,7 @@ export function readStatus(
     error: extra.error,
     startAtLogin: extra.startAtLogin,
     pausedReason: running.network.state().reason,
+    devicesAsking: corral.pendingDevices.list().map(labelOf),
     ...ownerStatus(corral.owner.activity()),
   }
 }

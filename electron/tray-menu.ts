@@ -14,6 +14,8 @@ export interface TrayActions {
   setStartAtLogin(on: boolean): void
   /** "Share on this network": remember the network sharing paused on, and share. */
   shareHere(): void
+  /** Opens the window at the Keys view (devices asking to use the GPU are answered there). */
+  openKeys(): void
   /** "Pause everyone but me" on (until resumed) or off. */
   setPauseEveryone(on: boolean): void
   /** Opens the main process's log file; the item shows only when there is one. */
@@ -46,6 +48,7 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
       click: () => a.shareHere(),
     })
   }
+  if (s.devicesAsking.length > 0) items.push(devicesItem(s.devicesAsking, a))
   items.push(
     { type: 'separator' },
     {
@@ -99,6 +102,15 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
     { id: 'quit', label: 'Quit', click: () => a.quit() },
   )
   return items
+}
+
+/** "bob (ollama 0.13.1 on 192.168.1.23) asks to use your GPU" or "3 devices ask…": opens Keys. */
+function devicesItem(labels: string[], a: TrayActions): MenuItemConstructorOptions {
+  const label =
+    labels.length === 1
+      ? `${escapeForTerminal(labels[0]!)} asks to use your GPU…`
+      : `${labels.length} devices ask to use your GPU…`
+  return { id: 'devices-asking', label, click: () => a.openKeys() }
 }
 
 /** Every enabled backend down, or none at all: nothing can be answered. */

@@ -23,6 +23,7 @@ const BASE: AppStatus = {
   error: null,
   startAtLogin: false,
   pausedReason: null,
+  devicesAsking: [],
   who: [],
   everyonePaused: null,
   vulnerable: [],
@@ -38,6 +39,7 @@ const ACTIONS: TrayActions = {
   setStartAtLogin: noop,
   shareHere: noop,
   setPauseEveryone: noop,
+  openKeys: noop,
   quit: noop,
 }
 
