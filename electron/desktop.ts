@@ -15,6 +15,7 @@ import { setupIpc } from './ipc.js'
 import { launchedAtLogin, setupLoginItem, type LoginItem } from './login-item.js'
 import { setupTray, type TrayHandle } from './tray.js'
 import { noTrayNotice, setupNetworkNotice, setupNotifications } from './notifications.js'
+import { setupDeviceNotifications } from './device-notifications.js'
 import { setupLifecycle, type Lifecycle } from './lifecycle.js'
 import { setupSystemShutdown } from './system-shutdown.js'
 import { setupTrayHostCheck, type TrayHost } from './tray-host.js'
@@ -115,6 +116,7 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
       addDevice: () => window?.show('add-device'),
       addGuest: () => window?.show('add-guest'),
       openWindow: () => window?.show(),
+      openKeys: () => window?.show('keys'),
       shareHere: () => void shareHere(),
       setStartAtLogin: (on) =>
         void loginItem
@@ -130,7 +132,10 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
     platform,
   })
   tray = trayHandle
-  const offEvents = setupEvents(running, refresh, () => window?.show())
+  const offEvents = setupEvents(running, refresh, {
+    openWindow: () => window?.show(),
+    openKeys: () => window?.show('keys'),
+  })
   const offNetwork = running
     ? setupNetworkNotice({ network: running.network, shareHere: () => void shareHere() })
     : () => {}
@@ -236,19 +241,28 @@ function sharingSwitch(
 function setupEvents(
   running: RunningCorral | null,
   refresh: () => void,
-  openWindow: () => void,
+  open: { openWindow: () => void; openKeys: () => void },
 ): () => void {
   if (!running) return () => {}
   const corral = running.corral
   corral.events.on('backend-health', refresh)
+  // A device asking shows in the tray at once, and in a notification (issue 26).
+  corral.events.on('device-asked', refresh)
   const offNotices = setupNotifications({
     events: corral.events,
     config: () => corral.config,
-    onClick: openWindow,
+    onClick: open.openWindow,
+  })
+  const offDevices = setupDeviceNotifications({
+    events: corral.events,
+    config: () => corral.config,
+    onClick: open.openKeys,
   })
   return () => {
     corral.events.off('backend-health', refresh)
+    corral.events.off('device-asked', refresh)
     offNotices()
+    offDevices()
   }
 }
 

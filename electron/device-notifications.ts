@@ -1,10 +1,13 @@
 // A notification when an `ollama` CLI nobody enrolled asks to use the GPU (gateway/device-keys/):
 // "ollama 0.13.1 (amd64 linux) on 192.168.1.23 asks to use your GPU". A click opens the Keys
 // view, where the owner allows or denies it. Behind the "new device" notification setting.
-// Not wired yet: desktop.ts calls setupDeviceNotifications({ events: corral.events, config,
-// onClick: () => show the window at #keys }) next to setupNotifications.
+// desktop.ts wires it next to setupNotifications; the tray has a line for the same devices.
+// The notification is kept referenced until answered (kept-notifications.ts), so its click
+// still works after a garbage collection; the label comes from the request, so it is escaped.
 import type { EventEmitter } from 'node:events'
 import { Notification } from 'electron'
+import { showKept } from './kept-notifications.js'
+import { escapeForTerminal } from '../gateway/untrusted/escape.js'
 import type { CorralEvents } from '../gateway/core.js'
 import type { Config } from '../gateway/config/schema.js'
 
@@ -18,12 +21,13 @@ export function setupDeviceNotifications(opts: {
 }): () => void {
   const onAsked = (e: DeviceAsked) => {
     if (!opts.config().notifications.newDevice || !Notification.isSupported()) return
-    const n = new Notification({
-      title: `${e.label} asks to use your GPU`,
-      body: 'Allow it as a new key or an existing one, or deny it, in Keys.',
-    })
-    n.on('click', opts.onClick)
-    n.show()
+    showKept(
+      {
+        title: `${escapeForTerminal(e.label)} asks to use your GPU`,
+        body: 'Allow it as a new key or an existing one, or deny it, in Keys.',
+      },
+      { onClick: opts.onClick },
+    )
   }
   opts.events.on('device-asked', onAsked)
   return () => opts.events.off('device-asked', onAsked)

@@ -10,4 +10,4 @@ export const IPC = {
 } as const
 
 /** Views the tray can open in the UI. */
-export type DesktopRoute = 'add-device' | 'add-guest'
+export type DesktopRoute = 'add-device' | 'add-guest' | 'keys'

@@ -20,7 +20,7 @@ const listeners = new Set<(route: DesktopRoute) => void>()
 let pending: DesktopRoute | null = null
 
 ipcRenderer.on(IPC.navigate, (_event, route: unknown) => {
-  if (route !== 'add-device' && route !== 'add-guest') return
+  if (route !== 'add-device' && route !== 'add-guest' && route !== 'keys') return
   if (listeners.size === 0) pending = route
   for (const fn of listeners) fn(route)
 })

@@ -3,6 +3,8 @@
 import type { RunningCorral } from '../gateway/server.js'
 import { advisoriesFor, updateTo } from '../gateway/advisories/ollama-advisories.js'
 import type { Activity } from '../gateway/owner/activity.js'
+import { ollamaState, type OllamaState } from '../gateway/backends/down.js'
+import { labelOf } from '../gateway/device-keys/pending.js'
 
 /** The tray icon: not sharing, sharing, sharing with a backend down, something wrong. */
 export type TrayState = 'off' | 'sharing' | 'down' | 'error'
@@ -16,6 +18,11 @@ export interface AppStatus {
   urls: string[]
   inFlight: number
   activeKeys: number
+  /**
+   * The owner's Ollama as the control status says it (gateway/backends/down.ts): 'down' (every
+   * enabled backend fails) and 'none' (nothing to share) turn the icon amber, with the message.
+   */
+  ollama: { state: OllamaState; message: string | null }
   /** Names of enabled backends that fail their health checks. */
   backendsDown: string[]
   /** Backends whose Ollama has a known vulnerability: one line each (gateway/advisories/). */
@@ -26,6 +33,8 @@ export interface AppStatus {
   startAtLogin: boolean
   /** Sharing is paused because this is a network the owner has not shared on: why. */
   pausedReason: string | null
+  /** Unknown `ollama` CLIs waiting for the owner's answer (gateway/device-keys/), newest first. */
+  devicesAsking: string[]
   /** Who is using the GPU now, a line per key (the busiest few). */
   who: string[]
   /** "Pause everyone but me" is on: when it ends (ISO), or 'until resumed'; null when off. */
@@ -44,12 +53,14 @@ export function readStatus(
       urls: [],
       inFlight: 0,
       activeKeys: 0,
+      ollama: { state: 'checking', message: null },
       backendsDown: [],
       vulnerable: [],
       exposureWarning: null,
       error: extra.error ?? 'Corral is not running',
       startAtLogin: extra.startAtLogin,
       pausedReason: null,
+      devicesAsking: [],
       who: [],
       everyonePaused: null,
     }
@@ -60,11 +71,13 @@ export function readStatus(
     .list()
     .filter((b) => b.record.enabled && b.state === 'down')
     .map((b) => b.record.name)
+  const ollama = ollamaState(corral.pool)
+  const noOllama = ollama.state === 'down' || ollama.state === 'none'
   const state: TrayState = extra.error
     ? 'error'
     : !sharing
       ? 'off'
-      : backendsDown.length > 0
+      : backendsDown.length > 0 || noOllama
         ? 'down'
         : 'sharing'
   return {
@@ -74,12 +87,14 @@ export function readStatus(
     urls: sharing ? running.sharing.urls() : [],
     inFlight: corral.stats.live.snapshot().inFlight,
     activeKeys: corral.snapshot.keys.activeCount(corral.now()),
+    ollama,
     backendsDown,
     vulnerable: vulnerableLines(corral.pool.list()),
     exposureWarning: corral.localExposure(),
     error: extra.error,
     startAtLogin: extra.startAtLogin,
     pausedReason: running.network.state().reason,
+    devicesAsking: corral.pendingDevices.list().map(labelOf),
     ...ownerStatus(corral.owner.activity()),
   }
 }

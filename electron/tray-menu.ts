@@ -14,6 +14,8 @@ export interface TrayActions {
   setStartAtLogin(on: boolean): void
   /** "Share on this network": remember the network sharing paused on, and share. */
   shareHere(): void
+  /** Opens the window at the Keys view (devices asking to use the GPU are answered there). */
+  openKeys(): void
   /** "Pause everyone but me" on (until resumed) or off. */
   setPauseEveryone(on: boolean): void
   /** Opens the main process's log file; the item shows only when there is one. */
@@ -34,9 +36,11 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
     label: escapeForTerminal(label),
     enabled: false,
   })
-  const headline = s.pausedReason ? 'Corral: sharing paused on this network' : HEADLINES[s.state]
+  const headline = s.pausedReason ? 'Corral: sharing paused on this network' : headlineOf(s)
   const items: MenuItemConstructorOptions[] = [info(headline)]
   if (s.error) items.push(info(s.error))
+  // What is wrong with Ollama and what to do, right under the headline (sharing or not).
+  if (noOllama(s) && s.ollama.message) items.push({ id: 'ollama', ...info(s.ollama.message) })
   if (s.pausedReason) {
     items.push(info(s.pausedReason), {
       id: 'share-here',
@@ -44,6 +48,7 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
       click: () => a.shareHere(),
     })
   }
+  if (s.devicesAsking.length > 0) items.push(devicesItem(s.devicesAsking, a))
   items.push(
     { type: 'separator' },
     {
@@ -99,6 +104,33 @@ export function trayMenuTemplate(s: AppStatus, a: TrayActions): MenuItemConstruc
   return items
 }
 
+/** "bob (ollama 0.13.1 on 192.168.1.23) asks to use your GPU" or "3 devices ask…": opens Keys. */
+function devicesItem(labels: string[], a: TrayActions): MenuItemConstructorOptions {
+  const label =
+    labels.length === 1
+      ? `${escapeForTerminal(labels[0]!)} asks to use your GPU…`
+      : `${labels.length} devices ask to use your GPU…`
+  return { id: 'devices-asking', label, click: () => a.openKeys() }
+}
+
+/** Every enabled backend down, or none at all: nothing can be answered. */
+function noOllama(s: AppStatus): boolean {
+  return s.ollama.state === 'down' || s.ollama.state === 'none'
+}
+
+/** "Ollama is not running" when nothing listens; "does not answer" for other failures. */
+function ollamaProblem(s: AppStatus): string {
+  if (s.ollama.state === 'none') return 'no Ollama to share'
+  return s.ollama.message?.startsWith('Ollama is not running')
+    ? 'Ollama is not running'
+    : 'Ollama does not answer'
+}
+
+function headlineOf(s: AppStatus): string {
+  if (s.state === 'down' && noOllama(s)) return `Corral: sharing, but ${ollamaProblem(s)}`
+  return HEADLINES[s.state]
+}
+
 function pauseEveryoneLabel(paused: string | null): string {
   if (paused === null) return 'Pause everyone but me'
   if (paused === 'until resumed') return 'Pause everyone but me (on)'
@@ -111,6 +143,9 @@ export function trayTooltip(s: AppStatus): string {
   if (s.pausedReason) return `Corral: ${s.pausedReason}`
   if (!s.sharing) return 'Corral: not sharing'
   const url = s.urls[0] ?? ''
+  // Short: Windows copies a tray tooltip into NOTIFYICONDATA's 128-character szTip (electron
+  // shell/browser/ui/win/notify_icon.cc SetToolTip); the menu has the whole message.
+  if (noOllama(s)) return `Corral: sharing on ${url}, but ${ollamaProblem(s)}`
   return s.backendsDown.length > 0
     ? `Corral: sharing on ${url}, a backend is down`
     : `Corral: sharing on ${url}`

@@ -22,6 +22,11 @@ export const ERRORS = {
     type: 'invalid_request_error',
   },
   CORRAL_ERR_BAD_KEY: { status: 401, message: 'invalid API key', type: 'invalid_request_error' },
+  CORRAL_ERR_GUEST_EXPIRED: {
+    status: 401,
+    message: 'this guest key expired: ask the owner for a new one (a new QR code)',
+    type: 'invalid_request_error',
+  },
   CORRAL_ERR_SCOPE: {
     status: 403,
     message: 'this key may not use this endpoint',

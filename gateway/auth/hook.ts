@@ -38,7 +38,8 @@ export interface KeyCheckState {
 /**
  * Find and check the request's key; on success it is set on `state.key`.
  * Unknown, revoked and expired keys get the same answer, so a status code
- * tells an attacker nothing about which keys exist. `routedUrl` (the path and query
+ * tells an attacker nothing about which keys exist. The one exception is an expired guest
+ * key: it is made to expire, and its holder learns only what its QR code already said. `routedUrl` (the path and query
  * the router matched, base path stripped) lets a request signed by the `ollama` CLI
  * (gateway/device-keys/) be checked; without it such a request is refused.
  */
@@ -75,7 +76,10 @@ export function authenticate(
       return new CorralError('CORRAL_ERR_BAD_KEY')
     }
     const checked = snapshot.keys.check(presented.key, now)
-    if (!checked.ok) return new CorralError('CORRAL_ERR_BAD_KEY')
+    if (!checked.ok) {
+      if (checked.reason === 'guest-expired') return guestExpired(checked.expiresAt)
+      return new CorralError('CORRAL_ERR_BAD_KEY')
+    }
     state.key = checked.key
   }
   // After the key (so the refusal is recorded under its name) and on the address the access
@@ -84,6 +88,14 @@ export function authenticate(
     return new CorralError('CORRAL_ERR_SUBNET')
   if (!state.key.scopes.has(scope)) return new CorralError('CORRAL_ERR_SCOPE')
   return null
+}
+
+/** A guest key past its end: say when it ended and what to do. */
+function guestExpired(expiresAt: string): CorralError {
+  const when = expiresAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')
+  return new CorralError('CORRAL_ERR_GUEST_EXPIRED', {
+    message: `this guest key expired at ${when}: ask the owner for a new one (a new QR code)`,
+  })
 }
 
 /** No key at all; the stock `ollama` CLI is told the two lines that make it sign. */

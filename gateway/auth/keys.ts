@@ -31,7 +31,13 @@ export interface CompiledKey {
 }
 
 export type KeyCheck =
-  { ok: true; key: CompiledKey } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' }
+  | { ok: true; key: CompiledKey }
+  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' }
+  /**
+   * A guest key past its end. Guest keys are made to expire (the QR code said until when), so
+   * their holder is told; an ordinary expired key stays 'expired', answered as an unknown one.
+   */
+  | { ok: false; reason: 'guest-expired'; expiresAt: string }
 
 /** All keys of one config, indexed by hash; rebuilt when the config changes. */
 export class KeyIndex {
@@ -86,6 +92,9 @@ export class KeyIndex {
     }
     if (found.revoked) return { ok: false, reason: 'revoked' }
     if (found.expiresAtMs !== null && found.expiresAtMs <= now) {
+      if (found.record.guest && found.record.expiresAt !== null) {
+        return { ok: false, reason: 'guest-expired', expiresAt: found.record.expiresAt }
+      }
       return { ok: false, reason: 'expired' }
     }
     return { ok: true, key: found }

@@ -13,7 +13,7 @@ import {
   setOwnKey,
 } from '../owner/manage.js'
 import { CliError, findServer, openStore, type CliContext, type ControlClient } from './context.js'
-import { table } from './format.js'
+import { WHO_LEGEND, whoRows } from './who-table.js'
 import { need, str, type Flags } from './keys.js'
 
 /** The `keys` subcommands this file answers. */
@@ -103,25 +103,7 @@ export function whoText(a: Activity): string {
   const lines: string[] = []
   if (a.everyone !== null) lines.push(`Everyone but you is paused ${untilText(a.everyone.until)}.`)
   if (a.keys.length === 0) lines.push('Nobody is using the GPU right now.')
-  else {
-    lines.push(
-      table(
-        ['KEY', 'DEVICE', 'MODEL', 'RUNNING', 'FOR', 'TOK/S', 'QUEUED', 'STATE'],
-        a.keys.map((k) => [
-          k.keyName,
-          k.devices
-            .map((d) => d.ip + (d.userAgent ? ` (${d.userAgent.slice(0, 30)})` : ''))
-            .join(', '),
-          k.models.join(', ') || '-',
-          String(k.running),
-          elapsed(k.runningMs),
-          k.tokensPerSecond === null ? '-' : k.tokensPerSecond.toFixed(1),
-          String(k.queued),
-          k.paused ? `paused${k.paused.queue ? ' (waiting)' : ''}` : k.own ? 'yours' : 'active',
-        ]),
-      ),
-    )
-  }
+  else lines.push(whoRows(a), '', WHO_LEGEND)
   const idle = a.paused.filter((p) => !a.keys.some((k) => k.keyId === p.keyId))
   for (const p of idle) lines.push(`Paused: ${p.keyName} ${untilText(p.until)}.`)
   return lines.join('\n')
@@ -172,13 +154,4 @@ function say(ctx: CliContext, result: unknown, text: string): void {
 
 function untilText(until: string | null): string {
   return until === null ? 'until you resume it' : `until ${new Date(until).toLocaleString()}`
-}
-
-/** `42s`, `3m 05s`, `1h 02m`. */
-export function elapsed(ms: number): string {
-  const s = Math.floor(ms / 1000)
-  if (s < 60) return `${s}s`
-  const m = Math.floor(s / 60)
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`
 }

@@ -52,6 +52,8 @@ export function registerForwarded(app: FastifyInstance, host: WorkerHost): void 
     app.route({
       method: route.methods,
       url: route.url,
+      // serveForwarded makes the primary's checks (address, then the route's key) itself.
+      config: { keyCheckedByHandler: true },
       handler: (request, reply) => serveForwarded(host, route, request, reply),
     })
   }

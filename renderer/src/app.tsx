@@ -98,6 +98,7 @@ export function Shell({ children }: { children?: ReactNode }) {
       window.corral?.onNavigate?.((route) => {
         if (route === 'add-device') window.location.hash = ADD_DEVICE_HASH
         if (route === 'add-guest') window.location.hash = ADD_GUEST_HASH
+        if (route === 'keys') window.location.hash = '#keys'
       }),
     [],
   )

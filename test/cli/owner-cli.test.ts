@@ -135,9 +135,25 @@ describe.each([
         devices: [{ ip: '127.0.0.1', userAgent: 'ollama-js/0.6' }],
       }),
     ])
+    // A pause that lets the running stream finish and queues the next: PAUSED says until when.
+    expect((await cli('keys', 'pause', 'alice', '--for', '2h', '--queue')).code).toBe(0)
     const table = await cli('who')
-    expect(table.stdout).toMatch(/^KEY\s+DEVICE\s+MODEL\s+RUNNING\s+FOR\s+TOK\/S\s+QUEUED\s+STATE/)
-    expect(table.stdout).toMatch(/alice\s+127\.0\.0\.1 \(ollama-js\/0\.6\)\s+llama3\.2\s+1\s/)
+    const [header, row, blank, legend] = table.stdout.split('\n')
+    expect(header).toMatch(/^KEY +DEVICE +MODEL +RUNNING +QUEUED +FOR +TOK\/S +PAUSED$/)
+    // Aligned: every value starts under its header.
+    const cols = ['KEY', 'DEVICE', 'MODEL', 'RUNNING', 'QUEUED', 'FOR', 'TOK/S', 'PAUSED']
+    const starts = cols.map((c) => header!.indexOf(c))
+    const cells = starts.map((at, i) => row!.slice(at, starts[i + 1]).trim())
+    expect(starts.every((at) => at === 0 || row![at - 1] === ' ')).toBe(true)
+    expect(cells.slice(0, 5)).toEqual(['alice', '127.0.0.1 (ollama-js/0.6)', 'llama3.2', '1', '0'])
+    expect(cells[5]).toMatch(/^\d+s$/)
+    expect(cells[6]).toMatch(/^\d+\.\d$/)
+    expect(cells[7]).toMatch(/^until \d\d:\d\d, waiting$/)
+    expect(blank).toBe('')
+    expect(legend).toMatch(
+      /^RUNNING: requests the GPU is answering now; QUEUED: waiting their turn/,
+    )
+    expect((await cli('keys', 'resume', 'alice')).code).toBe(0)
 
     const kicked = await cli('keys', 'kick', 'alice')
     expect(kicked.code).toBe(0)

@@ -4,7 +4,17 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { resetElectronFake } from '../mocks/electron.js'
-import { launch, menuItem, tempDir, trayIconName, tryConnect, writeConfig } from './helpers.js'
+import { startFakeOllama } from '../support/fake-ollama.js'
+import {
+  backend,
+  launch,
+  menuItem,
+  onCleanup,
+  tempDir,
+  trayIconName,
+  tryConnect,
+  writeConfig,
+} from './helpers.js'
 
 async function controlAnswers(controlUrl: string, token: string): Promise<number> {
   const res = await fetch(`${controlUrl}/control/status`, {
@@ -42,8 +52,11 @@ describe('the Share on LAN toggle', () => {
   })
 
   it('starts the LAN listener again when switched back on', async () => {
+    // An Ollama to share: without one the icon is amber ("no Ollama to share").
+    const fake = await startFakeOllama()
+    onCleanup(() => fake.close())
     const dir = tempDir()
-    writeConfig(dir, { sharing: false })
+    writeConfig(dir, { sharing: false, backends: [backend(fake.url)] })
     const desktop = await launch(dir)
     const running = desktop.running!
     expect(running.gatewayPort()).toBeNull()

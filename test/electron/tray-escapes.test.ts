@@ -5,6 +5,8 @@ import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { Notification } from '../mocks/electron.js'
 import { setupNetworkNotice, setupNotifications } from '../../electron/notifications.js'
+import { setupDeviceNotifications } from '../../electron/device-notifications.js'
+import type { PendingDevice } from '../../gateway/device-keys/pending.js'
 import { trayMenuTemplate, type TrayActions } from '../../electron/tray-menu.js'
 import type { AppStatus } from '../../electron/status.js'
 import type { CorralEvents } from '../../gateway/core.js'
@@ -26,6 +28,7 @@ const actions: TrayActions = {
   setStartAtLogin: noop,
   shareHere: noop,
   setPauseEveryone: noop,
+  openKeys: noop,
   quit: noop,
 }
 
@@ -41,9 +44,11 @@ describe('the tray menu', () => {
       backendsDown: [HOSTILE],
       vulnerable: [],
       exposureWarning: null,
+      ollama: { state: 'up', message: null },
       error: `backend ${HOSTILE} failed`,
       startAtLogin: false,
       pausedReason: `${HOSTILE} is a new network`,
+      devicesAsking: [HOSTILE],
       who: [`alice: ${HOSTILE}`],
       everyonePaused: null,
     }
@@ -53,6 +58,7 @@ describe('the tray menu', () => {
     expect(labels).toContain(`alice: ${SHOWN}`)
     expect(labels).toContain(`${SHOWN} is a new network`)
     expect(labels).toContain(`backend ${SHOWN} failed`)
+    expect(labels).toContain(`${SHOWN} asks to use your GPU…`)
   })
 })
 
@@ -73,6 +79,17 @@ describe('notifications', () => {
     expect(Notification.shown).toHaveLength(1)
     expect(Notification.shown[0]!.title).toBe(`Backend down: ${SHOWN}`)
     expect(Notification.shown[0]!.body).toBe(`It stopped answering: ${SHOWN}`)
+  })
+
+  it('show a device label (from a signed request) with escapes visible', () => {
+    Notification.shown = []
+    const events = new EventEmitter<CorralEvents>()
+    const config = defaultConfig()
+    const stop = setupDeviceNotifications({ events, config: () => config, onClick: noop })
+    events.emit('device-asked', { device: {} as PendingDevice, label: HOSTILE })
+    stop()
+    expect(Notification.shown).toHaveLength(1)
+    expect(Notification.shown[0]!.title).toBe(`${SHOWN} asks to use your GPU`)
   })
 
   it('show a network label with escapes visible', () => {

@@ -92,9 +92,26 @@ describe('the tray menu', () => {
     await desktop.running!.corral.health.checkNow()
     desktop.tray.refresh()
     expect(trayIconName()).toBe('tray/down.png')
-    expect(labels()[0]).toBe('Corral: sharing, a backend is down')
+    // Its only backend: that is the owner's Ollama not running, said as such (issue 27).
+    expect(labels()[0]).toBe('Corral: sharing, but Ollama is not running')
     expect(labels()).toContain('Backend down: Studio')
     expect(menuItem('sharing').checked).toBe(true)
+  })
+
+  it('names one backend down among several that answer, without saying Ollama is off', async () => {
+    const fake = await ollama()
+    const dir = tempDir()
+    writeConfig(dir, {
+      sharing: true,
+      backends: [backend(fake.url), backend(`http://127.0.0.1:${await freePort()}`, 'Studio')],
+    })
+    const desktop = await launch(dir)
+    await desktop.running!.corral.health.checkNow()
+    desktop.tray.refresh()
+    expect(trayIconName()).toBe('tray/down.png')
+    expect(labels()[0]).toBe('Corral: sharing, a backend is down')
+    expect(labels()).toContain('Backend down: Studio')
+    expect(labels().some((l) => l.includes('not running'))).toBe(false)
   })
 
   it('counts requests in flight and active keys in the live line', async () => {

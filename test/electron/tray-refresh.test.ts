@@ -19,9 +19,11 @@ const BASE: AppStatus = {
   activeKeys: 0,
   backendsDown: [],
   exposureWarning: null,
+  ollama: { state: 'up', message: null },
   error: null,
   startAtLogin: false,
   pausedReason: null,
+  devicesAsking: [],
   who: [],
   everyonePaused: null,
   vulnerable: [],
@@ -37,6 +39,7 @@ const ACTIONS: TrayActions = {
   setStartAtLogin: noop,
   shareHere: noop,
   setPauseEveryone: noop,
+  openKeys: noop,
   quit: noop,
 }
 

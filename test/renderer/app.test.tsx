@@ -70,4 +70,23 @@ describe('the window', () => {
     fireEvent.keyDown(screen.getByRole('dialog'), { key: 'Escape' })
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
   })
+
+  it('opens the Keys view when the tray or a notification says a device asks to use the GPU', async () => {
+    let navigate: ((route: string) => void) | null = null
+    window.location.hash = '#share'
+    window.corral = {
+      controlToken: 't',
+      onNavigate: (fn) => {
+        navigate = fn
+        return () => {
+          navigate = null
+        }
+      },
+    }
+    render(<App api={new FakeApi()} />)
+    await screen.findByRole('heading', { name: 'Share', level: 1 })
+    act(() => navigate?.('keys'))
+    expect(await screen.findByRole('heading', { name: 'Keys', level: 1 })).toBeTruthy()
+    expect(window.location.hash).toBe('#keys')
+  })
 })

@@ -2,6 +2,8 @@
 // real one, whether it was revoked or expired) shows in the status, the body,
 // the headers or the time the answer takes; and a key never lands in a log,
 // a stats record, the live feed, the metrics or an error message.
+// One deliberate exception: a guest key is made to expire, and the QR code its holder
+// scanned already said until when, so an expired guest key is told it expired.
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -17,6 +19,8 @@ const logLines: string[] = []
 let gw: TestGateway
 let revoked: string
 let expired: string
+let expiredGuest: string
+let guestEnd: string
 /** The real key with its last characters changed: as close to valid as a guess gets. */
 let nearMiss: string
 const live: LiveEvent[] = []
@@ -33,6 +37,16 @@ beforeAll(async () => {
   const e = await gw.newKey({ name: 'expired-one', expires: '1h' })
   await updateKey(update, e.id, { expires: new Date(Date.now() - 60_000).toISOString() })
   expired = e.key
+  const g = await gw.newKey({
+    name: 'guest-one',
+    guest: true,
+    expires: '1h',
+    subnet: '127.0.0.0/8',
+  })
+  guestEnd = new Date(Date.now() - 60_000).toISOString()
+  // The control API refuses a guest expiry in the past; the clock running out is what happens.
+  await update((c) => void (c.keys.find((k) => k.id === g.id)!.expiresAt = guestEnd))
+  expiredGuest = g.key
   const last = gw.key.at(-1) === 'A' ? 'B' : 'A'
   nearMiss = gw.key.slice(0, -1) + last
   gw.running.corral.stats.live.subscribe((ev) => live.push(ev))
@@ -52,13 +66,46 @@ describe('an invalid key gets one answer, whatever is wrong with it', () => {
   test.each([
     ['a near miss of a real key', () => nearMiss],
     ['a revoked key', () => revoked],
-    ['an expired key', () => expired],
+    ['an expired (ordinary, not guest) key', () => expired],
     ['a key of the wrong length', () => 'crl_short'],
     ['a 4 KB key', () => 'crl_' + 'x'.repeat(4096)],
   ])('%s looks exactly like an unknown key', async (_name, key) => {
     const unknown = await answer({ authorization: `Bearer crl_${'u'.repeat(43)}` })
     expect(unknown.status).toBe(401)
     expect(await answer({ authorization: `Bearer ${key()}` })).toEqual(unknown)
+  })
+})
+
+describe('an expired guest key is the one exception: its holder is told', () => {
+  test('an expired guest key is told it expired, when, and to ask the owner for a new one', async () => {
+    const res = await request(`${gw.url}/api/tags`, {
+      headers: { authorization: `Bearer ${expiredGuest}` },
+    })
+    expect(res.statusCode).toBe(401)
+    const body = (await res.body.json()) as { error: string }
+    const when = guestEnd.slice(0, 16).replace('T', ' ')
+    expect(body.error).toContain('guest key expired')
+    expect(body.error).toContain(when)
+    expect(body.error).toContain('ask the owner for a new one')
+    expect(body.error).not.toContain('invalid')
+  })
+
+  test('the same in the OpenAI dialect, with its own code', async () => {
+    const res = await request(`${gw.url}/v1/models`, {
+      headers: { authorization: `Bearer ${expiredGuest}` },
+    })
+    expect(res.statusCode).toBe(401)
+    const body = (await res.body.json()) as { error: { message: string; code: string } }
+    expect(body.error.code).toBe('corral_err_guest_expired')
+    expect(body.error.message).toMatch(/^this guest key expired at .* UTC: ask the owner/)
+  })
+
+  test('an ordinary expired key still says nothing of the kind', async () => {
+    const res = await request(`${gw.url}/api/tags`, {
+      headers: { authorization: `Bearer ${expired}` },
+    })
+    expect(res.statusCode).toBe(401)
+    expect(await res.body.text()).not.toContain('expired')
   })
 })
 
@@ -156,7 +203,7 @@ describe('keys never show up where people or other programs can read them', () =
   beforeAll(async () => {
     const port = Number(new URL(gw.url).port)
     const basic = Buffer.from(`me:${gw.key}`).toString('base64')
-    secrets = [gw.key, nearMiss, revoked, expired, basic]
+    secrets = [gw.key, nearMiss, revoked, expired, expiredGuest, basic]
     const use = async (p: string, headers: Record<string, string>, body?: string) => {
       const res = await request(`${gw.url}${p}`, {
         method: body === undefined ? 'GET' : 'POST',
