@@ -1,25 +1,23 @@
 // startCorral: a running Corral. The control listener on 127.0.0.1, the LAN
 // listener while sharing is on, mDNS, control.json for the CLI. Used by
 // `corral serve` and by the desktop app alike.
-import fs from 'node:fs'
-import os from 'node:os'
 import { lanUrls } from './util/lan.js'
 export { lanUrls }
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { Corral, VERSION, type CorralOptions } from './core.js'
-import { buildGateway } from './app.js'
+import { Corral, type CorralOptions } from './core.js'
 import { buildControl, newControlToken } from './control/server.js'
 import { ControlError } from './control/common.js'
 import { defaultUiDir } from './control/static-ui.js'
 import type { Sharing } from './control/sharing.js'
 import { dataFiles } from './config/paths.js'
-import { writeFileAtomic } from './util/atomic-file.js'
+import { removeControlInfo, writeControlInfo, type ControlInfo } from './control-info.js'
 import { TlsSource } from './tls/source.js'
 import { securePrivateFiles } from './config/private-files.js'
 import { tlsStatus } from './tls/status.js'
 import { connectLinks } from './tls/connect-links.js'
-import { closeGracefully, listenPlain, setCertificate, type LanListeners } from './tls/listeners.js'
+import { setCertificate } from './tls/listeners.js'
+import { LanListener } from './lan-listener.js'
 import { createNetworkProbe, type NetworkProbe } from './network/probe.js'
 import { NetworkBinding } from './network/binding.js'
 import { forgetNetwork, rememberNetwork } from './network/remember.js'
@@ -50,14 +48,7 @@ export interface StartOptions extends CorralOptions {
   workers?: FleetOptions
 }
 
-export interface ControlInfo {
-  url: string
-  token: string
-  pid: number
-  dataDir: string
-  gatewayUrls: string[]
-  startedAt: string
-}
+export type { ControlInfo }
 
 export interface RunningCorral {
   corral: Corral
@@ -82,8 +73,6 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
   const token = newControlToken()
   const cfg = corral.config.server
   const host = opts.host ?? cfg.host
-  let lanPort = opts.port ?? cfg.port
-  let gateway: FastifyInstance | null = null
   let controlPort = 0
   let switching: Promise<void> = Promise.resolve()
   const tls =
@@ -110,8 +99,9 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       throw err
     }
   }
-  // What listens now: the HTTPS (or, with TLS off, plain) gateway port and the plain port.
-  let listeners: LanListeners = { main: null, plain: null }
+  const lan = new LanListener({ corral, tls, fleet, uiDir, host, port: opts.port ?? cfg.port })
+  const startLan = () => lan.start()
+  const stopLan = () => lan.stop()
   // The owner's switch; the network binding may hold the listener off while it is on.
   let wanted = opts.sharing ?? cfg.sharing
   const network = new NetworkBinding({
@@ -129,98 +119,14 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
     }
   }
 
-  const startLan = async () => {
-    if (gateway) return
-    const material = tls.current()
-    const want = corral.config.server.tls
-    // No usable certificate: never fall back to plain HTTP on the HTTPS port. Only the
-    // plain port the owner configured serves (or nothing); status and the UI say why.
-    const broken = want.mode !== 'off' && material === null
-    if (broken && want.plainPort === null) return
-    if (fleet !== null) {
-      // The workers listen; this process's gateway answers what they hand on.
-      const app = await buildGateway(corral, {
-        uiDir,
-        certificate: () => tls.current()?.cert ?? null,
-      })
-      try {
-        const got = await fleet.listen(
-          {
-            host,
-            port: broken ? (want.plainPort ?? 0) : lanPort,
-            tls: broken || material === null ? null : { cert: material.cert, key: material.key },
-            plainPort: broken ? null : want.plainPort,
-          },
-          app,
-        )
-        if (broken) listeners = { main: null, plain: { port: got.port, scheme: 'http' } }
-        else {
-          lanPort = got.port
-          listeners = {
-            main: { port: got.port, scheme: material ? 'https' : 'http' },
-            plain: got.plainPort === null ? null : { port: got.plainPort, scheme: 'http' },
-          }
-        }
-      } catch (err) {
-        await app.close().catch(() => {})
-        throw err
-      }
-      gateway = app
-      advertise()
-      return
-    }
-    const app = await buildGateway(corral, {
-      uiDir,
-      tls: material,
-      plainHttp: material !== null && want.plainPort !== null,
-      certificate: () => tls.current()?.cert ?? null,
-    })
-    try {
-      await app.listen({ host, port: broken ? (want.plainPort ?? 0) : lanPort })
-      const port = (app.server.address() as AddressInfo).port
-      if (broken) listeners = { main: null, plain: { port, scheme: 'http' } }
-      else {
-        lanPort = port
-        const plain = await listenPlain(app, host, want.plainPort)
-        listeners = { main: { port, scheme: material ? 'https' : 'http' }, plain }
-      }
-    } catch (err) {
-      await app.close().catch(() => {})
-      throw err
-    }
-    gateway = app
-    advertise()
-  }
-  const advertise = () => {
-    const main = listeners.main ?? listeners.plain
-    if (!corral.config.discovery.mdns || !main) return
-    corral.discovery.advertise({
-      name: corral.config.discovery.name || os.hostname(),
-      port: main.port,
-      version: VERSION,
-      scheme: main.scheme,
-      fingerprint: main.scheme === 'https' ? (tls.current()?.info.fingerprint ?? null) : null,
-    })
-  }
-  const stopLan = async () => {
-    const app = gateway
-    if (!app) return
-    gateway = null
-    listeners = { main: null, plain: null }
-    await corral.discovery.withdraw().catch(() => {})
-    const graceMs = corral.config.server.shutdownGraceMs
-    if (fleet !== null) await fleet.stopListening(graceMs)
-    else await closeGracefully(app, graceMs)
-  }
-  const urlsOf = (l: LanListeners['main']) => (l ? lanUrls(host, l.port, l.scheme) : [])
   tls.on('change', (material) => {
     // A renewed or replaced certificate: new connections get it, open ones keep theirs.
-    if (gateway && listeners.main?.scheme === 'https') {
+    if (lan.app && lan.listeners.main?.scheme === 'https') {
       if (fleet !== null) fleet.setCertificate({ cert: material.cert, key: material.key })
-      else setCertificate(gateway, material)
-      advertise()
+      else setCertificate(lan.app, material)
+      lan.advertise()
     } else void sharing.restart().catch(() => {})
-    writeControlInfo()
+    saveControlInfo()
   })
 
   let tlsApplied = JSON.stringify(cfg.tls)
@@ -244,7 +150,7 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
         await before?.()
         if (wanted && network.allows()) await startLan()
         else await stopLan()
-        writeControlInfo()
+        saveControlInfo()
       })
     return switching
   }
@@ -261,12 +167,12 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
     const turnedOn = bound && !wasBound
     wasBound = bound
     // Binding sharing while it runs is the owner's yes for the network it runs on.
-    if (turnedOn && wanted && gateway !== null) void rememberHere().finally(() => network.check())
+    if (turnedOn && wanted && lan.app !== null) void rememberHere().finally(() => network.check())
     else network.check()
   })
 
   const sharing: Sharing = {
-    isOn: () => gateway !== null,
+    isOn: () => lan.app !== null,
     set: (on) => {
       switching = switching
         .catch(() => {})
@@ -282,7 +188,7 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
               c.server.sharing = on
             })
           }
-          writeControlInfo()
+          saveControlInfo()
         })
       return switching
     },
@@ -290,20 +196,20 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
       switching = switching
         .catch(() => {})
         .then(async () => {
-          if (!gateway && !(wanted && network.allows())) return
+          if (!lan.app && !(wanted && network.allows())) return
           await stopLan()
           await startLan()
-          writeControlInfo()
+          saveControlInfo()
         })
       return switching
     },
-    urls: () => (gateway ? [...urlsOf(listeners.main), ...urlsOf(listeners.plain)] : []),
+    urls: () => lan.urls(),
     connectLinks: (key) =>
       connectLinks({
         key,
         host,
         tlsMode: tls.mode,
-        port: listeners.main?.port ?? lanPort,
+        port: lan.listeners.main?.port ?? lan.port,
         // The certificate served, or the one HTTPS will serve once sharing is on.
         fingerprint: tls.current()?.info.fingerprint ?? null,
         tlsError: tls.error(),
@@ -311,9 +217,9 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
     tls: () =>
       tlsStatus({
         config: corral.config.server.tls,
-        served: listeners.main?.scheme === 'https' ? tls.current() : null,
+        served: lan.listeners.main?.scheme === 'https' ? tls.current() : null,
         error: tls.error(),
-        plainPort: tls.mode === 'off' ? null : (listeners.plain?.port ?? null),
+        plainPort: tls.mode === 'off' ? null : (lan.listeners.plain?.port ?? null),
         now: corral.now(),
       }),
     certificate: () => tls.current()?.cert ?? null,
@@ -353,24 +259,19 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
   controlPort = (control.server.address() as AddressInfo).port
   const controlUrl = `http://127.0.0.1:${controlPort}`
 
-  const writeControlInfo = () => {
-    const info: ControlInfo = {
-      url: controlUrl,
-      token,
-      pid: process.pid,
-      dataDir: opts.dataDir,
-      gatewayUrls: sharing.urls(),
-      startedAt: new Date().toISOString(),
-    }
-    try {
-      writeFileAtomic(files.control, JSON.stringify(info, null, 2) + '\n', 0o600)
-    } catch (err) {
-      // A full or read-only data dir must not stop the gateway; only the CLI loses track of it.
-      corral.logger.warn(
-        `Could not write ${files.control} (${(err as Error).message}); the corral command will not find this server.`,
-      )
-    }
-  }
+  const saveControlInfo = () =>
+    writeControlInfo(
+      files.control,
+      {
+        url: controlUrl,
+        token,
+        pid: process.pid,
+        dataDir: opts.dataDir,
+        gatewayUrls: sharing.urls(),
+        startedAt: new Date().toISOString(),
+      },
+      corral.logger,
+    )
 
   try {
     // The first start with sharing on is the owner's yes for the network it starts on.
@@ -379,7 +280,7 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
     }
     if (wanted && network.allows()) await startLan()
     network.start()
-    writeControlInfo()
+    saveControlInfo()
   } catch (err) {
     network.stop()
     await stopLan().catch(() => {})
@@ -397,8 +298,8 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
     uiUrl: `${controlUrl}/#token=${token}`,
     token,
     sharing,
-    gatewayPort: () => (gateway ? lanPort : null),
-    gateway: () => gateway,
+    gatewayPort: () => (lan.app ? lan.port : null),
+    gateway: () => lan.app,
     network,
     close: () =>
       (closing ??= (async () => {
@@ -411,15 +312,5 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
         await corral.close()
         removeControlInfo(files.control, token)
       })()),
-  }
-}
-
-/** Only remove control.json if it is still ours (another instance may have replaced it). */
-function removeControlInfo(file: string, token: string): void {
-  try {
-    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<ControlInfo>
-    if (info.token === token) fs.rmSync(file, { force: true })
-  } catch {
-    // Already gone or unreadable: nothing of ours to remove.
   }
 }
