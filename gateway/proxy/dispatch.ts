@@ -18,6 +18,7 @@ import {
 import type { Attached } from '../owner/in-flight.js'
 import type { RouteDef } from './routes.js'
 import { createUsageTap, type UsageTap } from '../stats/usage-tap.js'
+import { createUsageChunkFilter, type BodyFilter } from './stream-usage.js'
 import { finishRecord } from './record.js'
 import type { Exchange } from './exchange.js'
 import type { GatewayHost } from './host.js'
@@ -33,6 +34,8 @@ export interface DispatchPlan {
   limits: Limits
   /** The prompt's tokens as estimated from its text (limits/prompt-estimate.ts). */
   promptEstimate: number
+  /** The gateway asked for a stream's usage chunk the client did not ask for (stream-usage.ts). */
+  hideStreamUsage?: boolean
 }
 
 /** How far the backend got with a request: what its token charge is settled to. */
@@ -157,7 +160,15 @@ async function forward(
     }
     state.backend = grant.name
     const mayRefuse = replayable && busyAnswers < MAX_BUSY_ANSWERS
-    const relay = new RelayState(host, ex, lease, extraHeaders, mayRefuse, work)
+    const relay = new RelayState(
+      host,
+      ex,
+      lease,
+      extraHeaders,
+      mayRefuse,
+      work,
+      plan.hideStreamUsage === true,
+    )
     work.sent = true
     try {
       const upstream = proxyUpstream(
@@ -218,6 +229,7 @@ async function forward(
 class RelayState implements ProxyCallbacks, Attached {
   readonly dialect: Dialect
   onChunk: ((chunk: Buffer) => void) | undefined = undefined
+  filter: BodyFilter | undefined = undefined
   /** The answer is a stream (NDJSON or SSE), as the relay decided from its Content-Type. */
   streaming = false
   /** The exchange with the backend, once sent (a kick aborts it). */
@@ -232,6 +244,7 @@ class RelayState implements ProxyCallbacks, Attached {
     /** A busy answer may be refused (tried again elsewhere) rather than relayed. */
     private readonly mayRefuseBusy: boolean,
     private readonly work: Work,
+    private readonly hideStreamUsage: boolean,
   ) {
     this.dialect = ex.state.dialect
   }
@@ -242,6 +255,7 @@ class RelayState implements ProxyCallbacks, Attached {
     this.work.status = statusCode
     this.lease.answered(statusCode)
     if (statusCode === BUSY_STATUS && this.mayRefuseBusy) return false
+    if (this.hideStreamUsage && streaming) this.filter = createUsageChunkFilter()
     const counted = host.stats.enabled || this.work.tally
     if (statusCode < 400 && counted && ex.state.route?.usage === true) {
       const tap = createUsageTap(this.dialect === 'ollama' ? 'ollama' : 'openai', { streaming })

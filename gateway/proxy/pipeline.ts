@@ -25,6 +25,7 @@ import { multipartField } from './multipart.js'
 import type { Readable } from 'node:stream'
 import { capOutputTokens } from '../limits/output-cap.js'
 import { applyKeyOptions } from '../key-options/merge.js'
+import { askForStreamUsage } from './stream-usage.js'
 import {
   modelOf,
   otherModelsOf,
@@ -250,6 +251,7 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
 
   const limits = state.snapshot.limitsFor(key)
   let outBody: Buffer | Readable | null = body
+  let hideStreamUsage = false
   if (json) {
     // The key's option defaults first, so a default num_predict is capped like the client's.
     const options = state.snapshot.keyOptions(key)
@@ -257,7 +259,8 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
     if (limits.maxOutputTokens !== null) {
       changed = capOutputTokens(route.path, json, limits.maxOutputTokens) || changed
     }
-    if (changed) outBody = Buffer.from(JSON.stringify(json))
+    hideStreamUsage = askForStreamUsage(route.path, json)
+    if (changed || hideStreamUsage) outBody = Buffer.from(JSON.stringify(json))
   }
 
   await dispatch(host, ex, {
@@ -268,6 +271,7 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
     streaming: route.streams === true && wantsStream(json, route.streamDefault ?? false),
     limits,
     promptEstimate: route.usage === true ? estimatePromptTokens(json) : 0,
+    hideStreamUsage,
   })
 }
 

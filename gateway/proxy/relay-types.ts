@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Dialect } from '../errors.js'
+import type { BodyFilter } from './stream-usage.js'
 
 export interface UpstreamTarget {
   /** `http://host:port` of the backend. */
@@ -46,6 +47,8 @@ export interface ProxyCallbacks extends RelayOptions {
    * nothing reaches the client and `done` rejects with a RefusedAnswer.
    */
   onStatus?: (statusCode: number, streaming: boolean) => unknown
+  /** Set by onStatus: what the client must not see of a stream (stream-usage.ts). */
+  filter?: BodyFilter
 }
 
 export interface ProxyExchange {

@@ -26,6 +26,7 @@ import {
   type ResponseHead,
 } from './http1.js'
 import { clientHeaders, upstreamHeaders } from './upstream-headers.js'
+import type { BodyFilter } from './stream-usage.js'
 import type { SocketOwner, UpstreamPool } from './upstream-pool.js'
 
 /** When a request without a first-byte deadline starts probing its backend connection. */
@@ -100,6 +101,8 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
   private rawTls = false
   private requestSent = false
   private streaming = false
+  /** Takes a chunk out of the stream the client gets (stream-usage.ts), or null. */
+  private filter: BodyFilter | null = null
   private firstByte = true
   private waitingDrain = false
   /** A client write said its buffer is full during this read. */
@@ -276,10 +279,12 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     if (this.cb.onStatus?.(head.status, streaming) === false) return false
     const res = this.res
     res.writeHead(head.status, clientHeaders(head.headers, streaming, this.cb.extraHeaders))
+    // A filtered stream is written through the ServerResponse (never a fixed length).
+    if (streaming && this.framing !== 'length') this.filter = this.cb.filter ?? null
     if (this.framing === 'chunked') {
       // A stream's chunks go to the client's socket as the backend framed them, when the
       // client's answer is chunked too and is the one its connection is sending now.
-      const raw = streaming && res.chunkedEncoding && res.socket !== null
+      const raw = streaming && this.filter === null && res.chunkedEncoding && res.socket !== null
       this.chunks = new ChunkedReader(raw)
       if (raw) {
         this.rawOut = res.socket
@@ -324,7 +329,9 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     // The usage tap copies what it keeps.
     this.cb.onChunk?.(chunk)
     // ServerResponse may keep what it is given (headers not out yet, a corked socket).
-    if (this.rawOut === null && !this.res.write(Buffer.from(chunk))) this.full = true
+    if (this.rawOut !== null) return
+    const out = this.filter === null ? chunk : this.filter.push(chunk)
+    if (out.length > 0 && !this.res.write(Buffer.from(out))) this.full = true
   }
 
   raw(buf: Buffer, start: number, end: number): void {
@@ -363,7 +370,8 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
       clean && this.requestSent && this.response!.keepAlive && this.framing !== 'close'
     if (reusable) this.pool.release(this.target.origin, socket, this.response!.keepAliveHintMs)
     else socket.destroy()
-    this.res.end()
+    const rest = this.filter?.end()
+    this.res.end(rest !== undefined && rest.length > 0 ? rest : undefined)
     this.resolve('done')
   }
 
