@@ -10,6 +10,7 @@ import { isNotRunning, ollamaDownError } from '../backends/down.js'
 import {
   classifyUpstreamError,
   errorFrame,
+  HOLD,
   proxyUpstream,
   RefusedAnswer,
   type ProxyCallbacks,
@@ -19,6 +20,7 @@ import type { Attached } from '../owner/in-flight.js'
 import type { RouteDef } from './routes.js'
 import { createUsageTap, type UsageTap } from '../stats/usage-tap.js'
 import { createUsageChunkFilter, type BodyFilter } from './stream-usage.js'
+import { isOllamaBusy } from './busy.js'
 import { finishRecord } from './record.js'
 import type { Exchange } from './exchange.js'
 import type { GatewayHost } from './host.js'
@@ -249,12 +251,13 @@ class RelayState implements ProxyCallbacks, Attached {
     this.dialect = ex.state.dialect
   }
 
-  onStatus(statusCode: number, streaming: boolean): boolean {
+  onStatus(statusCode: number, streaming: boolean): boolean | typeof HOLD {
     const { host, ex } = this
     this.streaming = streaming
     this.work.status = statusCode
+    // A 503 is judged on its body (onHeld): only Ollama's own busy answer means full.
+    if (statusCode === BUSY_STATUS) return HOLD
     this.lease.answered(statusCode)
-    if (statusCode === BUSY_STATUS && this.mayRefuseBusy) return false
     if (this.hideStreamUsage && streaming) this.filter = createUsageChunkFilter()
     const counted = host.stats.enabled || this.work.tally
     if (statusCode < 400 && counted && ex.state.route?.usage === true) {
@@ -262,6 +265,20 @@ class RelayState implements ProxyCallbacks, Attached {
       this.tap = tap
       this.onChunk = (chunk) => tap.push(chunk)
     }
+    return true
+  }
+
+  /**
+   * The body of a 503: Ollama's "server busy" (OLLAMA_MAX_QUEUE; ollama server/sched.go
+   * ErrMaxQueue, answered by server/routes.go handleScheduleError, in any dialect) marks the
+   * backend full and is tried elsewhere; any other 503 (a cloud model relaying ollama.com's
+   * status, a proxy in front) is the client's answer, relayed as it is.
+   */
+  onHeld(body: Buffer | null): boolean {
+    const busy = body !== null && isOllamaBusy(body)
+    // The lease reads 503 as "full"; another 503 says nothing against the backend itself.
+    this.lease.answered(busy ? BUSY_STATUS : 200)
+    if (busy && this.mayRefuseBusy) return false
     return true
   }
 

@@ -47,6 +47,11 @@ export interface ProxyCallbacks extends RelayOptions {
    * nothing reaches the client and `done` rejects with a RefusedAnswer.
    */
   onStatus?: (statusCode: number, streaming: boolean) => unknown
+  /**
+   * After onStatus returned 'hold': the whole short body (null when it could not be held);
+   * false refuses the answer as onStatus's false does, anything else relays it.
+   */
+  onHeld?: (body: Buffer | null) => unknown
   /** Set by onStatus: what the client must not see of a stream (stream-usage.ts). */
   filter?: BodyFilter
 }
