@@ -26,6 +26,7 @@ import type { Readable } from 'node:stream'
 import { capOutputTokens } from '../limits/output-cap.js'
 import { applyKeyOptions } from '../key-options/merge.js'
 import { askForStreamUsage } from './stream-usage.js'
+import { rewriteBody, snapshotBody } from './body-rewrite.js'
 import {
   modelOf,
   otherModelsOf,
@@ -252,7 +253,8 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
   const limits = state.snapshot.limitsFor(key)
   let outBody: Buffer | Readable | null = body
   let hideStreamUsage = false
-  if (json) {
+  if (json && Buffer.isBuffer(body)) {
+    const before = snapshotBody(json)
     // The key's option defaults first, so a default num_predict is capped like the client's.
     const options = state.snapshot.keyOptions(key)
     let changed = options !== null && applyKeyOptions(route.path, json, options)
@@ -260,7 +262,8 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
       changed = capOutputTokens(route.path, json, limits.maxOutputTokens) || changed
     }
     hideStreamUsage = askForStreamUsage(route.path, json)
-    if (changed || hideStreamUsage) outBody = Buffer.from(JSON.stringify(json))
+    // Spliced: what the gateway did not change keeps its text (integers beyond 2^53).
+    if (changed || hideStreamUsage) outBody = rewriteBody(body, before, json)
   }
 
   await dispatch(host, ex, {
