@@ -42,7 +42,10 @@ export function routeMiss(method: string, url: string, basePath: string): RouteM
       ? null
       : { kind: 'method', allow: route.methods.join(', ') }
   }
-  if (path.length < 2 || !path.endsWith('/') || !PRINTABLE.test(path)) return null
+  // `//` is not `/` with a slash too many: only a named path is redirected.
+  if (path.length < 3 || !path.endsWith('/') || path.includes('//') || !PRINTABLE.test(path)) {
+    return null
+  }
   if (routeAt(path.slice(0, -1)) === null) return null
   const query = q === -1 ? '' : url.slice(q)
   const base = basePath === '/' ? '' : basePath.replace(/\/+$/, '')
