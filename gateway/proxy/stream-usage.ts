@@ -39,6 +39,7 @@ const EMPTY = Buffer.alloc(0)
 const DATA = 'data:'
 const NO_CHOICES = '"choices":[]'
 const USAGE = '"usage":{'
+const NO_CHOICES_BYTES = Buffer.from(NO_CHOICES, 'latin1')
 
 /** Whether an SSE line is Ollama's usage-only chunk. */
 function isUsageChunk(line: string): boolean {
@@ -80,6 +81,15 @@ export function createUsageChunkFilter(): BodyFilter {
   }
   return {
     push(chunk) {
+      // The usual read: whole events, none of them the usage chunk. Passed on as it is.
+      if (
+        carry.length === 0 &&
+        !dropBlank &&
+        chunk[chunk.length - 1] === LF &&
+        !chunk.includes(NO_CHOICES_BYTES)
+      ) {
+        return chunk
+      }
       return lines(carry.length === 0 ? chunk : Buffer.concat([carry, chunk]), false)
     },
     end() {
