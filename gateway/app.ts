@@ -28,6 +28,7 @@ import { stripBasePath } from './util/base-path.js'
 import { entersWithoutScope, requireDeclaredAccess } from './route-guard/gateway-routes.js'
 import { answerPlainHttp } from './tls/plain-on-tls.js'
 import { notServedMessage } from './proxy/not-served.js'
+import { methodNotAllowedMessage, routeMiss } from './proxy/route-miss.js'
 import { plainServerOf, setPlainServer, type TlsPair } from './tls/plain-server.js'
 
 export { plainServerOf, type TlsPair }
@@ -226,6 +227,14 @@ async function gatewayApp(
   app.setNotFoundHandler(
     worker?.notFound ??
       ((request, reply) => {
+        const miss = routeMiss(request.method, request.url, corral.snapshot.config.server.basePath)
+        if (miss?.kind === 'redirect') {
+          return reply.code(miss.status).header('location', miss.location).send()
+        }
+        if (miss?.kind === 'method') {
+          const message = methodNotAllowedMessage(request.method, pathOnly(request.url), miss)
+          return sendError(reply, 'CORRAL_ERR_METHOD', message, { allow: miss.allow })
+        }
         sendError(
           reply,
           'CORRAL_ERR_NOT_FOUND',

@@ -49,6 +49,11 @@ export const ERRORS = {
     type: 'permission_error',
   },
   CORRAL_ERR_NOT_FOUND: { status: 404, message: 'not found', type: 'invalid_request_error' },
+  CORRAL_ERR_METHOD: {
+    status: 405,
+    message: 'method not allowed',
+    type: 'invalid_request_error',
+  },
   CORRAL_ERR_MODEL_NOT_FOUND: {
     status: 404,
     message: 'model not found, try pulling it first',

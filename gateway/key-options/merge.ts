@@ -2,6 +2,7 @@
 // defaults where the client said nothing, and a ceiling on keep_alive. Compiled once
 // per config load (compileKeyOptions); applying is a few property look-ups.
 import type { KeyRecord } from '../config/schema.js'
+import { LEGACY_OPTION_NAMES } from '../config/ollama-options.js'
 import { keepAliveSeconds, OLLAMA_DEFAULT_KEEP_ALIVE_SECONDS } from './keep-alive.js'
 
 type Body = Record<string, unknown>
@@ -48,7 +49,8 @@ export function compileKeyOptions(
   const ollama: Pair[] = []
   const openai: Pair[] = []
   for (const [name, value] of Object.entries(record.options ?? {})) {
-    if (value === undefined) continue
+    // A name Ollama v0.33 no longer reads, kept from an older config: not sent.
+    if (value === undefined || LEGACY_OPTION_NAMES.has(name)) continue
     const frozen = Array.isArray(value) ? Object.freeze([...value]) : value
     ollama.push([name, frozen])
     if (OPENAI_FIELDS.has(name)) openai.push([name, frozen])

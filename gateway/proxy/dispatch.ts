@@ -10,6 +10,7 @@ import { isNotRunning, ollamaDownError } from '../backends/down.js'
 import {
   classifyUpstreamError,
   errorFrame,
+  HOLD,
   proxyUpstream,
   RefusedAnswer,
   type ProxyCallbacks,
@@ -18,6 +19,8 @@ import {
 import type { Attached } from '../owner/in-flight.js'
 import type { RouteDef } from './routes.js'
 import { createUsageTap, type UsageTap } from '../stats/usage-tap.js'
+import { createUsageChunkFilter, type BodyFilter } from './stream-usage.js'
+import { isOllamaBusy } from './busy.js'
 import { finishRecord } from './record.js'
 import type { Exchange } from './exchange.js'
 import type { GatewayHost } from './host.js'
@@ -33,6 +36,8 @@ export interface DispatchPlan {
   limits: Limits
   /** The prompt's tokens as estimated from its text (limits/prompt-estimate.ts). */
   promptEstimate: number
+  /** The gateway asked for a stream's usage chunk the client did not ask for (stream-usage.ts). */
+  hideStreamUsage?: boolean
 }
 
 /** How far the backend got with a request: what its token charge is settled to. */
@@ -157,7 +162,15 @@ async function forward(
     }
     state.backend = grant.name
     const mayRefuse = replayable && busyAnswers < MAX_BUSY_ANSWERS
-    const relay = new RelayState(host, ex, lease, extraHeaders, mayRefuse, work)
+    const relay = new RelayState(
+      host,
+      ex,
+      lease,
+      extraHeaders,
+      mayRefuse,
+      work,
+      plan.hideStreamUsage === true,
+    )
     work.sent = true
     try {
       const upstream = proxyUpstream(
@@ -218,6 +231,7 @@ async function forward(
 class RelayState implements ProxyCallbacks, Attached {
   readonly dialect: Dialect
   onChunk: ((chunk: Buffer) => void) | undefined = undefined
+  filter: BodyFilter | undefined = undefined
   /** The answer is a stream (NDJSON or SSE), as the relay decided from its Content-Type. */
   streaming = false
   /** The exchange with the backend, once sent (a kick aborts it). */
@@ -232,22 +246,39 @@ class RelayState implements ProxyCallbacks, Attached {
     /** A busy answer may be refused (tried again elsewhere) rather than relayed. */
     private readonly mayRefuseBusy: boolean,
     private readonly work: Work,
+    private readonly hideStreamUsage: boolean,
   ) {
     this.dialect = ex.state.dialect
   }
 
-  onStatus(statusCode: number, streaming: boolean): boolean {
+  onStatus(statusCode: number, streaming: boolean): boolean | typeof HOLD {
     const { host, ex } = this
     this.streaming = streaming
     this.work.status = statusCode
+    // A 503 is judged on its body (onHeld): only Ollama's own busy answer means full.
+    if (statusCode === BUSY_STATUS) return HOLD
     this.lease.answered(statusCode)
-    if (statusCode === BUSY_STATUS && this.mayRefuseBusy) return false
+    if (this.hideStreamUsage && streaming) this.filter = createUsageChunkFilter()
     const counted = host.stats.enabled || this.work.tally
     if (statusCode < 400 && counted && ex.state.route?.usage === true) {
       const tap = createUsageTap(this.dialect === 'ollama' ? 'ollama' : 'openai', { streaming })
       this.tap = tap
       this.onChunk = (chunk) => tap.push(chunk)
     }
+    return true
+  }
+
+  /**
+   * The body of a 503: Ollama's "server busy" (OLLAMA_MAX_QUEUE; ollama server/sched.go
+   * ErrMaxQueue, answered by server/routes.go handleScheduleError, in any dialect) marks the
+   * backend full and is tried elsewhere; any other 503 (a cloud model relaying ollama.com's
+   * status, a proxy in front) is the client's answer, relayed as it is.
+   */
+  onHeld(body: Buffer | null): boolean {
+    const busy = body !== null && isOllamaBusy(body)
+    // The lease reads 503 as "full"; another 503 says nothing against the backend itself.
+    this.lease.answered(busy ? BUSY_STATUS : 200)
+    if (busy && this.mayRefuseBusy) return false
     return true
   }
 

@@ -21,7 +21,7 @@ export type * from './relay-types.js'
 
 export { clientHeaders, upstreamHeaders } from './upstream-headers.js'
 export { UpstreamPool } from './upstream-pool.js'
-export { errorFrame, RefusedAnswer } from './upstream-exchange.js'
+export { errorFrame, HOLD, RefusedAnswer } from './upstream-exchange.js'
 
 /** The undici agent for the gateway's own calls to backends (health, model lists, pulls). */
 export function createUpstreamAgent(): Agent {

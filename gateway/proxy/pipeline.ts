@@ -25,6 +25,8 @@ import { multipartField } from './multipart.js'
 import type { Readable } from 'node:stream'
 import { capOutputTokens } from '../limits/output-cap.js'
 import { applyKeyOptions } from '../key-options/merge.js'
+import { askForStreamUsage } from './stream-usage.js'
+import { rewriteBody, snapshotBody } from './body-rewrite.js'
 import {
   modelOf,
   otherModelsOf,
@@ -250,14 +252,18 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
 
   const limits = state.snapshot.limitsFor(key)
   let outBody: Buffer | Readable | null = body
-  if (json) {
+  let hideStreamUsage = false
+  if (json && Buffer.isBuffer(body)) {
+    const before = snapshotBody(json)
     // The key's option defaults first, so a default num_predict is capped like the client's.
     const options = state.snapshot.keyOptions(key)
     let changed = options !== null && applyKeyOptions(route.path, json, options)
     if (limits.maxOutputTokens !== null) {
       changed = capOutputTokens(route.path, json, limits.maxOutputTokens) || changed
     }
-    if (changed) outBody = Buffer.from(JSON.stringify(json))
+    hideStreamUsage = askForStreamUsage(route.path, json)
+    // Spliced: what the gateway did not change keeps its text (integers beyond 2^53).
+    if (changed || hideStreamUsage) outBody = rewriteBody(body, before, json)
   }
 
   await dispatch(host, ex, {
@@ -268,6 +274,7 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
     streaming: route.streams === true && wantsStream(json, route.streamDefault ?? false),
     limits,
     promptEstimate: route.usage === true ? estimatePromptTokens(json) : 0,
+    hideStreamUsage,
   })
 }
 

@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Dialect } from '../errors.js'
+import type { BodyFilter } from './stream-usage.js'
 
 export interface UpstreamTarget {
   /** `http://host:port` of the backend. */
@@ -46,6 +47,13 @@ export interface ProxyCallbacks extends RelayOptions {
    * nothing reaches the client and `done` rejects with a RefusedAnswer.
    */
   onStatus?: (statusCode: number, streaming: boolean) => unknown
+  /**
+   * After onStatus returned 'hold': the whole short body (null when it could not be held);
+   * false refuses the answer as onStatus's false does, anything else relays it.
+   */
+  onHeld?: (body: Buffer | null) => unknown
+  /** Set by onStatus: what the client must not see of a stream (stream-usage.ts). */
+  filter?: BodyFilter
 }
 
 export interface ProxyExchange {

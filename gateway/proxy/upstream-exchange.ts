@@ -26,7 +26,13 @@ import {
   type ResponseHead,
 } from './http1.js'
 import { clientHeaders, upstreamHeaders } from './upstream-headers.js'
+import type { BodyFilter } from './stream-usage.js'
 import type { SocketOwner, UpstreamPool } from './upstream-pool.js'
+
+/** What onStatus returns to have a short answer read whole and judged (onHeld) first. */
+export const HOLD = 'hold'
+/** The most a held answer may be: Ollama's busy answer is one short JSON object. */
+const MAX_HELD_BYTES = 8192
 
 /** When a request without a first-byte deadline starts probing its backend connection. */
 const KEEPALIVE_PROBE_MS = 30_000
@@ -100,6 +106,10 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
   private rawTls = false
   private requestSent = false
   private streaming = false
+  /** Takes a chunk out of the stream the client gets (stream-usage.ts), or null. */
+  private filter: BodyFilter | null = null
+  /** A short answer read whole before anything of it is relayed (onStatus said 'hold'). */
+  private held: Buffer[] | null = null
   private firstByte = true
   private waitingDrain = false
   /** A client write said its buffer is full during this read. */
@@ -273,13 +283,30 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     // The stats' rule: the usage tap is told the same thing the relay decides here.
     const streaming = isStreamingContentType(typeof type === 'string' ? type : undefined)
     this.streaming = streaming
-    if (this.cb.onStatus?.(head.status, streaming) === false) return false
+    const verdict = this.cb.onStatus?.(head.status, streaming)
+    if (verdict === false) return false
+    if (verdict === HOLD) {
+      const length = Number(head.headers['content-length'])
+      if (this.framing === 'length' && length <= MAX_HELD_BYTES) {
+        this.held = []
+        return true
+      }
+      // Not a short body of known length: relayed as it comes, judged without its body.
+      if (this.cb.onHeld?.(null) === false) return false
+    }
+    this.writeHead(head, streaming)
+    return true
+  }
+
+  private writeHead(head: ResponseHead, streaming: boolean): void {
     const res = this.res
     res.writeHead(head.status, clientHeaders(head.headers, streaming, this.cb.extraHeaders))
+    // A filtered stream is written through the ServerResponse (never a fixed length).
+    if (streaming && this.framing !== 'length') this.filter = this.cb.filter ?? null
     if (this.framing === 'chunked') {
       // A stream's chunks go to the client's socket as the backend framed them, when the
       // client's answer is chunked too and is the one its connection is sending now.
-      const raw = streaming && res.chunkedEncoding && res.socket !== null
+      const raw = streaming && this.filter === null && res.chunkedEncoding && res.socket !== null
       this.chunks = new ChunkedReader(raw)
       if (raw) {
         this.rawOut = res.socket
@@ -289,7 +316,6 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     // A stream's headers go out at once: a client waiting on a slow first token sees it open.
     // Any other answer sends its headers with the first body bytes: one write, not two.
     if (streaming) res.flushHeaders()
-    return true
   }
 
   /** onStatus refused the answer: nothing of it is relayed, the connection is dropped. */
@@ -323,8 +349,14 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     const chunk = start === 0 && end === buf.length ? buf : buf.subarray(start, end)
     // The usage tap copies what it keeps.
     this.cb.onChunk?.(chunk)
+    if (this.held !== null) {
+      this.held.push(Buffer.from(chunk))
+      return
+    }
     // ServerResponse may keep what it is given (headers not out yet, a corked socket).
-    if (this.rawOut === null && !this.res.write(Buffer.from(chunk))) this.full = true
+    if (this.rawOut !== null) return
+    const out = this.filter === null ? chunk : this.filter.push(chunk)
+    if (out.length > 0 && !this.res.write(Buffer.from(out))) this.full = true
   }
 
   raw(buf: Buffer, start: number, end: number): void {
@@ -357,13 +389,21 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
 
   /** The whole answer has been read: the socket goes back to the pool if it can. */
   private complete(clean: boolean): void {
+    if (this.held !== null) {
+      const body = Buffer.concat(this.held)
+      this.held = null
+      if (this.cb.onHeld?.(body) === false) return this.refuse(this.response!.status)
+      this.writeHead(this.response!, false)
+      this.res.write(body)
+    }
     if (!this.finish()) return
     const socket = this.socket!
     const reusable =
       clean && this.requestSent && this.response!.keepAlive && this.framing !== 'close'
     if (reusable) this.pool.release(this.target.origin, socket, this.response!.keepAliveHintMs)
     else socket.destroy()
-    this.res.end()
+    const rest = this.filter?.end()
+    this.res.end(rest !== undefined && rest.length > 0 ? rest : undefined)
     this.resolve('done')
   }
 
@@ -388,7 +428,8 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     this.finish()
     socket?.destroy()
     const res = this.res
-    if (this.response === null) return this.reject(err)
+    // Nothing of a held answer was written: as if the head had not come.
+    if (this.response === null || this.held !== null) return this.reject(err)
     if (res.destroyed) return this.resolve('client_aborted')
     if (this.streaming && this.atFrameBoundary) {
       const e = new CorralError('CORRAL_ERR_STREAM_BROKEN', { cause: err })

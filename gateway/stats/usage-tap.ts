@@ -24,6 +24,7 @@ import {
   jsonKey,
   utf8Of,
 } from './json-scan.js'
+import { endsWithStringMember, eventType, TYPE_PREFIX } from './sse-event-type.js'
 import { readCounts, UsageState, type Dialect, type Usage, type UsageTap } from './usage-counts.js'
 import { dialectOf } from '../errors.js'
 
@@ -54,16 +55,8 @@ const OPENAI_TEXT = [
 const SSE_DATA = 'data:'
 const SSE_DATA_BYTES = Buffer.from(SSE_DATA, 'latin1')
 const SSE_DONE = '[DONE]'
-const TYPE_PREFIX = '{"type":"'
 const TYPE_PREFIX_BYTES = Buffer.from(TYPE_PREFIX, 'latin1')
 const TERMINAL_TYPES = new Set(['response.completed', 'message_stop'])
-/** The `type` of a Responses or Anthropic-style event (`{"type":"…",…}`), or null. */
-function eventType(data: string): string | null {
-  if (!data.startsWith(TYPE_PREFIX)) return null
-  const end = data.indexOf('"', TYPE_PREFIX.length)
-  return data.slice(TYPE_PREFIX.length, end === -1 ? undefined : end)
-}
-
 /** `response.output_text.delta`, `content_block_delta`…; not `message_delta` (usage). */
 const isDeltaType = (type: string): boolean =>
   type !== 'message_delta' && (type.endsWith('.delta') || type.endsWith('_delta'))
@@ -199,6 +192,9 @@ class SseStream implements Parser {
     let from = start + SSE_DATA_BYTES.length
     if (buf[from] === 0x20) from++
     if (buf[from] !== 0x7b || startsWithBytes(buf, from, end, TYPE_PREFIX_BYTES)) return false
+    // A chat chunk ends with `]}` or `}}`; Ollama's Responses events end with their `type`
+    // (the final one carries the whole answer as `text` and the usage).
+    if (endsWithStringMember(buf, from, end)) return false
     return carriesContentBytes(buf, from, end, CHUNK_TEXT_BYTES)
   }
 

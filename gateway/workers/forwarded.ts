@@ -4,6 +4,7 @@
 // with at most FORWARD_BODY_MAX_BYTES of body. Any other path is answered here (404). Before,
 // a worker read up to the body limit (64 MiB) of any such request, keyless or unknown, into
 // memory and sent it on, base64, for the primary to refuse.
+import { methodNotAllowedMessage, routeMiss } from '../proxy/route-miss.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import { authenticate } from '../auth/hook.js'
@@ -66,7 +67,18 @@ export function notFound(host: WorkerHost, request: FastifyRequest, reply: Fasti
   if (!state.snapshot.access.isAllowed(state.clientIp)) {
     return refuse(host, request, reply, state, 'other', 'CORRAL_ERR_IP')
   }
-  const message = `${request.method} ${pathOf(request.url).slice(0, 200)} is not served`
+  // A known path with another method, or one slash too many: as Ollama's router (route-miss.ts).
+  const miss = routeMiss(request.method, request.url, host.snapshot.config.server.basePath)
+  if (miss?.kind === 'redirect') {
+    return reply.code(miss.status).header('location', miss.location).send()
+  }
+  const path = pathOf(request.url).slice(0, 200)
+  if (miss?.kind === 'method') {
+    reply.header('allow', miss.allow)
+    const message = methodNotAllowedMessage(request.method, path, miss)
+    return refuse(host, request, reply, state, 'other', 'CORRAL_ERR_METHOD', message)
+  }
+  const message = `${request.method} ${path} is not served`
   return refuse(host, request, reply, state, 'other', 'CORRAL_ERR_NOT_FOUND', message)
 }
 

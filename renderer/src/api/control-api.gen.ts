@@ -559,12 +559,9 @@ export type paths = {
                 num_batch?: number
                 num_gpu?: number
                 main_gpu?: number
-                num_thread?: number
-                numa?: boolean
-                low_vram?: boolean
-                vocab_only?: boolean
                 use_mmap?: boolean
-                use_mlock?: boolean
+                num_thread?: number
+                draft_num_predict?: number
                 num_keep?: number
                 seed?: number
                 num_predict?: number
@@ -572,16 +569,11 @@ export type paths = {
                 top_p?: number
                 min_p?: number
                 typical_p?: number
-                tfs_z?: number
                 repeat_last_n?: number
                 temperature?: number
                 repeat_penalty?: number
                 presence_penalty?: number
                 frequency_penalty?: number
-                mirostat?: number
-                mirostat_tau?: number
-                mirostat_eta?: number
-                penalize_newline?: boolean
                 stop?: string[]
               }
               keepAliveMaxSeconds: number | null
@@ -677,7 +669,7 @@ export type paths = {
             guest?: boolean
             /** @description The CIDR the key works from; null: anywhere allowed. */
             subnet?: string | null
-            /** @description Ollama option name -> a value: num_ctx, num_batch, num_gpu, main_gpu, num_thread, numa, low_vram, vocab_only, use_mmap, use_mlock, num_keep, seed, num_predict, top_k, top_p, min_p, typical_p, tfs_z, repeat_last_n, temperature, repeat_penalty, presence_penalty, frequency_penalty, mirostat, mirostat_tau, mirostat_eta, penalize_newline, stop. */
+            /** @description Ollama option name -> a value: num_ctx, num_batch, num_gpu, main_gpu, use_mmap, num_thread, draft_num_predict, num_keep, seed, num_predict, top_k, top_p, min_p, typical_p, repeat_last_n, temperature, repeat_penalty, presence_penalty, frequency_penalty, stop. */
             options?: {
               [key: string]: unknown
             }
@@ -729,12 +721,9 @@ export type paths = {
                 num_batch?: number
                 num_gpu?: number
                 main_gpu?: number
-                num_thread?: number
-                numa?: boolean
-                low_vram?: boolean
-                vocab_only?: boolean
                 use_mmap?: boolean
-                use_mlock?: boolean
+                num_thread?: number
+                draft_num_predict?: number
                 num_keep?: number
                 seed?: number
                 num_predict?: number
@@ -742,16 +731,11 @@ export type paths = {
                 top_p?: number
                 min_p?: number
                 typical_p?: number
-                tfs_z?: number
                 repeat_last_n?: number
                 temperature?: number
                 repeat_penalty?: number
                 presence_penalty?: number
                 frequency_penalty?: number
-                mirostat?: number
-                mirostat_tau?: number
-                mirostat_eta?: number
-                penalize_newline?: boolean
                 stop?: string[]
               }
               keepAliveMaxSeconds: number | null
@@ -885,12 +869,9 @@ export type paths = {
                 num_batch?: number
                 num_gpu?: number
                 main_gpu?: number
-                num_thread?: number
-                numa?: boolean
-                low_vram?: boolean
-                vocab_only?: boolean
                 use_mmap?: boolean
-                use_mlock?: boolean
+                num_thread?: number
+                draft_num_predict?: number
                 num_keep?: number
                 seed?: number
                 num_predict?: number
@@ -898,16 +879,11 @@ export type paths = {
                 top_p?: number
                 min_p?: number
                 typical_p?: number
-                tfs_z?: number
                 repeat_last_n?: number
                 temperature?: number
                 repeat_penalty?: number
                 presence_penalty?: number
                 frequency_penalty?: number
-                mirostat?: number
-                mirostat_tau?: number
-                mirostat_eta?: number
-                penalize_newline?: boolean
                 stop?: string[]
               }
               keepAliveMaxSeconds: number | null
@@ -1050,12 +1026,9 @@ export type paths = {
                 num_batch?: number
                 num_gpu?: number
                 main_gpu?: number
-                num_thread?: number
-                numa?: boolean
-                low_vram?: boolean
-                vocab_only?: boolean
                 use_mmap?: boolean
-                use_mlock?: boolean
+                num_thread?: number
+                draft_num_predict?: number
                 num_keep?: number
                 seed?: number
                 num_predict?: number
@@ -1063,16 +1036,11 @@ export type paths = {
                 top_p?: number
                 min_p?: number
                 typical_p?: number
-                tfs_z?: number
                 repeat_last_n?: number
                 temperature?: number
                 repeat_penalty?: number
                 presence_penalty?: number
                 frequency_penalty?: number
-                mirostat?: number
-                mirostat_tau?: number
-                mirostat_eta?: number
-                penalize_newline?: boolean
                 stop?: string[]
               }
               keepAliveMaxSeconds: number | null

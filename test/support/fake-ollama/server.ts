@@ -234,6 +234,7 @@ class FakeOllamaServer implements FakeOllama, FakeState {
       return // the client left while uploading; onResponseClose records it
     }
     c.body = rec.body = parseBody(raw, path)
+    if (!path.startsWith('/api/blobs/')) rec.rawBody = raw
     this.notify(rec)
     const fault = takeFault(this.armed, path)
     if (fault && applyFault(c, fault, (h) => this.hung.add(h))) return

@@ -45,6 +45,8 @@ export interface RecordedRequest {
   headers: http.IncomingHttpHeaders
   /** Parsed JSON, the raw Buffer (blobs, or a body that is not JSON), or undefined when empty. */
   body: unknown
+  /** The body's bytes as they arrived (not kept for blobs: `body` has them). */
+  rawBody?: Buffer
   /** The client closed the connection before the response ended. */
   aborted: boolean
   /** When the abort was seen (epoch ms, as `at`), or null. */
