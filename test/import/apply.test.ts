@@ -76,6 +76,8 @@ describe('applying a plan to a config', () => {
       subnet: null,
       options: {},
       keepAliveMaxSeconds: null,
+      // No device keys bound yet (gateway/device-keys/): the schema's default.
+      devices: [],
     })
     expect(config.keys.map((k) => k.name)).toEqual(['imported-1', 'imported-2', 'imported-3'])
   })
