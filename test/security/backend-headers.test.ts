@@ -12,7 +12,9 @@ afterAll(() => gw.close())
 
 const CLIENT_HEADERS: Record<string, string> = {
   cookie: 'session=owner-secret',
-  origin: 'http://evil.example',
+  // An origin the gateway lets in (server.allowedOrigins, Ollama's defaults): a page on another
+  // origin is refused before any backend (gateway/cors/), so it could not show the stripping.
+  origin: 'http://localhost:3000',
   'x-forwarded-host': 'evil.example',
   'x-forwarded-proto': 'https',
   'x-forwarded-port': '443',

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { connectLinks } from '../../gateway/tls/connect-links.js'
 import { startTestGateway, type TestGateway } from '../support/gateway.js'
+import { freePort } from './support.js'
 
 let gw: TestGateway | null = null
 afterEach(async () => {
@@ -19,13 +20,14 @@ interface Created {
 
 describe('connect links with HTTPS on', () => {
   test('a certificate that cannot be used and a plain port: no link, and the control API says why', async () => {
+    const plainPort = await freePort()
     gw = await startTestGateway({
       config: (c) => {
         c.server.tls = {
           mode: 'files',
           certFile: '/nonexistent/corral-cert.pem',
           keyFile: '/nonexistent/corral-key.pem',
-          plainPort: 0,
+          plainPort,
         }
       },
     })
