@@ -1,43 +1,10 @@
 // The control API of device keys (gateway/control/device-routes.ts): `ollama` CLIs that sign
-// their requests, waiting for the owner, refused, or bound to a key.
+// their requests, waiting for the owner, refused, or bound to a key. The shapes are the
+// generated ones (types.ts).
 
-export interface PendingDevice {
-  id: string
-  publicKey: string
-  fingerprint: string
-  /** `ollama 0.13.1 (amd64 linux)`, or '' */
-  client: string
-  address: string
-  /** client and address, ready to show */
-  label: string
-  firstSeen: number
-  lastSeen: number
-  attempts: number
-}
+import type { DevicesView } from './types.js'
 
-export interface DeniedDevice {
-  id: string
-  publicKey: string
-  fingerprint: string
-  label: string
-  deniedAt: string
-}
-
-export interface EnrolledDevice {
-  id: string
-  keyId: string
-  keyName: string
-  publicKey: string
-  fingerprint: string
-  name: string
-  addedAt: string
-}
-
-export interface DevicesView {
-  pending: PendingDevice[]
-  denied: DeniedDevice[]
-  enrolled: EnrolledDevice[]
-}
+export type { DeniedDevice, DevicesView, EnrolledDevice, PendingDevice } from './types.js'
 
 export interface DevicesApi {
   list(): Promise<DevicesView>

@@ -50,6 +50,13 @@ export type KeyInput = Body<'/control/keys', 'post'>
 /** A change to a key: `options` is merged (a name set to null is removed). */
 export type KeyPatch = Body<'/control/keys/{id}', 'patch'>
 
+// --- Device keys (the `ollama` CLI's signatures) ------------------------------------
+
+export type DevicesView = Ok<'/control/devices'>
+export type PendingDevice = DevicesView['pending'][number]
+export type DeniedDevice = DevicesView['denied'][number]
+export type EnrolledDevice = DevicesView['enrolled'][number]
+
 // --- Access lists ------------------------------------------------------------------
 
 export type AccessLists = Ok<'/control/access'>
