@@ -59,22 +59,7 @@ export function ApproveDialog({
       ) : usable.length === 0 ? (
         <p className="muted">There is no active key yet: allow it as a new key instead.</p>
       ) : (
-        <Field label="Key">
-          {({ id }) => (
-            <select
-              id={id}
-              className="input"
-              value={keyId}
-              onChange={(e) => setKeyId(e.target.value)}
-            >
-              {usable.map((k) => (
-                <option key={k.id} value={k.id}>
-                  {k.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <KeyPicker keys={usable} value={keyId} onChange={setKeyId} />
       )}
     </Confirm>
   )
@@ -141,24 +126,31 @@ export function AddDeviceDialog({
       {usable.length === 0 ? (
         <p className="muted">Create a key first: a device uses a key&apos;s scopes and limits.</p>
       ) : (
-        <Field label="Key">
-          {({ id }) => (
-            <select
-              id={id}
-              className="input"
-              value={keyId}
-              onChange={(e) => setKeyId(e.target.value)}
-            >
-              {usable.map((k) => (
-                <option key={k.id} value={k.id}>
-                  {k.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <KeyPicker keys={usable} value={keyId} onChange={setKeyId} />
       )}
     </Confirm>
+  )
+}
+
+/** The active key a device is bound to. */
+function KeyPicker(props: { keys: KeyView[]; value: string; onChange: (id: string) => void }) {
+  return (
+    <Field label="Key">
+      {({ id }) => (
+        <select
+          id={id}
+          className="input"
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+        >
+          {props.keys.map((k) => (
+            <option key={k.id} value={k.id}>
+              {k.name}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   )
 }
 
