@@ -25,13 +25,17 @@ export function HttpsCard({
   const status = useStatus()
   const saved = settings.server.tls
   const [form, setForm] = useState<TlsSettings>(saved)
-  const [plainText, setPlainText] = useState(
-    saved.plainPort === null ? '' : String(saved.plainPort),
-  )
-  useEffect(() => {
+  const [plainText, setPlainText] = useState(plainTextOf(saved))
+  // When what is saved changes, the form starts again from it. This happens during render,
+  // not in an effect: an effect from the first render could land after the owner's first
+  // change and quietly undo it.
+  const savedKey = JSON.stringify(saved)
+  const [formOfKey, setFormOfKey] = useState(savedKey)
+  if (formOfKey !== savedKey) {
+    setFormOfKey(savedKey)
     setForm(saved)
-    setPlainText(saved.plainPort === null ? '' : String(saved.plainPort))
-  }, [saved])
+    setPlainText(plainTextOf(saved))
+  }
   const applying = useApplyTls(onSaved)
   const save = useAction(async (tls: TlsSettings) => {
     setConfirming(false)
@@ -185,4 +189,8 @@ function PathField({
       )}
     </Field>
   )
+}
+
+function plainTextOf(tls: TlsSettings): string {
+  return tls.plainPort === null ? '' : String(tls.plainPort)
 }
