@@ -48,7 +48,11 @@ export function nginxVersion(bin) {
 }
 
 /** The generated nginx.conf; `workers` is `worker_processes` (1 unless given). */
-export function nginxConfig({ prefix, port, backendPort, key, workers = 1 }) {
+export function nginxConfig({ prefix, port, backendPort, backendPorts, key, workers = 1 }) {
+  // Several backends (bench/fleet.mjs): nginx's default round robin over them.
+  const servers = (backendPorts ?? [backendPort])
+    .map((p) => `    server 127.0.0.1:${p};`)
+    .join('\n')
   const p = (name) => path.join(prefix, name)
   return `daemon off;
 worker_processes ${workers};
@@ -78,7 +82,7 @@ http {
   }
 
   upstream ollama {
-    server 127.0.0.1:${backendPort};
+${servers}
     keepalive 1024;
     keepalive_requests 1000000;
     keepalive_timeout 60s;
@@ -95,6 +99,9 @@ http {
       proxy_pass http://ollama;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      # Ollama refuses a Host that is not local (server/routes.go allowedHost; its FAQ's nginx
+      # example sets this); nginx would send the upstream's name, "ollama".
+      proxy_set_header Host localhost;
       proxy_set_header Authorization "";
       proxy_buffering off;
       proxy_request_buffering off;
@@ -129,18 +136,18 @@ function canConnect(port) {
 }
 
 /**
- * Starts nginx in a temp prefix in front of `backendUrl` with `workers` worker processes (1);
- * resolves once it accepts connections and its workers run.
+ * Starts nginx in a temp prefix in front of `backendUrl` (or round robin over `backendUrls`)
+ * with `workers` worker processes (1); resolves once it accepts connections and its workers run.
  */
-export async function startNginx(bin, { backendUrl, key, workers = 1 }) {
+export async function startNginx(bin, { backendUrl, backendUrls, key, workers = 1 }) {
   const prefix = tempDir('corral-bench-nginx-')
   chmodSync(prefix, 0o755) // workers run as an unprivileged user when we are root
   for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
     mkdirSync(path.join(prefix, d))
   const port = await freePort()
   const conf = path.join(prefix, 'nginx.conf')
-  const backendPort = Number(new URL(backendUrl).port)
-  writeFileSync(conf, nginxConfig({ prefix, port, backendPort, key, workers }))
+  const backendPorts = (backendUrls ?? [backendUrl]).map((u) => Number(new URL(u).port))
+  writeFileSync(conf, nginxConfig({ prefix, port, backendPorts, key, workers }))
   const child = spawn(bin, ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })

@@ -1,8 +1,11 @@
 // `npm run bench`: Corral against going direct to the backend and against nginx with the
 // classic key-map config, in one run, in alternating rounds. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--only small|streams] [--skip-idle] [--cpu-prof]
-//                      [--compare <corral bundle>] [--no-floor] [--no-workers]
+//   node bench/run.mjs [--quick] [--only small|streams|fleet] [--skip-idle] [--cpu-prof]
+//                      [--compare <corral bundle>] [--no-floor] [--no-workers] [--no-fleet]
+//
+// The fleet burst (bench/fleet.mjs: four stand-ins, 64 and 256 chats at once) runs last,
+// on processes of its own, unless --no-fleet or --only small|streams.
 //
 // --compare adds a target `corral-before`: another build of the gateway (node bench/build.mjs
 // <label> <source dir>) with the same config, measured in the same rounds. `node-floor`, the
@@ -14,7 +17,8 @@
 // Environment: BENCH_IDLE_SECONDS (60), BENCH_ROUNDS (3), BENCH_DURATION_MS (4000),
 // BENCH_WARMUP_MS (1000), BENCH_JIT_WARMUP_MS (5000), BENCH_PACED_RPS (200), BENCH_STREAMS
 // (500), BENCH_FRAMES (100), BENCH_FRAME_INTERVAL_MS (20), BENCH_STREAM_MS (8000),
-// BENCH_RAMP_MS (1000), BENCH_NGINX (path of the nginx binary).
+// BENCH_RAMP_MS (1000), BENCH_NGINX (path of the nginx binary), BENCH_FLEET_ROUNDS (4),
+// BENCH_FLEET_FRAMES (60).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -34,6 +38,8 @@ import {
   treeStats,
 } from './procs.mjs'
 import { machineInfo, printReport, summarize } from './report.mjs'
+import { runFleet } from './fleet.mjs'
+import { printFleet } from './fleet-report.mjs'
 
 const { values: flags } = parseArgs({
   options: {
@@ -46,6 +52,7 @@ const { values: flags } = parseArgs({
     'no-floor': { type: 'boolean', default: false },
     workers: { type: 'boolean', default: true },
     'no-workers': { type: 'boolean', default: false },
+    'no-fleet': { type: 'boolean', default: false },
   },
 })
 /** Worker processes of the multi-process targets (`corral-w2`, `nginx-w2`), 0 with --no-workers. */
@@ -69,6 +76,7 @@ const settings = {
 }
 const runSmall = flags.only === undefined || flags.only === 'small'
 const runStreams = flags.only === undefined || flags.only === 'streams'
+const runFleetPhase = (flags.only === undefined && !flags['no-fleet']) || flags.only === 'fleet'
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 const resultsDir = path.join(ROOT, 'bench', 'results')
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`)
@@ -77,9 +85,26 @@ const procs = []
 /** Targets that could not run, and why: printed, and kept in the results. */
 const notes = []
 try {
-  await main()
+  if (runSmall || runStreams) await main()
 } finally {
   await Promise.all(procs.map((p) => p.stop().catch(() => {})))
+}
+if (runFleetPhase) await fleetPhase()
+
+/** The fleet burst, after the rest has stopped: its own stand-ins, gateways and results file. */
+async function fleetPhase() {
+  log('fleet burst: four stand-ins, chats starting at once (bench/fleet.mjs)')
+  const result = await runFleet({
+    bursts: quick ? [64] : [64, 256],
+    rounds: num('BENCH_FLEET_ROUNDS', 4, 2),
+    frames: num('BENCH_FLEET_FRAMES', 60, 30),
+    compare: flags.compare ? path.resolve(flags.compare) : undefined,
+  })
+  mkdirSync(resultsDir, { recursive: true })
+  const file = path.join(resultsDir, `fleet-${stamp}.json`)
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n')
+  printFleet(result)
+  process.stdout.write(`\nFleet results: ${path.relative(process.cwd(), file)}\n`)
 }
 
 async function main() {

@@ -1,0 +1,130 @@
+// The fleet burst's figures (bench/fleet.mjs): medians over rounds per target and burst size,
+// Corral's distance from nginx, and issue 30's targets checked against them.
+import { fmt, median, table } from './stats.mjs'
+
+/** Per burst size and target: the median of each figure over the rounds. */
+export function summarizeFleet(out) {
+  const summary = {}
+  for (const [size, byTarget] of Object.entries(out.results)) {
+    const s = (summary[size] = {})
+    for (const [name, rounds] of Object.entries(byTarget)) {
+      const perFrameUs = rounds.map(({ short, long }) =>
+        long.cpuMs === null
+          ? NaN
+          : ((long.cpuMs - short.cpuMs) * 1000) / (long.frames - short.frames),
+      )
+      const frameUs = median(perFrameUs)
+      s[name] = {
+        ttfbP50Ms: median(rounds.map((r) => r.long.ttfbMs.p50)),
+        ttfbP99Ms: median(rounds.map((r) => r.long.ttfbMs.p99)),
+        oneTokenTtfbP50Ms: median(rounds.map((r) => r.short.ttfbMs.p50)),
+        tokenDelayP50Ms: median(rounds.map((r) => r.long.frameDelayMs.p50)),
+        tokenDelayP99Ms: median(rounds.map((r) => r.long.frameDelayMs.p99)),
+        // A one-token chat's CPU less its two frames: the request's own work.
+        cpuUsPerRequest: median(
+          rounds.map(({ short }) =>
+            short.cpuMs === null
+              ? NaN
+              : (short.cpuMs * 1000 - short.frames * frameUs) / Number(size),
+          ),
+        ),
+        cpuUsPerFrame: frameUs,
+        gcShare: rounds.some((r) => r.long.gcMs !== undefined)
+          ? median(
+              rounds.map(
+                ({ short, long }) => (short.gcMs + long.gcMs) / (short.cpuMs + long.cpuMs),
+              ),
+            )
+          : null,
+        errors: rounds.reduce((n, r) => n + r.short.errors + r.long.errors, 0),
+        firstError:
+          rounds.map((r) => r.long.firstError ?? r.short.firstError).find(Boolean) ?? null,
+      }
+    }
+    const c = s.corral
+    const n = s.nginx
+    if (c && n) {
+      s.corralMinusNginx = {
+        ttfbP50Ms: c.ttfbP50Ms - n.ttfbP50Ms,
+        ttfbP99Ms: c.ttfbP99Ms - n.ttfbP99Ms,
+        tokenDelayP50Ms: c.tokenDelayP50Ms - n.tokenDelayP50Ms,
+        tokenDelayP99Ms: c.tokenDelayP99Ms - n.tokenDelayP99Ms,
+        cpuPerRequestRatio: c.cpuUsPerRequest / n.cpuUsPerRequest,
+      }
+    }
+  }
+  return summary
+}
+
+/** Issue 30's fleet targets, each with its figure and whether it is met. */
+export function fleetTargets(summary) {
+  const s64 = summary['64']
+  const d = s64?.corralMinusNginx
+  if (!s64 || !d) return []
+  return [
+    ['burst 64: TTFB p50 <= nginx + 2 ms', d.ttfbP50Ms, d.ttfbP50Ms <= 2],
+    ['burst 64: token delay p99 <= nginx + 1 ms', d.tokenDelayP99Ms, d.tokenDelayP99Ms <= 1],
+    ['burst 64: 0 errors', s64.corral.errors, s64.corral.errors === 0],
+    [
+      'CPU per stream request <= 150 us',
+      s64.corral.cpuUsPerRequest,
+      s64.corral.cpuUsPerRequest <= 150,
+    ],
+  ]
+}
+
+export function printFleet(out) {
+  const w = (s) => process.stdout.write(s + '\n')
+  const o = out.settings
+  w(
+    `\nFleet burst: ${o.backends} stand-ins at ${o.tps} tokens/s, ${o.frames} tokens a chat, ` +
+      `${o.rounds} rounds, capacity ${o.capacityPerBackend} a backend (medians over rounds)`,
+  )
+  for (const [size, s] of Object.entries(out.summary)) {
+    w(`\n${size} chats at once`)
+    const names = Object.keys(s).filter((k) => k !== 'corralMinusNginx')
+    w(
+      table([
+        [
+          'target',
+          'TTFB p50 ms',
+          'TTFB p99 ms',
+          'token +p50 ms',
+          'token +p99 ms',
+          'CPU µs/req',
+          'CPU µs/frame',
+          'GC share',
+          'errors',
+        ],
+        ...names.map((name) => {
+          const t = s[name]
+          return [
+            name,
+            fmt(t.ttfbP50Ms),
+            fmt(t.ttfbP99Ms),
+            fmt(t.tokenDelayP50Ms),
+            fmt(t.tokenDelayP99Ms),
+            fmt(t.cpuUsPerRequest, 0),
+            fmt(t.cpuUsPerFrame, 1),
+            t.gcShare === null ? '-' : `${(t.gcShare * 100).toFixed(1)}%`,
+            String(t.errors),
+          ]
+        }),
+      ]),
+    )
+    const d = s.corralMinusNginx
+    if (d) {
+      w(
+        `corral - nginx: TTFB p50 ${fmt(d.ttfbP50Ms)} ms, p99 ${fmt(d.ttfbP99Ms)} ms; ` +
+          `token delay p50 ${fmt(d.tokenDelayP50Ms)} ms, p99 ${fmt(d.tokenDelayP99Ms)} ms; ` +
+          `CPU per request ${fmt(d.cpuPerRequestRatio)}x nginx's`,
+      )
+    }
+  }
+  const targets = fleetTargets(out.summary)
+  if (targets.length) {
+    w('\nIssue 30 targets')
+    for (const [what, value, met] of targets)
+      w(`  ${met ? 'met ' : 'MISS'}  ${what}: ${fmt(value)}`)
+  }
+}

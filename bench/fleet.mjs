@@ -1,0 +1,260 @@
+// The fleet burst (issue 30): four stand-in GPU machines, each streaming 30 tokens/s, and a
+// team's worth of chats starting at the same moment (64, then 256), through Corral, through
+// nginx round-robin over the same four, and direct (the client spreads them itself), in
+// alternating rounds of one run. Per target: time to first byte, the delay added to each
+// token (received here minus the backend's `sent_at` stamp), CPU per request and per frame,
+// and the garbage collector's share of Corral's CPU.
+//
+//   node bench/fleet.mjs [--bursts 64,256] [--rounds 4] [--frames 60] [--tps 30]
+//                        [--corral <bundle>] [--compare <bundle>] [--cpu-prof] [--json]
+//
+// CPU per request is read from bursts of one-token chats (num_predict 1: the request's own
+// work, one content frame and the done frame); CPU per frame from the difference between the
+// full and the one-token bursts. Gateways run pinned to the last core, the rest (backends,
+// this client) to the first, so the gateways compete with each other's rounds only.
+// `npm run bench` runs it after the main phases (bench/run.mjs); bench/README.md has results.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { pathToFileURL } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { buildBundles, ROOT } from './build.mjs'
+import { clockOffset } from './clock.mjs'
+import { findNginx, startNginx } from './nginx.mjs'
+import { corralConfig, newKey, startBackend, startCorral } from './procs.mjs'
+import { treeOf, rotate, requests } from './phases.mjs'
+import { burst, openPools } from './fleet-load.mjs'
+import { gcFile } from './gc-probe.mjs'
+import { printFleet, summarizeFleet } from './fleet-report.mjs'
+
+const BACKENDS = 4
+const log = (msg) => process.stderr.write(`fleet: ${msg}\n`)
+
+export async function runFleet(opts = {}) {
+  const o = {
+    bursts: [64, 256],
+    rounds: 4,
+    frames: 60,
+    tps: 30,
+    cpuProf: false,
+    ...opts,
+  }
+  const procs = []
+  const start = async (p) => {
+    const r = await p
+    procs.push(r)
+    return r
+  }
+  try {
+    return await fleet(o, start)
+  } finally {
+    await Promise.all(procs.map((p) => p.stop().catch(() => {})))
+  }
+}
+
+async function fleet(o, start) {
+  const bundles = o.corral ? { corral: o.corral, ...(await fakeOnly()) } : await buildBundles()
+  const { key, hash } = newKey()
+  const frameIntervalMs = 1000 / o.tps
+  const backends = []
+  for (let i = 0; i < BACKENDS; i++) {
+    backends.push(
+      await start(
+        startBackend(bundles.fakeOllama, { stampFrames: true, frames: o.frames, frameIntervalMs }),
+      ),
+    )
+  }
+  const offsets = []
+  for (const b of backends) offsets.push((await clockOffset(b.child)).offsetMs)
+  const clockOffsetMs = offsets.reduce((a, b) => a + b, 0) / offsets.length
+  log(`backends' clock offsets ${offsets.map((x) => x.toFixed(3)).join(', ')} ms`)
+
+  const maxBurst = Math.max(...o.bursts)
+  const config = corralConfig({ backendUrl: backends[0].url, keyHash: hash })
+  // Room for the largest burst on the four together: a free slot is never the limit here.
+  const capacity = Math.min(1024, Math.ceil(maxBurst / BACKENDS))
+  config.backends = backends.map((b, i) => ({
+    id: `gpu-${i + 1}`,
+    name: `gpu-${i + 1}`,
+    url: b.url,
+    capacity,
+  }))
+  const probe = `--import=${pathToFileURL(path.join(ROOT, 'bench', 'gc-probe.mjs')).href}`
+  const profDir = path.join(os.tmpdir(), `corral-fleet-profile-${Date.now()}`)
+  if (o.cpuProf) mkdirSync(profDir, { recursive: true })
+  const nodeArgs = [
+    probe,
+    ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${profDir}`] : []),
+  ]
+  const corral = await start(
+    startCorral(bundles.corral, { config, nodeArgs, workers: 1, label: 'fleet-corral' }),
+  )
+  const before = o.compare
+    ? await start(
+        startCorral(path.resolve(o.compare), {
+          config,
+          nodeArgs: [probe],
+          workers: 1,
+          label: 'fleet-before',
+        }),
+      )
+    : null
+  const nginxBin = findNginx()
+  const nginx = nginxBin
+    ? await start(startNginx(nginxBin, { backendUrls: backends.map((b) => b.url), key }))
+    : null
+  if (!nginx) log('nginx is not installed: its column is skipped (apt-get install nginx-light)')
+
+  const cores = os.cpus().length
+  for (const b of backends) pin(b.pid, 0)
+  pin(process.pid, 0)
+  const targets = [
+    { name: 'direct', origins: backends.map((b) => b.url), pids: [] },
+    { name: 'corral', origins: [corral.url], pids: [corral.pid], gc: true },
+    ...(before
+      ? [{ name: 'corral-before', origins: [before.url], pids: [before.pid], gc: true }]
+      : []),
+    ...(nginx ? [{ name: 'nginx', origins: [nginx.url], pids: [nginx.pid] }] : []),
+  ]
+  for (const t of targets) for (const pid of treeOf(t.pids)) pin(pid, cores - 1)
+
+  const reqs = requests(key)
+  const full = reqs.chat
+  const oneToken = {
+    ...full,
+    body: JSON.stringify({ ...JSON.parse(full.body), options: { num_predict: 1 } }),
+  }
+  for (const t of targets) t.pools = await openPools(t.origins, maxBurst, reqs.version)
+  log('warming up (two bursts per target)')
+  for (const t of targets) {
+    for (let i = 0; i < 2; i++) await burst(t.pools, oneToken, maxBurst, clockOffsetMs)
+  }
+
+  const results = {}
+  for (const size of o.bursts) {
+    for (let round = 0; round < o.rounds; round++) {
+      for (const t of rotate(targets, round)) {
+        const short = await measured(t, () => burst(t.pools, oneToken, size, clockOffsetMs))
+        await sleep(200)
+        const long = await measured(t, () => burst(t.pools, full, size, clockOffsetMs))
+        ;((results[size] ??= {})[t.name] ??= []).push({ short, long })
+        log(
+          `burst ${size} round ${round + 1} ${t.name}: ttfb p50 ${long.ttfbMs.p50.toFixed(1)} ` +
+            `p99 ${long.ttfbMs.p99.toFixed(1)} ms, token delay p50 ${long.frameDelayMs.p50.toFixed(2)} ` +
+            `p99 ${long.frameDelayMs.p99.toFixed(2)} ms, errors ${long.errors + short.errors}`,
+        )
+        await sleep(300)
+      }
+    }
+  }
+  for (const t of targets) await Promise.all(t.pools.map((p) => p.close()))
+  const out = {
+    settings: { ...o, backends: BACKENDS, frameIntervalMs, capacityPerBackend: capacity },
+    machine: { cpus: cores, node: process.version, loadAverageAtEnd: os.loadavg() },
+    clockOffsetsMs: offsets,
+    results,
+    finishedAt: new Date().toISOString(),
+  }
+  out.summary = summarizeFleet(out)
+  if (o.cpuProf) out.cpuProfileDir = profDir
+  return out
+}
+
+/** Runs one burst with the target's CPU (and Corral's GC) counted around it. */
+async function measured(t, run) {
+  const pids = treeOf(t.pids)
+  const cpu0 = pids.length ? cpuNs(pids) : 0
+  const gc0 = t.gc ? await gcTotals(t.pids[0]) : null
+  const r = await run()
+  r.cpuMs = pids.length ? (cpuNs(pids) - cpu0) / 1e6 : null
+  if (gc0) r.gcMs = (await gcTotals(t.pids[0])).gcMs - gc0.gcMs
+  return r
+}
+
+/**
+ * CPU time of every thread of these processes, in nanoseconds: /proc/<pid>/task/<tid>/schedstat
+ * (its first field), where /proc/<pid>/stat counts in ticks of 10 ms, too coarse for a burst.
+ */
+function cpuNs(pids) {
+  let ns = 0
+  for (const pid of pids) {
+    let tids = []
+    try {
+      tids = readdirSync(`/proc/${pid}/task`)
+    } catch {
+      continue
+    }
+    for (const tid of tids) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0])
+      } catch {
+        // the thread ended in between
+      }
+    }
+  }
+  return ns
+}
+
+/** The GC probe's totals in a Corral process (bench/gc-probe.mjs). */
+async function gcTotals(pid) {
+  const file = gcFile(pid)
+  rmSync(file, { force: true })
+  process.kill(pid, 'SIGUSR2')
+  for (let i = 0; i < 100; i++) {
+    await sleep(5)
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'))
+    } catch {
+      // not written yet
+    }
+  }
+  throw new Error(`no GC totals from ${pid}`)
+}
+
+async function fakeOnly() {
+  const { fakeOllama } = await buildBundles('fleet-fake-only')
+  return { fakeOllama }
+}
+
+/** Pins every thread of a process to one core (best effort: needs taskset). */
+function pin(pid, core) {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' })
+  } catch {
+    // no taskset: unpinned, noisier
+  }
+}
+
+// `node bench/fleet.mjs ...`
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values: f } = parseArgs({
+    options: {
+      bursts: { type: 'string', default: '64,256' },
+      rounds: { type: 'string', default: '4' },
+      frames: { type: 'string', default: '60' },
+      tps: { type: 'string', default: '30' },
+      corral: { type: 'string' },
+      compare: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  })
+  const result = await runFleet({
+    bursts: f.bursts.split(',').map(Number),
+    rounds: Number(f.rounds),
+    frames: Number(f.frames),
+    tps: Number(f.tps),
+    corral: f.corral ? path.resolve(f.corral) : undefined,
+    compare: f.compare,
+    cpuProf: f['cpu-prof'],
+  })
+  const dir = path.join(ROOT, 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `fleet-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n')
+  if (f.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n')
+  else printFleet(result)
+  process.stdout.write(`\nResults: ${path.relative(process.cwd(), file)}\n`)
+}
