@@ -5,6 +5,7 @@ import { app } from 'electron'
 import type { Logger } from '../gateway/util/logger.js'
 import type { AppLog } from './app-log.js'
 import { setupDataDir } from './paths.js'
+import { setupAppMenu } from './app-menu.js'
 import { setupSingleInstance, type SingleInstance } from './single-instance.js'
 import { startDesktop, type Desktop, type DesktopOptions } from './desktop.js'
 
@@ -44,6 +45,8 @@ export async function main(opts: MainOptions = {}): Promise<Desktop | null> {
   app.setAppLogsPath()
   const logFile = opts.log?.openFile(app.getPath('logs'))
   if (logFile) opts.logger?.info(`Logging to ${logFile}`)
+  // Before 'ready', so Electron never installs its default menu (Reload, DevTools).
+  setupAppMenu({ packaged: app.isPackaged, platform: process.platform })
   await app.whenReady()
   return onReady(dataDir, instance, opts)
 }

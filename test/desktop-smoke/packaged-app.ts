@@ -30,7 +30,7 @@ export function whyNotRunnable(): string | null {
   if (packagedExecutable()) return null
   return (
     'no packaged app in release/ (and CORRAL_APP_EXECUTABLE is unset): Electron’s binary ' +
-    'could not be installed here. Run `npm run dist:dir && npm run test:desktop-smoke` ' +
+    'could not be installed here. Run `npm run dist:smoke && npm run test:desktop-smoke` ' +
     'where it can (the desktop-smoke workflow does, on Linux, macOS and Windows).'
   )
 }

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses'
 import { _electron, type ElectronApplication } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
@@ -25,6 +26,8 @@ const reason = whyNotRunnable()
 if (reason) console.warn(`desktop smoke test skipped: ${reason}`)
 
 const QUIT_LIMIT_MS = 20_000
+/** A fuse's byte in the wire: '0' and '1' (@electron/fuses constants.ts, not exported). */
+const FuseState = { DISABLE: 48, ENABLE: 49 } as const
 const STATES = ['off', 'sharing', 'down', 'error']
 
 describe.skipIf(reason !== null)('the packaged desktop app', () => {
@@ -83,6 +86,60 @@ describe.skipIf(reason !== null)('the packaged desktop app', () => {
     expect(path.resolve(facts.userData)).toBe(path.resolve(dirs.dataDir))
     expect(facts.appPath).toMatch(/app\.asar$/)
     expect(facts.icons).toEqual(STATES.map(() => false))
+  })
+
+  it('has the release fuses, but the inspector playwright drives it by (dist:smoke)', async () => {
+    const exe = packagedExecutable()!
+    const wire = await getCurrentFuseWire(
+      exe.includes('.app') ? exe.split('.app')[0] + '.app' : exe,
+    )
+    const state = (f: FuseV1Options) => wire[f]
+    // build/electron-builder.yml's electronFuses; the release build also has the inspector off.
+    expect({
+      runAsNode: state(FuseV1Options.RunAsNode),
+      cookieEncryption: state(FuseV1Options.EnableCookieEncryption),
+      nodeOptions: state(FuseV1Options.EnableNodeOptionsEnvironmentVariable),
+      asarIntegrity: state(FuseV1Options.EnableEmbeddedAsarIntegrityValidation),
+      onlyAsar: state(FuseV1Options.OnlyLoadAppFromAsar),
+      fileProtocol: state(FuseV1Options.GrantFileProtocolExtraPrivileges),
+      inspector: state(FuseV1Options.EnableNodeCliInspectArguments),
+    }).toEqual({
+      runAsNode: FuseState.DISABLE,
+      cookieEncryption: FuseState.ENABLE,
+      nodeOptions: FuseState.DISABLE,
+      asarIntegrity: FuseState.ENABLE,
+      onlyAsar: FuseState.ENABLE,
+      fileProtocol: FuseState.DISABLE,
+      inspector: FuseState.ENABLE,
+    })
+  })
+
+  it('has no Reload or DevTools in its menus, and keeps Chromium’s files in Session/', async () => {
+    const facts = await electronApp.evaluate(({ app, BrowserWindow, Menu }) => {
+      const roles: string[] = []
+      const walk = (items: Electron.MenuItem[]) => {
+        for (const i of items) {
+          if (i.role) roles.push(i.role)
+          if (i.submenu) walk(i.submenu.items)
+        }
+      }
+      walk(Menu.getApplicationMenu()?.items ?? [])
+      const win = BrowserWindow.getAllWindows()[0]
+      return {
+        roles,
+        devTools: win ? win.webContents.isDevToolsOpened() : null,
+        sessionData: app.getPath('sessionData'),
+      }
+    })
+    expect(facts.roles.filter((r) => /reload|devtools/i.test(r))).toEqual([])
+    expect(facts.devTools).toBe(false)
+    expect(path.resolve(facts.sessionData)).toBe(path.resolve(dirs.dataDir, 'Session'))
+    // Chromium writes its own files (Local Storage, Preferences, caches) there, not beside
+    // config.json; the data folder holds Corral's files and Chromium's few top-level ones.
+    expect(fs.existsSync(path.join(dirs.dataDir, 'Session'))).toBe(true)
+    const top = fs.readdirSync(dirs.dataDir)
+    for (const chromium of ['Local Storage', 'Cache', 'Code Cache', 'GPUCache', 'Preferences'])
+      expect(top, chromium).not.toContain(chromium)
   })
 
   it('records a request through the gateway in corral.db (the stats worker and SQLite in the package)', async () => {

@@ -93,4 +93,17 @@ describe('build/electron-builder.yml', () => {
     const config = await getConfig(root, path.join(root, 'build', 'electron-builder.yml'), null)
     expect(config.mac?.extendInfo).toMatchObject({ NSUserNotificationAlertStyle: 'alert' })
   })
+
+  it('flips the fuses that let a local process run code as the app', async () => {
+    const config = await getConfig(root, path.join(root, 'build', 'electron-builder.yml'), null)
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    })
+  })
 })

@@ -88,7 +88,11 @@ describe('the GitHub workflows', () => {
 
   it('the smoke workflow packages with --dir, then runs the smoke script under xvfb on Linux', () => {
     const cmds = commands('desktop-smoke.yml')
-    expect(cmds).toContain('npm run dist:dir')
+    expect(cmds).toContain('npm run dist:smoke')
+    // The release config with only the inspector fuse on (playwright drives Electron by it).
+    expect(pkg.scripts['dist:smoke']).toMatch(
+      /electron-builder --config build\/electron-builder\.yml --dir -c\.electronFuses\.enableNodeCliInspectArguments=true$/,
+    )
     expect(pkg.scripts['dist:dir']).toMatch(/electron-builder .*--dir$/)
     expect(cmds).toContain('xvfb-run -a dbus-run-session')
     expect(cmds.filter((c) => c === 'npm run test:desktop-smoke')).toHaveLength(2)

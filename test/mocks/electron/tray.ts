@@ -37,12 +37,34 @@ type ItemOptions = {
   visible?: boolean
   id?: string
   toolTip?: string
+  role?: string
   submenu?: ItemOptions[]
   click?: (item: MenuItem, win: undefined, event: object) => void
 }
 
+/**
+ * The submenus Electron gives the menu roles when a template names none (electron
+ * lib/browser/api/menu-item-roles.ts; the macOS-only entries of editMenu left out).
+ */
+const ROLE_SUBMENUS: Record<string, string[]> = {
+  appmenu: ['about', 'services', 'hide', 'hideOthers', 'unhide', 'quit'],
+  filemenu: ['quit'],
+  editmenu: ['undo', 'redo', 'cut', 'copy', 'paste', 'delete', 'selectAll'],
+  viewmenu: [
+    'reload',
+    'forceReload',
+    'toggleDevTools',
+    'resetZoom',
+    'zoomIn',
+    'zoomOut',
+    'togglefullscreen',
+  ],
+  windowmenu: ['minimize', 'zoom', 'close'],
+}
+
 export class MenuItem {
   label: string
+  role: string | undefined
   type: string
   checked: boolean
   enabled: boolean
@@ -59,7 +81,11 @@ export class MenuItem {
     this.visible = o.visible ?? true
     this.id = o.id
     this.toolTip = o.toolTip ?? ''
-    this.submenu = o.submenu ? Menu.buildFromTemplate(o.submenu) : undefined
+    this.role = o.role
+    const roleItems = o.role ? ROLE_SUBMENUS[o.role.toLowerCase()] : undefined
+    const submenu = o.submenu ?? roleItems?.map((role) => ({ role }))
+    if (submenu && !o.type) this.type = 'submenu'
+    this.submenu = submenu ? Menu.buildFromTemplate(submenu) : undefined
     this.onClick = o.click
   }
   /** What a user's click does: a checkbox flips first, then the handler runs. */
