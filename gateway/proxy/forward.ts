@@ -21,7 +21,8 @@ export type * from './relay-types.js'
 
 export { clientHeaders, upstreamHeaders } from './upstream-headers.js'
 export { UpstreamPool } from './upstream-pool.js'
-export { errorFrame, HOLD, RefusedAnswer } from './upstream-exchange.js'
+export { HOLD, RefusedAnswer } from './upstream-exchange.js'
+export { errorFrame } from './error-answers.js'
 
 /** The undici agent for the gateway's own calls to backends (health, model lists, pulls). */
 export function createUpstreamAgent(): Agent {

@@ -6,8 +6,9 @@
 import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
-import { CorralError, errorBody, type Dialect } from '../errors.js'
+import { CorralError } from '../errors.js'
 import { isStreamingContentType } from '../stats/usage-tap.js'
+import { errorFrame } from './error-answers.js'
 import type {
   ProxyCallbacks,
   ProxyExchange,
@@ -36,27 +37,6 @@ const MAX_HELD_BYTES = 8192
 
 /** When a request without a first-byte deadline starts probing its backend connection. */
 const KEEPALIVE_PROBE_MS = 30_000
-
-/** One stream frame carrying an error, as each client's stream parser expects it. */
-export function errorFrame(dialect: Dialect, err: CorralError): string {
-  const body = errorBody(dialect, err.code, err.message)
-  switch (dialect) {
-    case 'ollama':
-      return `${JSON.stringify(body)}\n`
-    case 'openai':
-      return `data: ${JSON.stringify(body)}\n\n`
-    // A named event: the Anthropic SDK ignores unnamed ones, so a cut stream would look whole.
-    case 'anthropic':
-      return `event: error\ndata: ${JSON.stringify(body)}\n\n`
-    case 'responses': {
-      // The Responses API's error event (type, code, message), with the error object too so
-      // SDKs that look for `error` see it.
-      const code = err.code.toLowerCase()
-      const event = { type: 'error', code, message: err.message, param: null, ...(body as object) }
-      return `event: error\ndata: ${JSON.stringify(event)}\n\n`
-    }
-  }
-}
 
 /** The exchange a client response belongs to, so its listeners need no closure. */
 export const kExchange = Symbol('corral.exchange')
