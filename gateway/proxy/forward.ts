@@ -8,7 +8,8 @@
 import type { ServerResponse } from 'node:http'
 import { Agent } from 'undici'
 import type { ErrorCode } from '../errors.js'
-import { Exchange, kExchange, onClientClose, type TaggedResponse } from './upstream-exchange.js'
+import { kExchange, onClientClose, type TaggedResponse } from './client-answer.js'
+import { Exchange } from './upstream-exchange.js'
 import type { UpstreamPool } from './upstream-pool.js'
 import type {
   ProxyCallbacks,
