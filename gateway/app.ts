@@ -1,34 +1,26 @@
 // buildGateway: the LAN-facing Fastify app. It answers the Ollama API, the
-// OpenAI-compatible API, /metrics, /connect and nothing else. It does not listen.
+// OpenAI-compatible API, /metrics, /connect and nothing else. It does not listen. Here: its
+// node:http servers, the fixed routes to the pipeline, and the app put together; what
+// Fastify does for the routes it serves itself (checks, misses, errors) is app-fastify.ts.
 import { applyCors, corsPolicy } from './cors/index.js'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { Corral } from './core.js'
-import type { Config } from './config/schema.js'
-import { CorralError, dialectOf, errorBody, type ErrorCode } from './errors.js'
 import { ROUTES } from './proxy/routes.js'
-import { authenticate } from './auth/hook.js'
-import { keyFromHeaders } from './auth/headers.js'
-import { isSignedHeader } from './device-keys/signature.js'
 import { createPipeline, type Pipeline } from './proxy/pipeline.js'
 import type { GatewayHost } from './proxy/host.js'
 import { registerKeyRateLimit, type KeyRateCheck } from './limits/fastify.js'
 import type { RateCheck } from './limits/rate-limit.js'
-import { pathOf } from './proxy/exchange.js'
-import type { RecordedRequest } from './proxy/record.js'
+import { addCheckHooks, mayContinue, rewrite, sendError, setAnswers } from './app-fastify.js'
 import { registerAdminRoutes } from './control/go-compat.js'
 import { registerConnectPage } from './control/connect-page.js'
 import { registerDevicePage } from './device-keys/page.js'
 import { registerMetricsRoute } from './control/metrics-route.js'
-import { finishRecord, recordReply } from './proxy/record.js'
-import { startRequest } from './proxy/context.js'
 import { createBodyWatch } from './proxy/slow-bodies.js'
 import { stripBasePath } from './util/base-path.js'
-import { entersWithoutScope, requireDeclaredAccess } from './route-guard/gateway-routes.js'
+import { requireDeclaredAccess } from './route-guard/gateway-routes.js'
 import { answerPlainHttp } from './tls/plain-on-tls.js'
-import { notServedMessage } from './proxy/not-served.js'
-import { methodNotAllowedMessage, routeMiss } from './proxy/route-miss.js'
 import { plainServerOf, setPlainServer, type TlsPair } from './tls/plain-server.js'
 
 export { plainServerOf, type TlsPair }
@@ -224,144 +216,6 @@ async function gatewayApp(
   }
   worker?.registerForwarded(app)
 
-  app.setNotFoundHandler(
-    worker?.notFound ??
-      ((request, reply) => {
-        const miss = routeMiss(request.method, request.url, corral.snapshot.config.server.basePath)
-        if (miss?.kind === 'redirect') {
-          return reply.code(miss.status).header('location', miss.location).send()
-        }
-        if (miss?.kind === 'method') {
-          const message = methodNotAllowedMessage(request.method, pathOnly(request.url), miss)
-          return sendError(reply, 'CORRAL_ERR_METHOD', message, { allow: miss.allow })
-        }
-        sendError(
-          reply,
-          'CORRAL_ERR_NOT_FOUND',
-          notServedMessage(request.method, pathOnly(request.url)),
-        )
-      }),
-  )
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (err instanceof CorralError)
-      return sendError(reply, err.code, err.message, err.headers, err.extra)
-    const status = err.statusCode ?? 500
-    if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(reply, 'CORRAL_ERR_TOO_LARGE')
-    }
-    if (status >= 400 && status < 500)
-      return sendError(reply, 'CORRAL_ERR_BAD_REQUEST', err.message)
-    if (
-      request.raw.socket.destroyed &&
-      (err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE')
-    ) {
-      // The client left (or a timeout cut it) while its body was being read: not
-      // the gateway's fault, nobody to answer, and no error line per hostile client.
-      return sendError(reply, 'CORRAL_ERR_BAD_REQUEST', 'the request was aborted')
-    }
-    corral.logger.error(`Unhandled error on ${request.method} ${pathOnly(request.url)}`, { err })
-    return sendError(reply, 'CORRAL_ERR_INTERNAL')
-  })
+  setAnswers(app, corral, worker?.notFound)
   return app
-}
-
-/** Address, key and stats for the routes Fastify serves itself (not the proxied ones). */
-function addCheckHooks(app: FastifyInstance, corral: GatewayHost): void {
-  app.addHook('onRequest', (request, reply, done) => {
-    // A proxied route Fastify only routed: the pipeline checks and records it.
-    if (request.routeOptions.config.proxy !== undefined) return done()
-    const snapshot = corral.snapshot
-    const route = request.routeOptions.config.route ?? null
-    request.corral = startRequest(corral.now(), snapshot, request.raw, request.url, route)
-    corral.stats.requestStarted()
-    // Address first: a refused peer learns nothing about keys.
-    if (!snapshot.access.isAllowed(request.corral.clientIp)) {
-      return sendError(reply, 'CORRAL_ERR_IP')
-    }
-    if (!route) return entersWithoutScope(request) ? done() : sendError(reply, 'CORRAL_ERR_NO_KEY')
-    const denied = authenticate(request.raw, request.corral, route.scope, corral.now(), request.url)
-    if (denied) return sendError(reply, denied.code, denied.message, denied.headers, denied.extra)
-    done()
-  })
-  app.addHook('onResponse', (request, reply, done) => {
-    if (request.corral) recordReply(corral, recorded(request), reply.statusCode)
-    done()
-  })
-  app.addHook('onRequestAbort', (request, done) => {
-    const state = request.corral
-    if (state && !state.hijacked) {
-      state.outcome = 'client_aborted'
-      finishRecord(corral, recorded(request), 499)
-    }
-    done()
-  })
-}
-
-/** Whether a client that waits for `100 Continue` has an address and a key that pass. */
-function mayContinue(corral: GatewayHost, req: IncomingMessage): boolean {
-  const snapshot = corral.snapshot
-  const ip = snapshot.access.clientIp(
-    req.socket.remoteAddress ?? '',
-    req.headers['x-forwarded-for'],
-  )
-  if (!snapshot.access.isAllowed(ip)) return false
-  // A device signature is checked with the request's path and time, before its body is read.
-  if (isSignedHeader(req.headers.authorization)) return true
-  const presented = keyFromHeaders(req.headers, snapshot.config.auth.headerName)
-  return presented.ok && snapshot.keys.check(presented.key, corral.now()).ok
-}
-
-/** A request as the stats record it (Fastify's side). */
-function recorded(request: FastifyRequest): RecordedRequest {
-  return {
-    state: request.corral,
-    method: request.method,
-    url: request.url,
-    endpoint: request.corral.route?.path ?? request.routeOptions.url ?? 'other',
-  }
-}
-
-/** Answer with an error in the client's dialect (Ollama or OpenAI). */
-export function sendError(
-  reply: FastifyReply,
-  code: ErrorCode,
-  message?: string,
-  headers: Record<string, string> = {},
-  extra?: Record<string, string>,
-): FastifyReply {
-  const req: FastifyRequest = reply.request
-  const dialect = req.corral?.dialect ?? dialectOf(req.url)
-  const err = new CorralError(code, { message })
-  return reply
-    .code(err.status)
-    .headers(headers)
-    .type('application/json; charset=utf-8')
-    .send(JSON.stringify(errorBody(dialect, code, err.message, extra)))
-}
-
-/** Apply the base path and a custom metrics path before routing. */
-function rewrite(url: string, config: Config): string {
-  const u = stripBasePath(originForm(url), config.server.basePath)
-  const metricsPath = config.metrics.path
-  if (metricsPath !== '/metrics' && pathOnly(u) === metricsPath) {
-    return '/metrics' + u.slice(metricsPath.length)
-  }
-  return u
-}
-
-/**
- * `GET http://host/path` (absolute form, RFC 9112 §3.2.2) means `/path`. The
- * router already strips the origin; doing it here too makes the base path, the
- * error dialect and the stats read the same path the router matched.
- */
-export function originForm(url: string): string {
-  if (url.startsWith('/')) return url
-  const origin = /^https?:\/\/[^/?#]*/i.exec(url)
-  if (!origin) return url
-  const rest = url.slice(origin[0].length)
-  return rest.startsWith('/') ? rest : '/' + rest
-}
-
-function pathOnly(url: string): string {
-  return pathOf(url).slice(0, 200)
 }

@@ -1,30 +1,21 @@
 // From "this request may go" to "the answer has been relayed": admission (the key's token
 // and concurrency limits, the backend choice, the fair queue: admission.ts), a retry on the
-// next backend when one could not be reached or answered busy, and the stream relay.
+// next backend when one could not be reached or answered busy, and the stream relay (its
+// callbacks for each attempt: relay-state.ts).
 import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Limits } from '../config/schema.js'
 import { isLoopback } from '../util/net.js'
-import { CorralError, errorBody, type Dialect } from '../errors.js'
+import { CorralError } from '../errors.js'
 import { isNotRunning, ollamaDownError } from '../backends/down.js'
-import {
-  classifyUpstreamError,
-  errorFrame,
-  HOLD,
-  proxyUpstream,
-  RefusedAnswer,
-  type ProxyCallbacks,
-  type ProxyExchange,
-} from './forward.js'
-import type { Attached } from '../owner/in-flight.js'
+import { classifyUpstreamError, proxyUpstream, RefusedAnswer } from './forward.js'
 import type { RouteDef } from './routes.js'
-import { createUsageTap, type UsageTap } from '../stats/usage-tap.js'
-import { createUsageChunkFilter, type BodyFilter } from './stream-usage.js'
-import { isOllamaBusy } from './busy.js'
 import { finishRecord } from './record.js'
 import type { Exchange } from './exchange.js'
 import type { GatewayHost } from './host.js'
 import type { Lease } from './admission.js'
+import { writeError } from './error-answers.js'
+import { RelayState, type Work } from './relay-state.js'
 
 export interface DispatchPlan {
   route: RouteDef
@@ -40,21 +31,10 @@ export interface DispatchPlan {
   hideStreamUsage?: boolean
 }
 
-/** How far the backend got with a request: what its token charge is settled to. */
-interface Work {
-  /** The request went to a backend (it may be reading the prompt, even with no answer yet). */
-  sent: boolean
-  /** The backend's status line, once it came. */
-  status: number | null
-  /** Read the usage off the answer even with the stats off: the key has a token limit. */
-  tally: boolean
-}
-
 /** A backend may be asked for explicitly (model management on a multi-backend setup). */
 const BACKEND_HEADER = 'x-corral-backend'
 /** Busy answers (503) one request is moved on from; past this the client sees the 503. */
 const MAX_BUSY_ANSWERS = 8
-const BUSY_STATUS = 503
 
 export async function dispatch(host: GatewayHost, ex: Exchange, plan: DispatchPlan): Promise<void> {
   const state = ex.state
@@ -227,101 +207,6 @@ async function forward(
   }
 }
 
-/** The relay's callbacks for one attempt: health marks, time to first byte, the usage tap. */
-class RelayState implements ProxyCallbacks, Attached {
-  readonly dialect: Dialect
-  onChunk: ((chunk: Buffer) => void) | undefined = undefined
-  filter: BodyFilter | undefined = undefined
-  /** The answer is a stream (NDJSON or SSE), as the relay decided from its Content-Type. */
-  streaming = false
-  /** The exchange with the backend, once sent (a kick aborts it). */
-  upstream: ProxyExchange | null = null
-  private tap: UsageTap | null = null
-
-  constructor(
-    private readonly host: GatewayHost,
-    readonly ex: Exchange,
-    private readonly lease: Lease,
-    readonly extraHeaders: Record<string, string>,
-    /** A busy answer may be refused (tried again elsewhere) rather than relayed. */
-    private readonly mayRefuseBusy: boolean,
-    private readonly work: Work,
-    private readonly hideStreamUsage: boolean,
-  ) {
-    this.dialect = ex.state.dialect
-  }
-
-  onStatus(statusCode: number, streaming: boolean): boolean | typeof HOLD {
-    const { host, ex } = this
-    this.streaming = streaming
-    this.work.status = statusCode
-    // A 503 is judged on its body (onHeld): only Ollama's own busy answer means full.
-    if (statusCode === BUSY_STATUS) return HOLD
-    this.lease.answered(statusCode)
-    if (this.hideStreamUsage && streaming) this.filter = createUsageChunkFilter()
-    const counted = host.stats.enabled || this.work.tally
-    if (statusCode < 400 && counted && ex.state.route?.usage === true) {
-      const tap = createUsageTap(this.dialect === 'ollama' ? 'ollama' : 'openai', { streaming })
-      this.tap = tap
-      this.onChunk = (chunk) => tap.push(chunk)
-    }
-    return true
-  }
-
-  /**
-   * The body of a 503: Ollama's "server busy" (OLLAMA_MAX_QUEUE; ollama server/sched.go
-   * ErrMaxQueue, answered by server/routes.go handleScheduleError, in any dialect) marks the
-   * backend full and is tried elsewhere; any other 503 (a cloud model relaying ollama.com's
-   * status, a proxy in front) is the client's answer, relayed as it is.
-   */
-  onHeld(body: Buffer | null): boolean {
-    const busy = body !== null && isOllamaBusy(body)
-    // The lease reads 503 as "full"; another 503 says nothing against the backend itself.
-    this.lease.answered(busy ? BUSY_STATUS : 200)
-    if (busy && this.mayRefuseBusy) return false
-    return true
-  }
-
-  onFirstByte(): void {
-    const state = this.ex.state
-    state.ttfbMs = this.host.now() - state.startedAt
-  }
-
-  /** Content frames relayed so far (the live tokens/s). */
-  chunks(): number {
-    return this.tap?.chunks() ?? 0
-  }
-
-  /**
-   * The owner kicked the request while the backend has it: abort it the way a leaving
-   * client does (frees the GPU), then end the client's answer with the kick's error — a
-   * JSON error before the head, a last error frame on a stream, a cut connection on a
-   * half-sent body.
-   */
-  kick(): void {
-    const upstream = this.upstream
-    if (upstream === null) return
-    const { res } = this.ex
-    upstream.abort()
-    const err = new CorralError('CORRAL_ERR_KICKED')
-    if (!res.headersSent) return writeError(res, this.dialect, err)
-    if (res.writableEnded || res.destroyed) return
-    if (this.streaming && upstream.atFrameBoundary) res.end(errorFrame(this.dialect, err))
-    else res.destroy()
-  }
-
-  /** The relay is over (however it ended): what the tap read becomes the record's tokens. */
-  end(): void {
-    const state = this.ex.state
-    state.ttfbMs ??= this.host.now() - state.startedAt
-    if (this.tap !== null) {
-      const usage = this.tap.end()
-      state.promptTokens = usage.promptTokens
-      state.completionTokens = usage.completionTokens
-    }
-  }
-}
-
 function toCorralError(err: unknown): CorralError {
   if (err instanceof CorralError) return err
   // Nothing listens where the backend should be: the owner's Ollama is off.
@@ -333,19 +218,4 @@ function toCorralError(err: unknown): CorralError {
 function errorOutcome(err: CorralError): 'limited' | 'backend_error' | 'refused' {
   if (err.status === 429 || err.code.startsWith('CORRAL_ERR_QUEUE')) return 'limited'
   return err.status < 500 ? 'refused' : 'backend_error'
-}
-
-/** An error before any response byte: a normal JSON error in the client's dialect. */
-export function writeError(res: ServerResponse, dialect: Dialect, err: CorralError): void {
-  if (res.headersSent || res.destroyed) {
-    if (!res.writableEnded) res.destroy()
-    return
-  }
-  const body = JSON.stringify(errorBody(dialect, err.code, err.message))
-  res.writeHead(err.status, {
-    ...err.headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  })
-  res.end(body)
 }

@@ -8,7 +8,8 @@
 import type { ServerResponse } from 'node:http'
 import { Agent } from 'undici'
 import type { ErrorCode } from '../errors.js'
-import { Exchange, kExchange, onClientClose, type TaggedResponse } from './upstream-exchange.js'
+import { kExchange, onClientClose, type TaggedResponse } from './client-answer.js'
+import { Exchange } from './upstream-exchange.js'
 import type { UpstreamPool } from './upstream-pool.js'
 import type {
   ProxyCallbacks,
@@ -21,7 +22,8 @@ export type * from './relay-types.js'
 
 export { clientHeaders, upstreamHeaders } from './upstream-headers.js'
 export { UpstreamPool } from './upstream-pool.js'
-export { errorFrame, HOLD, RefusedAnswer } from './upstream-exchange.js'
+export { HOLD, RefusedAnswer } from './upstream-exchange.js'
+export { errorFrame } from './error-answers.js'
 
 /** The undici agent for the gateway's own calls to backends (health, model lists, pulls). */
 export function createUpstreamAgent(): Agent {

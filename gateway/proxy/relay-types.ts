@@ -1,6 +1,7 @@
 // The relay's own types: what a request to a backend carries, what the relay calls back
-// and what it hands back. A module of its own, below forward.ts, upstream-exchange.ts and
-// upstream-headers.ts, so that those three import types from here and not from each other.
+// and what it hands back. A module of its own, below forward.ts, the exchange's layers
+// (upstream-send.ts, client-answer.ts, upstream-exchange.ts) and upstream-headers.ts, so
+// that those import types from here and not from each other.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Dialect } from '../errors.js'

@@ -1,13 +1,15 @@
 // One request to one backend over the relay's own connection (upstream-pool.ts), and its
-// answer relayed (see forward.ts, proxyUpstream). The exchange owns the backend socket
-// while it is in use and is the sink of a chunked body's reader (http1.ts): a stream's
-// chunks go to the client's socket as the backend framed them when the client's answer is
-// chunked too; any other body is written through the ServerResponse.
+// answer relayed (see forward.ts, proxyUpstream). One object per request, in three layers:
+// UpstreamSend (upstream-send.ts) gets the connection and writes the request, ClientAnswer
+// (client-answer.ts) writes the answer to the client, and the Exchange here reads the
+// backend's answer: its head (relayed, held whole and judged, or refused), its body by its
+// framing (a chunked one through the reader, http1.ts, which hands it to ClientAnswer), its
+// end, and a failure at any stage.
 import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { Readable } from 'node:stream'
-import { CorralError, errorBody, type Dialect } from '../errors.js'
+import { CorralError } from '../errors.js'
 import { isStreamingContentType } from '../stats/usage-tap.js'
+import { errorFrame } from './error-answers.js'
 import type {
   ProxyCallbacks,
   ProxyExchange,
@@ -15,60 +17,21 @@ import type {
   UpstreamRequest,
   UpstreamTarget,
 } from './relay-types.js'
+import { framingOf, headEnd, parseHead, type ResponseHead } from './http1.js'
+import type { UpstreamPool } from './upstream-pool.js'
+import { LAST_CHUNK } from './upstream-send.js'
 import {
-  ChunkedReader,
-  framingOf,
-  headEnd,
-  parseHead,
-  requestHead,
-  type ChunkSink,
-  type Framing,
-  type ResponseHead,
-} from './http1.js'
-import { clientHeaders, upstreamHeaders } from './upstream-headers.js'
-import type { BodyFilter } from './stream-usage.js'
-import type { SocketOwner, UpstreamPool } from './upstream-pool.js'
+  ClientAnswer,
+  kExchange,
+  onClientClose,
+  onClientDrain,
+  type TaggedResponse,
+} from './client-answer.js'
 
 /** What onStatus returns to have a short answer read whole and judged (onHeld) first. */
 export const HOLD = 'hold'
 /** The most a held answer may be: Ollama's busy answer is one short JSON object. */
 const MAX_HELD_BYTES = 8192
-
-/** When a request without a first-byte deadline starts probing its backend connection. */
-const KEEPALIVE_PROBE_MS = 30_000
-
-/** One stream frame carrying an error, as each client's stream parser expects it. */
-export function errorFrame(dialect: Dialect, err: CorralError): string {
-  const body = errorBody(dialect, err.code, err.message)
-  switch (dialect) {
-    case 'ollama':
-      return `${JSON.stringify(body)}\n`
-    case 'openai':
-      return `data: ${JSON.stringify(body)}\n\n`
-    // A named event: the Anthropic SDK ignores unnamed ones, so a cut stream would look whole.
-    case 'anthropic':
-      return `event: error\ndata: ${JSON.stringify(body)}\n\n`
-    case 'responses': {
-      // The Responses API's error event (type, code, message), with the error object too so
-      // SDKs that look for `error` see it.
-      const code = err.code.toLowerCase()
-      const event = { type: 'error', code, message: err.message, param: null, ...(body as object) }
-      return `event: error\ndata: ${JSON.stringify(event)}\n\n`
-    }
-  }
-}
-
-/** The exchange a client response belongs to, so its listeners need no closure. */
-export const kExchange = Symbol('corral.exchange')
-export type TaggedResponse = ServerResponse & { [kExchange]?: Exchange }
-
-export function onClientClose(this: TaggedResponse): void {
-  if (!this.writableFinished) this[kExchange]?.abort()
-}
-
-function onClientDrain(this: TaggedResponse | (Socket & { [kExchange]?: Exchange })): void {
-  this[kExchange]?.drained()
-}
 
 /** A backend's answer the caller refused in onStatus; nothing of it was written. */
 export class RefusedAnswer extends Error {
@@ -78,72 +41,36 @@ export class RefusedAnswer extends Error {
   }
 }
 
-const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1')
-const CRLF = Buffer.from('\r\n', 'latin1')
-
 function codedError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code })
 }
 
-/** One request's state: the owner of its backend socket and the sink of its chunked body. */
-export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
+/**
+ * One request's state: the owner of its backend socket (UpstreamSend) and the sink of its
+ * chunked body (ClientAnswer).
+ */
+export class Exchange extends ClientAnswer implements ProxyExchange {
   readonly done: Promise<RelayOutcome>
   private resolve!: (outcome: RelayOutcome) => void
   private reject!: (err: Error) => void
-  private socket: Socket | null = null
-  private cancelConnect: (() => void) | null = null
-  private settled = false
-  /** The connection was reused: a close before any answer may be a stale keep-alive. */
-  private reused = false
-  private retried = false
   private head: Buffer | null = null
   private response: ResponseHead | null = null
-  private framing: Framing = 'none'
   private left = 0
-  private chunks: ChunkedReader | null = null
-  /** The client's socket, when a stream's framed bytes go to it as they are. */
-  private rawOut: (Socket & { [kExchange]?: Exchange }) | null = null
-  private rawTls = false
-  private requestSent = false
   private streaming = false
-  /** Takes a chunk out of the stream the client gets (stream-usage.ts), or null. */
-  private filter: BodyFilter | null = null
-  /** A short answer read whole before anything of it is relayed (onStatus said 'hold'). */
-  private held: Buffer[] | null = null
   private firstByte = true
-  private waitingDrain = false
-  /** A client write said its buffer is full during this read. */
-  private full = false
 
   constructor(
-    private readonly pool: UpstreamPool,
-    private readonly target: UpstreamTarget,
-    private readonly req: UpstreamRequest,
-    private readonly res: ServerResponse,
-    private readonly cb: ProxyCallbacks,
+    pool: UpstreamPool,
+    target: UpstreamTarget,
+    req: UpstreamRequest,
+    res: ServerResponse,
+    cb: ProxyCallbacks,
   ) {
+    super(pool, target, req, res, cb)
     this.done = new Promise<RelayOutcome>((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject
     })
-  }
-
-  connect(): void {
-    this.cancelConnect = this.pool.acquire(this.target.origin, this, (err, got) => {
-      this.cancelConnect = null
-      if (err !== null) return this.fail(err)
-      if (this.settled) return void got!.socket.destroy()
-      this.socket = got!.socket
-      this.reused = got!.reused
-      this.socket.setTimeout(this.req.headersTimeoutMs)
-      // No deadline: keep-alive probes tell a backend that died from one still working.
-      if (this.req.headersTimeoutMs === 0) this.socket.setKeepAlive(true, KEEPALIVE_PROBE_MS)
-      this.send(got!.authority)
-    })
-  }
-
-  get atFrameBoundary(): boolean {
-    return this.rawOut === null || this.chunks!.atBoundary
   }
 
   abort(): void {
@@ -151,63 +78,6 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     this.cancelConnect?.()
     this.socket?.destroy()
     this.resolve('client_aborted')
-  }
-
-  drained(): void {
-    this.waitingDrain = false
-    if (!this.settled) this.socket?.resume()
-  }
-
-  private send(authority: string): void {
-    const { req, target } = this
-    const socket = this.socket!
-    const body = req.body
-    const length = Buffer.isBuffer(body) ? body.length : body === null ? null : -1
-    const headers = upstreamHeaders(req, target, length !== null && length >= 0 ? length : null)
-    if (length === -1) headers['transfer-encoding'] = 'chunked'
-    else if (length === null && req.method !== 'GET' && req.method !== 'HEAD') {
-      headers['content-length'] = '0'
-    }
-    let head: string
-    try {
-      head = requestHead(req.method, req.path, authority, headers)
-    } catch (err) {
-      return this.fail(err as Error)
-    }
-    if (!Buffer.isBuffer(body)) {
-      socket.write(head, 'latin1')
-      if (body === null) this.requestSent = true
-      else this.pipeBody(body, socket)
-      return
-    }
-    socket.cork()
-    socket.write(head, 'latin1')
-    socket.write(body)
-    socket.uncork()
-    this.requestSent = true
-  }
-
-  /** A body of unknown length (a model blob), chunked, at the pace the backend reads it. */
-  private pipeBody(body: Readable, socket: Socket): void {
-    const resume = () => body.resume()
-    body.on('data', (chunk: Buffer) => {
-      if (this.settled || socket !== this.socket) return void body.destroy()
-      socket.cork()
-      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
-      socket.write(chunk)
-      const ok = socket.write(CRLF)
-      socket.uncork()
-      if (!ok) {
-        body.pause()
-        socket.once('drain', resume)
-      }
-    })
-    body.once('end', () => {
-      if (socket !== this.socket || socket.destroyed) return
-      socket.write(LAST_CHUNK)
-      this.requestSent = true
-    })
-    body.once('error', (err) => this.fail(err))
   }
 
   onData(buf: Buffer): void {
@@ -298,26 +168,6 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     return true
   }
 
-  private writeHead(head: ResponseHead, streaming: boolean): void {
-    const res = this.res
-    res.writeHead(head.status, clientHeaders(head.headers, streaming, this.cb.extraHeaders))
-    // A filtered stream is written through the ServerResponse (never a fixed length).
-    if (streaming && this.framing !== 'length') this.filter = this.cb.filter ?? null
-    if (this.framing === 'chunked') {
-      // A stream's chunks go to the client's socket as the backend framed them, when the
-      // client's answer is chunked too and is the one its connection is sending now.
-      const raw = streaming && this.filter === null && res.chunkedEncoding && res.socket !== null
-      this.chunks = new ChunkedReader(raw)
-      if (raw) {
-        this.rawOut = res.socket
-        this.rawTls = (res.socket as { encrypted?: boolean }).encrypted === true
-      }
-    }
-    // A stream's headers go out at once: a client waiting on a slow first token sees it open.
-    // Any other answer sends its headers with the first body bytes: one write, not two.
-    if (streaming) res.flushHeaders()
-  }
-
   /** onStatus refused the answer: nothing of it is relayed, the connection is dropped. */
   private refuse(status: number): void {
     if (!this.finish()) return
@@ -345,48 +195,6 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     if (this.full) this.pauseForClient()
   }
 
-  data(buf: Buffer, start: number, end: number): void {
-    const chunk = start === 0 && end === buf.length ? buf : buf.subarray(start, end)
-    // The usage tap copies what it keeps.
-    this.cb.onChunk?.(chunk)
-    if (this.held !== null) {
-      this.held.push(Buffer.from(chunk))
-      return
-    }
-    // ServerResponse may keep what it is given (headers not out yet, a corked socket).
-    if (this.rawOut !== null) return
-    const out = this.filter === null ? chunk : this.filter.push(chunk)
-    if (out.length > 0 && !this.res.write(Buffer.from(out))) this.full = true
-  }
-
-  raw(buf: Buffer, start: number, end: number): void {
-    const view = start === 0 && end === buf.length ? buf : buf.subarray(start, end)
-    const out = this.rawOut!
-    // The bytes sit in the backend socket's read buffer (upstream-pool.ts). A socket with
-    // bytes queued (or corked) queues these too, and TLS answers a write later: a copy goes.
-    // Otherwise the write usually completes at once; if it does not, it keeps the read
-    // buffer's memory, and the backend socket reads into a new one from then on.
-    if (out.writableLength > 0 || out.writableCorked > 0 || this.rawTls) {
-      if (!out.write(Buffer.from(view))) this.full = true
-      return
-    }
-    if (!out.write(view)) this.full = true
-    if (out.writableLength > 0) this.pool.held(this.socket!)
-  }
-
-  sizeLine(size: number): void {
-    if (!this.rawOut!.write(`${size.toString(16)}\r\n`, 'latin1')) this.full = true
-  }
-
-  private pauseForClient(): void {
-    if (this.waitingDrain || this.settled) return
-    this.waitingDrain = true
-    this.socket?.pause()
-    const out = this.rawOut ?? this.res
-    ;(out as TaggedResponse)[kExchange] = this
-    out.once('drain', onClientDrain)
-  }
-
   /** The whole answer has been read: the socket goes back to the pool if it can. */
   private complete(clean: boolean): void {
     if (this.held !== null) {
@@ -407,7 +215,7 @@ export class Exchange implements ProxyExchange, SocketOwner, ChunkSink {
     this.resolve('done')
   }
 
-  private fail(err: Error): void {
+  protected fail(err: Error): void {
     if (this.settled) return
     const socket = this.socket
     // A kept-alive connection the backend closed as we reused it: once more, on a new one.

@@ -5,7 +5,10 @@
 // batch sent so far, so a read on the main connection (WAL: it sees every committed write)
 // sees every record recorded before it. If the thread cannot start, or fails later, the
 // batches it had not written are written here, and so is everything after (the fallback).
+// createWriter picks the writer a store gets: this thread, or the calling thread's for
+// ':memory:' (which a thread cannot share).
 import { existsSync } from 'node:fs'
+import type Database from 'better-sqlite3'
 import { fileURLToPath } from 'node:url'
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
 import type { RequestRecord } from './record.js'
@@ -19,7 +22,7 @@ import {
   type ThreadReport,
   type WriterThreadData,
 } from './store-worker.mjs'
-import { logReports, type StatsWriter, type WriterOptions } from './store-writer.js'
+import { InThreadWriter, logReports, type StatsWriter, type WriterOptions } from './store-writer.js'
 
 /** The writer thread's young generation (V8 `maxYoungGenerationSizeMb`). */
 const WORKER_YOUNG_GENERATION_MB = 4
@@ -239,4 +242,16 @@ export class WriterThread implements StatsWriter {
     }
     for (const { records } of unwritten) replacement.write(records)
   }
+}
+
+/** The writer thread, or (for ':memory:', which a thread cannot share) this thread. */
+export function createWriter(
+  db: Database.Database,
+  file: string,
+  thread: URL | null | undefined,
+  opts: WriterOptions,
+): StatsWriter {
+  const inThread = () => new InThreadWriter(db, opts)
+  if (thread === null || file === ':memory:') return inThread()
+  return new WriterThread({ ...opts, url: thread ?? WRITER_THREAD_URL, fallback: inThread })
 }

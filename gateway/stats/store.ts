@@ -25,8 +25,8 @@ import type {
   TimeRange,
   Totals,
 } from './store-types.js'
-import { InThreadWriter, type StatsWriter, type WriterOptions } from './store-writer.js'
-import { WRITER_THREAD_URL, WriterThread } from './store-writer-thread.js'
+import type { StatsWriter } from './store-writer.js'
+import { createWriter } from './store-writer-thread.js'
 
 export type * from './store-types.js'
 export { StatsStoreError, type StatsLogger, type StatsStoreErrorCode } from './store-errors.js'
@@ -290,18 +290,6 @@ export class StatsStore {
  */
 export function openOrRecover(file: string, opts: StatsStoreOptions = {}): StatsStore {
   return recoverCorrupt(file, opts, () => StatsStore.open(file, opts))
-}
-
-/** The writer thread, or (for ':memory:', which a thread cannot share) this thread. */
-function createWriter(
-  db: Database.Database,
-  file: string,
-  thread: URL | null | undefined,
-  opts: WriterOptions,
-): StatsWriter {
-  const inThread = () => new InThreadWriter(db, opts)
-  if (thread === null || file === ':memory:') return inThread()
-  return new WriterThread({ ...opts, url: thread ?? WRITER_THREAD_URL, fallback: inThread })
 }
 
 const clamp = (n: number, min: number, max: number): number =>
