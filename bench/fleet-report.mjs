@@ -29,6 +29,17 @@ export function summarizeFleet(out) {
           ),
         ),
         cpuUsPerFrame: frameUs,
+        // The main thread alone (nginx's one worker is all main thread): what a burst waits on.
+        mainCpuUsPerChat: median(
+          rounds.map(({ long }) =>
+            long.mainCpuMs === null ? NaN : (long.mainCpuMs * 1000) / Number(size),
+          ),
+        ),
+        cpuUsPerChat: median(
+          rounds.map(({ long }) =>
+            long.cpuMs === null ? NaN : (long.cpuMs * 1000) / Number(size),
+          ),
+        ),
         gcShare: rounds.some((r) => r.long.gcMs !== undefined)
           ? median(
               rounds.map(
@@ -93,6 +104,8 @@ export function printFleet(out) {
           'token +p99 ms',
           'CPU µs/req',
           'CPU µs/frame',
+          'µs/chat all',
+          'main thread',
           'GC share',
           'errors',
         ],
@@ -106,6 +119,8 @@ export function printFleet(out) {
             fmt(t.tokenDelayP99Ms),
             fmt(t.cpuUsPerRequest, 0),
             fmt(t.cpuUsPerFrame, 1),
+            fmt(t.cpuUsPerChat, 0),
+            fmt(t.mainCpuUsPerChat, 0),
             t.gcShare === null ? '-' : `${(t.gcShare * 100).toFixed(1)}%`,
             String(t.errors),
           ]

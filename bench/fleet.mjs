@@ -165,20 +165,24 @@ async function fleet(o, start) {
 /** Runs one burst with the target's CPU (and Corral's GC) counted around it. */
 async function measured(t, run) {
   const pids = treeOf(t.pids)
-  const cpu0 = pids.length ? cpuNs(pids) : 0
+  const cpu0 = cpuNs(pids)
   const gc0 = t.gc ? await gcTotals(t.pids[0]) : null
   const r = await run()
-  r.cpuMs = pids.length ? (cpuNs(pids) - cpu0) / 1e6 : null
+  const cpu1 = cpuNs(pids)
+  r.cpuMs = pids.length ? (cpu1.all - cpu0.all) / 1e6 : null
+  r.mainCpuMs = pids.length ? (cpu1.main - cpu0.main) / 1e6 : null
   if (gc0) r.gcMs = (await gcTotals(t.pids[0])).gcMs - gc0.gcMs
   return r
 }
 
 /**
- * CPU time of every thread of these processes, in nanoseconds: /proc/<pid>/task/<tid>/schedstat
- * (its first field), where /proc/<pid>/stat counts in ticks of 10 ms, too coarse for a burst.
+ * CPU time of every thread of these processes, and of their main threads alone (tid = pid:
+ * what bounds a burst's first bytes), in nanoseconds: /proc/<pid>/task/<tid>/schedstat (its
+ * first field), where /proc/<pid>/stat counts in ticks of 10 ms, too coarse for a burst.
  */
 function cpuNs(pids) {
-  let ns = 0
+  let all = 0
+  let main = 0
   for (const pid of pids) {
     let tids = []
     try {
@@ -188,13 +192,17 @@ function cpuNs(pids) {
     }
     for (const tid of tids) {
       try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0])
+        const ns = Number(
+          readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0],
+        )
+        all += ns
+        if (Number(tid) === pid) main += ns
       } catch {
         // the thread ended in between
       }
     }
   }
-  return ns
+  return { all, main }
 }
 
 /** The GC probe's totals in a Corral process (bench/gc-probe.mjs). */
