@@ -8,6 +8,8 @@ import path from 'node:path'
 import { afterEach } from 'vitest'
 import { resetElectronFake, Tray, type Menu, type MenuItem } from '../mocks/electron.js'
 import { startDesktop, type Desktop, type DesktopOptions } from '../../electron/desktop.js'
+import { InProcessGateway } from '../../gateway/child/in-process.js'
+import type { RunningCorral } from '../../gateway/server.js'
 import { createNoopDiscovery } from '../../gateway/discovery/mdns.js'
 import { silentLogger } from '../../gateway/util/logger.js'
 import { createKey } from '../../gateway/auth/manage.js'
@@ -80,16 +82,27 @@ export function testDesktopOptions(
   }
 }
 
-/** Starts the desktop app on the fake; it is quit after the test. */
+/**
+ * The desktop app with the test's own handle on its gateway: the app reaches the gateway
+ * only through the control API, the test may reach into it (health checks, keys, ports).
+ */
+export type TestDesktop = Desktop & { readonly running: RunningCorral | null }
+
+/** The in-process gateway a desktop started with `gateway` options runs (tests). */
+export function runningOf(desktop: Desktop): RunningCorral | null {
+  return desktop.host instanceof InProcessGateway ? desktop.host.running : null
+}
+
+/** Starts the desktop app on the fake, its gateway in-process; it is quit after the test. */
 export async function launch(
   dataDir: string,
   extra: Partial<DesktopOptions> = {},
-): Promise<Desktop> {
+): Promise<TestDesktop> {
   const desktop = await startDesktop(testDesktopOptions(dataDir, extra))
   onCleanup(async () => {
     await desktop.quit()
   })
-  return desktop
+  return Object.defineProperty(desktop, 'running', { get: () => runningOf(desktop) }) as TestDesktop
 }
 
 export function theTray(): Tray {
@@ -122,7 +135,7 @@ export function trayIconName(): string {
   return p ? path.relative(path.join(process.cwd(), 'build', 'icons'), p) : ''
 }
 
-export async function createTestKey(desktop: Desktop, name = 'alice'): Promise<string> {
+export async function createTestKey(desktop: TestDesktop, name = 'alice'): Promise<string> {
   const corral = desktop.running!.corral
   const { key } = await createKey((m) => corral.update(m), { name })
   return key

@@ -12,7 +12,7 @@ describe('the tray menu', () => {
     writeConfig(dir, { sharing: true, backends: [backend(fake.url)] })
     const desktop = await launch(dir)
     await desktop.running!.corral.health.checkNow()
-    desktop.tray.refresh()
+    await desktop.refresh()
     const name = desktop.running!.corral.pool.list()[0]!.record.name
     expect(labels()).toContain(
       `Ollama 0.1.30 on ${name}: CVE-2024-37032, CVE-2026-7482; update to 0.17.1`,
@@ -26,7 +26,7 @@ describe('the tray menu', () => {
     writeConfig(dir, { sharing: true, backends: [backend(fake.url)] })
     const desktop = await launch(dir)
     await desktop.running!.corral.health.checkNow()
-    desktop.tray.refresh()
+    await desktop.refresh()
     expect(labels().filter((l) => l.includes('CVE-'))).toEqual([])
   })
 })
