@@ -2,14 +2,13 @@
 // gateway-host.ts), reached only through the control API (gateway-link.ts), then each part
 // set up in turn (web rules, window, IPC, login item, tray, notifications, lifecycle).
 // `main.ts` calls it with the real data dir; tests call it with a temp one, and may run the
-// gateway in-process instead: the app still reaches it only over HTTP.
+// gateway another way (`host`): the app still reaches it only over HTTP.
 import path from 'node:path'
 import { app, clipboard } from 'electron'
 import { createLogger, type Logger } from '../gateway/util/logger.js'
 import type { GatewayHost } from '../gateway/child/supervisor.js'
-import { InProcessGateway } from '../gateway/child/in-process.js'
 import { appFiles, APP_ID, type AppFiles } from './paths.js'
-import { messageOf, type GatewayOptions } from './gateway.js'
+import { messageOf } from './gateway.js'
 import { setupGatewayHost } from './gateway-host.js'
 import { createGatewayLink, type GatewayLink, type NetworkJson } from './gateway-link.js'
 import { gatewayActions } from './gateway-actions.js'
@@ -36,11 +35,9 @@ export interface DesktopOptions {
   env?: NodeJS.ProcessEnv
   argv?: readonly string[]
   /**
-   * Tests: run the gateway in this process with these startCorral options (host, ports,
-   * health checks, discovery) rather than in a utilityProcess.
+   * What runs the gateway; default: a utilityProcess child (gateway-host.ts). Tests pass
+   * the gateway in-process (gateway/child/in-process.ts) or a Node child.
    */
-  gateway?: Partial<Omit<GatewayOptions, 'dataDir' | 'logger'>>
-  /** Tests: run the gateway through this host (default: a utilityProcess, gateway-host.ts). */
   host?: GatewayHost
   /** Open the window at launch; default: yes, unless launched at login. */
   showWindow?: boolean
@@ -79,7 +76,7 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
   const platform = opts.platform ?? process.platform
   if (platform === 'win32') app.setAppUserModelId(APP_ID)
 
-  const host = opts.host ?? gatewayHost(opts, files, logger)
+  const host = opts.host ?? setupGatewayHost({ dataDir: opts.dataDir, files, logger })
   const link = createGatewayLink(host, logger)
   const startError = await link.start()
   // Why the gateway is not (fully) up: it could not start, or started without the LAN.
@@ -222,17 +219,6 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
     },
     trayHostChecked,
   }
-}
-
-/** The production gateway runs in a utilityProcess; tests may run it in this process. */
-function gatewayHost(opts: DesktopOptions, files: AppFiles, logger: Logger): GatewayHost {
-  if (!opts.gateway) return setupGatewayHost({ dataDir: opts.dataDir, files, logger })
-  return new InProcessGateway({
-    dataDir: opts.dataDir,
-    logger,
-    uiDir: files.uiDir,
-    ...opts.gateway,
-  })
 }
 
 /** The rules for web pages, the window (created on first use) and its IPC. */

@@ -9,6 +9,8 @@ import { afterEach } from 'vitest'
 import { resetElectronFake, Tray, type Menu, type MenuItem } from '../mocks/electron.js'
 import { startDesktop, type Desktop, type DesktopOptions } from '../../electron/desktop.js'
 import { InProcessGateway } from '../../gateway/child/in-process.js'
+import type { GatewayOptions } from '../../gateway/child/app-gateway.js'
+import { appFiles } from '../../electron/paths.js'
 import type { RunningCorral } from '../../gateway/server.js'
 import { createNoopDiscovery } from '../../gateway/discovery/mdns.js'
 import { silentLogger } from '../../gateway/util/logger.js'
@@ -64,11 +66,27 @@ export function writeConfig(
   fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify(config, null, 2))
 }
 
-/** Desktop options that keep everything local: no mDNS, no config watching, quiet. */
-export function testDesktopOptions(
-  dataDir: string,
-  extra: Partial<DesktopOptions> = {},
-): DesktopOptions {
+/** A test's desktop options: `gateway` runs the gateway in-process with these options. */
+export type TestOptions = Partial<DesktopOptions> & {
+  gateway?: Partial<Omit<GatewayOptions, 'dataDir' | 'logger'>>
+}
+
+/**
+ * Desktop options that keep everything local: the gateway in this process (the app still
+ * reaches it only through the control API), no mDNS, no config watching, quiet.
+ */
+export function testDesktopOptions(dataDir: string, extra: TestOptions = {}): DesktopOptions {
+  const { gateway, ...rest } = extra
+  const host =
+    rest.host ??
+    new InProcessGateway({
+      dataDir,
+      logger: silentLogger,
+      uiDir: (rest.files ?? appFiles()).uiDir,
+      discovery: () => createNoopDiscovery(),
+      watchConfig: false,
+      ...gateway,
+    })
   return {
     dataDir,
     logger: silentLogger,
@@ -77,8 +95,8 @@ export function testDesktopOptions(
     showWindow: false,
     // No session-bus query from tests: the tray host is taken as present.
     trayHost: () => Promise.resolve('present'),
-    ...extra,
-    gateway: { discovery: () => createNoopDiscovery(), watchConfig: false, ...extra.gateway },
+    ...rest,
+    host,
   }
 }
 
@@ -94,10 +112,7 @@ export function runningOf(desktop: Desktop): RunningCorral | null {
 }
 
 /** Starts the desktop app on the fake, its gateway in-process; it is quit after the test. */
-export async function launch(
-  dataDir: string,
-  extra: Partial<DesktopOptions> = {},
-): Promise<TestDesktop> {
+export async function launch(dataDir: string, extra: TestOptions = {}): Promise<TestDesktop> {
   const desktop = await startDesktop(testDesktopOptions(dataDir, extra))
   onCleanup(async () => {
     await desktop.quit()
