@@ -43,6 +43,8 @@ export interface DesktopOptions {
   showWindow?: boolean
   /** The main process's log file (the tray's "Show log"). */
   logFile?: string
+  /** Where the gateway child's log lines go (the app's log); default: inherited stderr. */
+  gatewayOutput?: (line: string) => void
   /** Linux: whether a tray host answers; default: asks the session bus (tray-host.ts). */
   trayHost?: () => Promise<TrayHost>
 }
@@ -76,7 +78,9 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
   const platform = opts.platform ?? process.platform
   if (platform === 'win32') app.setAppUserModelId(APP_ID)
 
-  const host = opts.host ?? setupGatewayHost({ dataDir: opts.dataDir, files, logger })
+  const host =
+    opts.host ??
+    setupGatewayHost({ dataDir: opts.dataDir, files, logger, output: opts.gatewayOutput })
   const link = createGatewayLink(host, logger)
   const startError = await link.start()
   // Why the gateway is not (fully) up: it could not start, or started without the LAN.
