@@ -4,8 +4,9 @@
 // (perf_hooks.monitorEventLoopDelay, 1 ms resolution) of
 //   in-process: a process that hosts the gateway itself (the app before), and
 //   child:      a process that runs the gateway child (gateway/child, as the app's
-//               utilityProcess does) and only asks its control API for the status each
-//               second, as the tray does (the app after),
+//               utilityProcess does) and reaches it the way the app does, through the
+//               app's own electron/gateway-link.ts: status, devices, activity and
+//               settings read each second, and the live feed (the app after),
 // under 32 chat streams through the gateway from the Ollama stand-in plus the window's
 // 90-day stats queries every 2 s, on a corral.db seeded with 90 days of rollups and 7
 // days of raw rows.
@@ -17,7 +18,6 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { writeFileSync, mkdirSync } from 'node:fs'
-import os from 'node:os'
 import { build } from 'esbuild'
 import Database from 'better-sqlite3'
 import { corralConfig, newKey, startBackend, tempDir } from './procs.mjs'
@@ -37,13 +37,16 @@ const { GatewaySupervisor } = await import(path.join(ROOT, 'dist/gateway/child/s
 const { forkNodeChild } = await import(path.join(ROOT, 'dist/gateway/child/fork-node.js'))
 const { silentLogger } = await import(path.join(ROOT, 'dist/gateway/util/logger.js'))
 
-/** The stand-in bundled to a private folder (not the shared bench cache). */
-async function fakeOllamaBundle() {
-  const dir = path.join(os.tmpdir(), `corral-main-thread-${process.pid}`)
+/**
+ * A TypeScript module bundled to a private folder (not the shared bench cache) under dist/,
+ * where its external packages (fzstd, undici) resolve from the checkout's node_modules.
+ */
+async function bundle(entry, name) {
+  const dir = path.join(ROOT, 'dist', 'bench', `main-thread-${process.pid}`)
   mkdirSync(dir, { recursive: true })
-  const outfile = path.join(dir, 'fake-ollama.mjs')
+  const outfile = path.join(dir, name)
   await build({
-    entryPoints: [path.join(ROOT, 'test', 'support', 'fake-ollama.ts')],
+    entryPoints: [path.join(ROOT, entry)],
     outfile,
     bundle: true,
     platform: 'node',
@@ -101,7 +104,14 @@ async function measure(target, key, poll) {
   return { maxMs: ms(h.max), p99Ms: ms(h.percentile(99)), meanMs: ms(h.mean), ...load }
 }
 
-const backend = await startBackend(await fakeOllamaBundle(), { frames: 100, frameIntervalMs: 20 })
+const backend = await startBackend(await bundle('test/support/fake-ollama.ts', 'fake-ollama.mjs'), {
+  frames: 100,
+  frameIntervalMs: 20,
+})
+// The app's link to its gateway, as the main process runs it (pure Node: no electron import).
+const { createGatewayLink } = await import(
+  await bundle('electron/gateway-link.ts', 'gateway-link.mjs')
+)
 const { key, hash } = newKey()
 const dataDir = tempDir('corral-main-thread-')
 const config = corralConfig({ backendUrl: backend.url, keyHash: hash })
@@ -137,20 +147,21 @@ const results = {}
     fork: () => forkNodeChild(['--data-dir', dataDir, '--no-watch'], { silent: true }),
     logger: silentLogger,
   })
-  const ready = await supervisor.start()
+  const link = createGatewayLink(supervisor, silentLogger)
+  const failed = await link.start()
+  if (failed) throw new Error(failed)
+  const ready = link.lastReady()
   const target = {
     gatewayUrl: `http://127.0.0.1:${ready.gatewayPort}`,
     controlUrl: ready.controlUrl,
     token: ready.token,
   }
-  const poll = () =>
-    void fetch(`${ready.controlUrl}/control/status`, {
-      headers: { authorization: `Bearer ${ready.token}` },
-    })
-      .then((r) => r.arrayBuffer())
-      .catch(() => {})
-  results.child = await measure(target, key, poll)
-  await supervisor.stop()
+  let reads = 0
+  link.on('changed', () => reads++)
+  // The link reads on its own timer; what the tray does with a read is drawing from memory.
+  results.child = await measure(target, key, () => link.snapshot())
+  results.child.reads = reads
+  await link.stop()
 }
 await backend.stop()
 
@@ -167,3 +178,4 @@ for (const [mode, r] of Object.entries(results)) {
     `${mode.padEnd(12)}${`${r.maxMs} ms`.padStart(16)} ${`${r.p99Ms}`.padStart(6)} ${`${r.meanMs}`.padStart(6)}   ${`${r.streams.complete}/${r.streams.errors}`.padStart(12)}  ${median} (${q.length} runs)\n`,
   )
 }
+process.stdout.write(`child: the app's link read the gateway ${results.child.reads} times\n`)

@@ -15,6 +15,8 @@ export const APP_LOG_FILES = 3
 
 export interface AppLog {
   logger: Logger
+  /** A line another process logged (the gateway child's), as it is, into the same log. */
+  writeLine(line: string): void
   /** The log file, once opened (the tray's "Show log"). */
   file(): string | null
   /** Starts writing to `<dir>/corral-app.log` too (call once the data folder is known). */
@@ -46,6 +48,7 @@ export function createAppLog(
   }
   return {
     logger: createLogger({ name: opts.name ?? 'corral-app', level: opts.level, write }),
+    writeLine: (line) => write(`${line}\n`),
     file: () => filePath,
     openFile(dir) {
       filePath = path.join(dir, APP_LOG_NAME)

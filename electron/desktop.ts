@@ -1,13 +1,17 @@
-// The desktop app once Electron is ready: the gateway in-process, then each part set
-// up in turn (web rules, window, IPC, login item, tray, notifications, lifecycle).
-// `main.ts` calls it with the real data dir; tests call it with a temp one.
+// The desktop app once Electron is ready: the gateway in its own process (a utilityProcess,
+// gateway-host.ts), reached only through the control API (gateway-link.ts), then each part
+// set up in turn (web rules, window, IPC, login item, tray, notifications, lifecycle).
+// `main.ts` calls it with the real data dir; tests call it with a temp one, and may run the
+// gateway another way (`host`): the app still reaches it only over HTTP.
 import path from 'node:path'
 import { app, clipboard } from 'electron'
-import type { RunningCorral } from '../gateway/server.js'
 import { createLogger, type Logger } from '../gateway/util/logger.js'
-import { endPauseEveryone, pauseEveryone } from '../gateway/owner/manage.js'
+import type { GatewayHost } from '../gateway/child/supervisor.js'
 import { appFiles, APP_ID, type AppFiles } from './paths.js'
-import { startGateway, messageOf, type GatewayOptions } from './gateway.js'
+import { messageOf } from './gateway.js'
+import { setupGatewayHost } from './gateway-host.js'
+import { createGatewayLink, type GatewayLink, type NetworkJson } from './gateway-link.js'
+import { gatewayActions } from './gateway-actions.js'
 import { readStatus, type AppStatus } from './status.js'
 import { setupWebSecurity } from './web-security.js'
 import { setupWindow, type MainWindow } from './window.js'
@@ -30,24 +34,34 @@ export interface DesktopOptions {
   platform?: NodeJS.Platform
   env?: NodeJS.ProcessEnv
   argv?: readonly string[]
-  /** Passed on to startCorral (tests: host, ports, health checks, discovery). */
-  gateway?: Partial<Omit<GatewayOptions, 'dataDir' | 'logger'>>
+  /**
+   * What runs the gateway; default: a utilityProcess child (gateway-host.ts). Tests pass
+   * the gateway in-process (gateway/child/in-process.ts) or a Node child.
+   */
+  host?: GatewayHost
   /** Open the window at launch; default: yes, unless launched at login. */
   showWindow?: boolean
   /** The main process's log file (the tray's "Show log"). */
   logFile?: string
+  /** Where the gateway child's log lines go (the app's log); default: inherited stderr. */
+  gatewayOutput?: (line: string) => void
   /** Linux: whether a tray host answers; default: asks the session bus (tray-host.ts). */
   trayHost?: () => Promise<TrayHost>
 }
 
 export interface Desktop {
+  /** What runs the gateway: the supervised child, or in tests the in-process gateway. */
+  host: GatewayHost
+  link: GatewayLink
   /** Null when the gateway could not start (the tray says why). */
-  running: RunningCorral | null
   window: MainWindow | null
   tray: TrayHandle
   loginItem: LoginItem
   lifecycle: Lifecycle
+  /** What the tray shows now (from the last read of the control API). */
   status(): AppStatus
+  /** Reads the gateway again and redraws the tray; resolves once drawn. */
+  refresh(): Promise<void>
   /** What the tray's toggle does: start or stop the LAN listener and mDNS. */
   setSharing(on: boolean): Promise<void>
   /** What "Share on this network" does (the tray item and the notification). */
@@ -64,21 +78,21 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
   const platform = opts.platform ?? process.platform
   if (platform === 'win32') app.setAppUserModelId(APP_ID)
 
-  const started = await startGateway({
-    dataDir: opts.dataDir,
-    logger,
-    uiDir: files.uiDir,
-    ...opts.gateway,
-  })
-  const running = started.running
-  const state = { error: started.error }
+  const host =
+    opts.host ??
+    setupGatewayHost({ dataDir: opts.dataDir, files, logger, output: opts.gatewayOutput })
+  const link = createGatewayLink(host, logger)
+  const startError = await link.start()
+  // Why the gateway is not (fully) up: it could not start, or started without the LAN.
+  const state = { error: startError ?? link.lastReady()?.error ?? null }
   if (state.error) logger.error(state.error)
+  const actions = gatewayActions(link, logger)
 
-  const { window, disposeIpc } = setupPage(running, files, logger, platform)
+  const { window, disposeIpc } = setupPage(link, files, logger, platform)
   let tray: TrayHandle | null = null
   const refresh = () => tray?.refresh()
   const loginItem = setupLoginItem({
-    corral: running?.corral ?? null,
+    setting: startError ? null : actions.startAtLogin,
     logger,
     platform,
     env: opts.env,
@@ -94,20 +108,24 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
       refresh()
     },
   })
-  firewall.sharing(running?.sharing.isOn() ?? false)
-  const switchSharing = sharingSwitch(running, state, logger, refresh)
+  const isSharing = () => link.snapshot()?.status.sharing ?? false
+  firewall.sharing(isSharing())
   const setSharing = async (on: boolean) => {
-    await switchSharing(on)
-    firewall.sharing(running?.sharing.isOn() ?? false)
+    if (startError) return
+    // A failure is the tray's error until a toggle succeeds.
+    state.error = await actions.setSharing(on)
+    firewall.sharing(isSharing())
+    refresh()
   }
   const shareHere = async () => {
-    await running?.sharing
-      .shareHere()
-      .catch((err: unknown) => logger.error(`Share on this network: ${messageOf(err)}`))
+    await actions.shareHere()
     refresh()
   }
   const status = () =>
-    readStatus(running, { error: state.error ?? firewallError, startAtLogin: loginItem.isOn() })
+    readStatus(link.snapshot(), {
+      error: state.error ?? link.problem() ?? firewallError,
+      startAtLogin: loginItem.isOn(),
+    })
   const trayHandle = setupTray({
     status,
     actions: {
@@ -123,7 +141,7 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
           .set(on)
           .catch((err: unknown) => logger.error(`Start at login: ${messageOf(err)}`))
           .finally(refresh),
-      setPauseEveryone: (on) => void pauseEveryoneSwitch(running, on, logger).finally(refresh),
+      setPauseEveryone: (on) => void actions.setPauseEveryone(on).finally(refresh),
       quit: () => app.quit(),
       ...(opts.logFile ? { showLog: () => showLogFile(opts.logFile!, logger) } : {}),
     },
@@ -132,26 +150,37 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
     platform,
   })
   tray = trayHandle
-  const offEvents = setupEvents(running, refresh, {
+  const offEvents = setupEvents(link, trayHandle, {
     openWindow: () => window?.show(),
     openKeys: () => window?.show('keys'),
+    shareHere: () => void shareHere(),
   })
-  const offNetwork = running
-    ? setupNetworkNotice({ network: running.network, shareHere: () => void shareHere() })
-    : () => {}
-  running?.network.on('change', refresh)
+  // A restarted gateway: a new token, maybe a new port; the page must load again to get them.
+  let shown = link.lastReady()
+  const onReady = (ready: { controlUrl: string; token: string; error: string | null }) => {
+    if (shown && (shown.controlUrl !== ready.controlUrl || shown.token !== ready.token)) {
+      window?.reload()
+    }
+    shown = link.lastReady()
+    state.error = ready.error
+    refresh()
+  }
+  link.on('ready', onReady)
 
-  const offShutdown = setupSystemShutdown({ running, logger, platform, dataDir: opts.dataDir })
+  const offShutdown = setupSystemShutdown({
+    endGateway: () => link.stop('session-end'),
+    logger,
+    platform,
+  })
   const lifecycle = setupLifecycle({
-    running,
+    stopGateway: () => link.stop(),
     logger,
     beforeShutdown: () => {
       offShutdown()
       firewall.dispose()
       releaseAll()
       offEvents()
-      offNetwork()
-      running?.network.off('change', refresh)
+      link.off('ready', onReady)
       loginItem.dispose()
       disposeIpc()
       // Closing the page first ends its live-stats stream, so the control listener can close.
@@ -175,12 +204,17 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
   })
 
   return {
-    running,
+    host,
+    link,
     window,
     tray: trayHandle,
     loginItem,
     lifecycle,
     status,
+    refresh: async () => {
+      await link.refresh()
+      trayHandle.refresh()
+    },
     setSharing,
     shareHere,
     quit: async () => {
@@ -193,92 +227,74 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
 
 /** The rules for web pages, the window (created on first use) and its IPC. */
 function setupPage(
-  running: RunningCorral | null,
+  link: GatewayLink,
   files: AppFiles,
   logger: Logger,
   platform: NodeJS.Platform,
 ): { window: MainWindow | null; disposeIpc: () => void } {
-  const controlOrigin = running ? new URL(running.controlUrl).origin : null
-  setupWebSecurity({ controlOrigin: () => controlOrigin, logger })
-  if (!running || !controlOrigin) return { window: null, disposeIpc: () => {} }
+  // While the gateway restarts, the page keeps the origin it was loaded from.
+  const origin = () => {
+    const ready = link.lastReady()
+    return ready ? new URL(ready.controlUrl).origin : null
+  }
+  setupWebSecurity({ controlOrigin: origin, logger })
+  const first = link.lastReady()
+  if (!first) return { window: null, disposeIpc: () => {} }
   const window = setupWindow({
-    controlUrl: running.controlUrl,
+    controlUrl: () => (link.lastReady() ?? first).controlUrl,
     preload: files.preload,
     icon: path.join(files.iconsDir, '512x512.png'),
     logger,
     platform,
   })
   const disposeIpc = setupIpc({
-    token: running.token,
-    controlOrigin,
+    token: () => (link.lastReady() ?? first).token,
+    controlOrigin: () => origin() ?? '',
     isAppContents: window.isAppContents,
     logger,
   })
   return { window, disposeIpc }
 }
 
-/** The tray's toggle: a failure becomes the tray's error until a toggle succeeds. */
-function sharingSwitch(
-  running: RunningCorral | null,
-  state: { error: string | null },
-  logger: Logger,
-  refresh: () => void,
-): (on: boolean) => Promise<void> {
-  return async (on) => {
-    if (!running) return
-    try {
-      await running.sharing.set(on)
-      state.error = null
-    } catch (err) {
-      state.error = `Could not ${on ? 'share on the LAN' : 'stop sharing'}: ${messageOf(err)}`
-      logger.error(state.error)
-    }
-    refresh()
-  }
-}
-
-/** Health changes redraw the tray at once (not at the next tick); notifications. */
+/**
+ * The live feed: a backend's health or a device asking redraws the tray at once (not at
+ * the next read), with notifications; each read may change what the tray shows.
+ */
 function setupEvents(
-  running: RunningCorral | null,
-  refresh: () => void,
-  open: { openWindow: () => void; openKeys: () => void },
+  link: GatewayLink,
+  tray: TrayHandle,
+  open: { openWindow: () => void; openKeys: () => void; shareHere: () => void },
 ): () => void {
-  if (!running) return () => {}
-  const corral = running.corral
-  corral.events.on('backend-health', refresh)
+  const refresh = () => tray.refresh()
+  const tick = () => tray.tick()
+  link.on('changed', tick)
+  link.on('backend-health', refresh)
   // A device asking shows in the tray at once, and in a notification (issue 26).
-  corral.events.on('device-asked', refresh)
+  link.on('device-asked', refresh)
+  const settings = () => link.snapshot()?.settings ?? null
   const offNotices = setupNotifications({
-    events: corral.events,
-    config: () => corral.config,
+    events: link,
+    config: settings,
     onClick: open.openWindow,
   })
   const offDevices = setupDeviceNotifications({
-    events: corral.events,
-    config: () => corral.config,
+    events: link,
+    config: settings,
     onClick: open.openKeys,
   })
+  const offNetwork = setupNetworkNotice({
+    network: {
+      on: (_change: 'change', fn: (s: NetworkJson) => void) => link.on('network', fn),
+      off: (_change: 'change', fn: (s: NetworkJson) => void) => link.off('network', fn),
+    },
+    shareHere: open.shareHere,
+  })
   return () => {
-    corral.events.off('backend-health', refresh)
-    corral.events.off('device-asked', refresh)
+    link.off('changed', tick)
+    link.off('backend-health', refresh)
+    link.off('device-asked', refresh)
     offNotices()
     offDevices()
-  }
-}
-
-/** The tray's "Pause everyone but me": on until resumed, off ends only that pause. */
-async function pauseEveryoneSwitch(
-  running: RunningCorral | null,
-  on: boolean,
-  logger: Logger,
-): Promise<void> {
-  if (!running) return
-  const corral = running.corral
-  const update = (m: Parameters<typeof corral.update>[0]) => corral.update(m)
-  try {
-    if (on) await pauseEveryone(update, {}, corral.now())
-    else await endPauseEveryone(update)
-  } catch (err) {
-    logger.error(`Pause everyone but me: ${messageOf(err)}`)
+    offNetwork()
   }
 }

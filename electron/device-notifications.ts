@@ -4,23 +4,26 @@
 // desktop.ts wires it next to setupNotifications; the tray has a line for the same devices.
 // The notification is kept referenced until answered (kept-notifications.ts), so its click
 // still works after a garbage collection; the label comes from the request, so it is escaped.
-import type { EventEmitter } from 'node:events'
 import { Notification } from 'electron'
 import { showKept } from './kept-notifications.js'
 import { escapeForTerminal } from '../gateway/untrusted/escape.js'
-import type { CorralEvents } from '../gateway/core.js'
-import type { Config } from '../gateway/config/schema.js'
+import type { NoticeSettings } from './notifications.js'
 
-type DeviceAsked = CorralEvents['device-asked'][0]
+type DeviceAsked = { label: string }
 
 export function setupDeviceNotifications(opts: {
-  events: Pick<EventEmitter<CorralEvents>, 'on' | 'off'>
-  config: () => Config
+  /** The live feed's `event: device` (gateway-link.ts). */
+  events: {
+    on(event: 'device-asked', fn: (e: DeviceAsked) => void): unknown
+    off(event: 'device-asked', fn: (e: DeviceAsked) => void): unknown
+  }
+  /** Null while not known: no notice. */
+  config: () => NoticeSettings | null
   /** Open the window at the Keys view. */
   onClick: () => void
 }): () => void {
   const onAsked = (e: DeviceAsked) => {
-    if (!opts.config().notifications.newDevice || !Notification.isSupported()) return
+    if (!opts.config()?.notifications.newDevice || !Notification.isSupported()) return
     showKept(
       {
         title: `${escapeForTerminal(e.label)} asks to use your GPU`,

@@ -19,12 +19,24 @@ export function gatewayEntry(files: Pick<AppFiles, 'root'>): string {
   return path.join(files.root, 'dist', 'gateway', 'child', 'main.js')
 }
 
-/** One gateway child through utilityProcess, as the supervisor's ChildHandle. */
-export function forkUtility(entry: string, args: string[]): ChildHandle {
+/**
+ * One gateway child through utilityProcess, as the supervisor's ChildHandle. With `output`,
+ * the child's stdout and stderr come back line by line (its log lines), so they land in the
+ * app's log file: a packaged app started from Finder, the Start menu or at login has no
+ * terminal for them to go to.
+ */
+export function forkUtility(
+  entry: string,
+  args: string[],
+  output?: (line: string) => void,
+): ChildHandle {
   const child = utilityProcess.fork(entry, args, {
     serviceName: GATEWAY_SERVICE_NAME,
-    stdio: 'inherit',
+    stdio: output ? 'pipe' : 'inherit',
   })
+  if (output) {
+    for (const stream of [child.stdout, child.stderr]) if (stream) forwardLines(stream, output)
+  }
   let exited: number | null | undefined
   child.once('exit', (code) => {
     exited = code
@@ -47,6 +59,8 @@ export interface GatewayHostOptions {
   dataDir: string
   files: Pick<AppFiles, 'root' | 'uiDir'>
   logger: Logger
+  /** Where the child's output goes, a line at a time (the app's log); default: inherited. */
+  output?: (line: string) => void
   /** How to start a child; default: utilityProcess. */
   fork?: (entry: string, args: string[]) => ChildHandle
 }
@@ -55,6 +69,30 @@ export interface GatewayHostOptions {
 export function setupGatewayHost(opts: GatewayHostOptions): GatewaySupervisor {
   const entry = gatewayEntry(opts.files)
   const args = ['--data-dir', opts.dataDir, '--ui-dir', opts.files.uiDir]
-  const fork = opts.fork ?? forkUtility
+  const fork = opts.fork ?? ((e: string, a: string[]) => forkUtility(e, a, opts.output))
   return new GatewaySupervisor({ fork: () => fork(entry, args), logger: opts.logger })
+}
+
+/** A line longer than this is cut: the log file's lines stay readable. */
+export const OUTPUT_LINE_MAX = 4000
+
+/** Splits a stream into lines (UTF-8); a last line without its newline comes at the end. */
+export function forwardLines(stream: NodeJS.ReadableStream, output: (line: string) => void): void {
+  let rest = ''
+  const emit = (line: string) => {
+    if (line !== '')
+      output(line.length > OUTPUT_LINE_MAX ? line.slice(0, OUTPUT_LINE_MAX) + '…' : line)
+  }
+  stream.setEncoding('utf8')
+  stream.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n')
+    rest = lines.pop() ?? ''
+    for (const line of lines) emit(line)
+  })
+  stream.on('end', () => {
+    emit(rest)
+    rest = ''
+  })
+  // A broken pipe when the child dies is not the app's problem: its exit is reported.
+  stream.on('error', () => {})
 }

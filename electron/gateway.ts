@@ -1,8 +1,6 @@
-// The gateway as the desktop app starts it lives in gateway/child (pure Node, so the
-// gateway child process can run it); this keeps the app's imports in one place.
-export {
-  startGateway,
-  messageOf,
-  type GatewayOptions,
-  type GatewayStart,
-} from '../gateway/child/app-gateway.js'
+// Words for an error, whatever was thrown. The gateway itself runs in its own process
+// (gateway-host.ts) and the app reaches it only through the control API (gateway-link.ts),
+// so nothing here imports the gateway: the main bundle stays the tray, the window and that.
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

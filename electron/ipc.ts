@@ -7,8 +7,9 @@ import { IPC } from './ipc-channels.js'
 import { openExternally, originOf } from './web-security.js'
 
 export interface IpcOptions {
-  token: string
-  controlOrigin: string
+  /** Read at each request: a restarted gateway has a new token and maybe a new origin. */
+  token: () => string
+  controlOrigin: () => string
   /** Whether these contents belong to a window the app opened. */
   isAppContents: (contents: WebContents) => boolean
   logger: Logger
@@ -17,7 +18,7 @@ export interface IpcOptions {
 /** Returns the function that removes the handlers. */
 export function setupIpc(opts: IpcOptions): () => void {
   const onToken = (event: IpcMainEvent) => {
-    event.returnValue = trustedSender(event, opts) ? opts.token : null
+    event.returnValue = trustedSender(event, opts) ? opts.token() : null
   }
   const onOpenExternal = (event: IpcMainEvent, url: unknown) => {
     if (trustedSender(event, opts) && typeof url === 'string') openExternally(url, opts.logger)
@@ -42,5 +43,5 @@ export function trustedSender(
   if (!opts.isAppContents(event.sender)) return false
   const frame = event.senderFrame
   if (!frame || frame.parent !== null) return false
-  return frame.url === '' || originOf(frame.url) === opts.controlOrigin
+  return frame.url === '' || originOf(frame.url) === opts.controlOrigin()
 }

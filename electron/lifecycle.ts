@@ -1,19 +1,16 @@
 // Staying alive in the tray, and quitting cleanly: the first quit request is held
 // until the gateway has stopped accepting, let streams in flight finish (for
 // `server.shutdownGraceMs` at most), withdrawn mDNS, flushed stats and removed
-// control.json; then the app really quits.
+// control.json; then the app really quits. The gateway does that itself when asked to stop
+// (gateway/child/main.ts, bounded by gateway/child/close.ts; the supervisor kills a child
+// that takes longer than STOP_TIMEOUT_MS).
 import { app } from 'electron'
-import type { RunningCorral } from '../gateway/server.js'
 import type { Logger } from '../gateway/util/logger.js'
 import { messageOf } from './gateway.js'
 
-/** After the grace period, how long before the control listener's own streams are cut. */
-export const CONTROL_CUT_AFTER_GRACE_MS = 1000
-/** After the grace period, how long before the app quits whatever is still pending. */
-export const HARD_LIMIT_AFTER_GRACE_MS = 5000
-
 export interface LifecycleOptions {
-  running: RunningCorral | null
+  /** Stops the gateway (gateway-link.ts); resolves once it has stopped. */
+  stopGateway: () => Promise<void>
   logger: Logger
   /** Runs as quitting starts: let windows close, stop timers and notifications. */
   beforeShutdown: () => void
@@ -65,31 +62,10 @@ export function setupLifecycle(opts: LifecycleOptions): Lifecycle {
 async function shutdown(opts: LifecycleOptions): Promise<void> {
   try {
     opts.beforeShutdown()
-    if (opts.running) await closeBounded(opts.running, opts.logger)
+    await opts.stopGateway()
   } catch (err) {
     opts.logger.error(`Shutdown failed: ${messageOf(err)}`)
   } finally {
     opts.afterShutdown()
-  }
-}
-
-/**
- * `running.close()` gives LAN streams the grace period, but waits for the control
- * listener's connections to end, and an open UI's live-stats stream never does: those are
- * cut after the grace period. Past the hard limit the app quits anyway.
- */
-export async function closeBounded(running: RunningCorral, logger: Logger): Promise<void> {
-  const grace = running.corral.config.server.shutdownGraceMs
-  const timers: NodeJS.Timeout[] = []
-  const after = (ms: number, fn: () => void) => timers.push(setTimeout(fn, ms))
-  after(grace + CONTROL_CUT_AFTER_GRACE_MS, () => running.control.server.closeAllConnections())
-  const limit = new Promise<'timeout'>((resolve) =>
-    after(grace + HARD_LIMIT_AFTER_GRACE_MS, () => resolve('timeout')),
-  )
-  try {
-    const result = await Promise.race([running.close().then(() => 'closed' as const), limit])
-    if (result === 'timeout') logger.error('Corral took too long to stop; quitting anyway.')
-  } finally {
-    for (const t of timers) clearTimeout(t)
   }
 }

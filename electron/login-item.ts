@@ -6,14 +6,23 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { app } from 'electron'
-import type { Corral } from '../gateway/core.js'
 import type { Logger } from '../gateway/util/logger.js'
 import { dataDirArgs } from './paths.js'
 
 export const HIDDEN_FLAG = '--hidden'
 
+/** `desktop.startAtLogin` as the gateway keeps it (GET and PATCH /control/settings). */
+export interface StartAtLoginSetting {
+  /** The saved value; null while it is not known (the gateway is down). */
+  read(): boolean | null
+  save(on: boolean): Promise<void>
+  /** Called with each changed value (from the UI, the CLI or config.json). */
+  onChange(fn: (on: boolean) => void): () => void
+}
+
 export interface LoginItemOptions {
-  corral: Corral | null
+  /** Null: no gateway, the OS setting alone. */
+  setting: StartAtLoginSetting | null
   logger: Logger
   platform?: NodeJS.Platform
   env?: NodeJS.ProcessEnv
@@ -40,23 +49,17 @@ export function setupLoginItem(opts: LoginItemOptions): LoginItem {
     }
     opts.onChange?.()
   }
-  const corral = opts.corral
-  const onConfig = () => corral && apply(corral.config.desktop.startAtLogin)
-  if (corral) {
-    apply(corral.config.desktop.startAtLogin)
-    corral.store.on('change', onConfig)
-  }
+  const setting = opts.setting
+  const saved = setting?.read()
+  if (saved !== undefined && saved !== null) apply(saved)
+  const off = setting?.onChange(apply) ?? (() => {})
   return {
     isOn: () => os_.isOn(),
     async set(on) {
-      if (corral) {
-        await corral.update((c) => {
-          c.desktop.startAtLogin = on
-        })
-      }
+      if (setting) await setting.save(on)
       apply(on)
     },
-    dispose: () => void corral?.store.off('change', onConfig),
+    dispose: off,
   }
 }
 

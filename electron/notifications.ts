@@ -1,23 +1,31 @@
 // Desktop notifications, each kind behind its setting: a key used from a new device,
 // and a backend that was up going down. A click opens the window. Each is held until it
 // closes (kept-notifications.ts), or its click would be lost once it is collected.
-import type { EventEmitter } from 'node:events'
 import { Notification } from 'electron'
 import { showKept } from './kept-notifications.js'
 import { NO_TRAY_BODY, NO_TRAY_TITLE } from './tray-host.js'
-import type { CorralEvents } from '../gateway/core.js'
-import type { Config } from '../gateway/config/schema.js'
-import type { NetworkState } from '../gateway/network/binding.js'
 import { escapeForTerminal } from '../gateway/untrusted/escape.js'
 
-type NewDevice = CorralEvents['new-device'][0]
-type BackendHealth = CorralEvents['backend-health'][0]
+type NewDevice = { keyName: string; ip: string }
+type BackendHealth = { name: string; from: string; to: string; error: string | null }
+
+/** What the gateway's live feed says (gateway-link.ts), as it comes: any emitter of these. */
+export interface NoticeEvents {
+  on(event: 'new-device', fn: (e: NewDevice) => void): unknown
+  on(event: 'backend-health', fn: (e: BackendHealth) => void): unknown
+  off(event: 'new-device', fn: (e: NewDevice) => void): unknown
+  off(event: 'backend-health', fn: (e: BackendHealth) => void): unknown
+}
+
+/** The notification settings (`notifications` in config.json, GET /control/settings). */
+export interface NoticeSettings {
+  notifications: { newDevice: boolean; backendDown: boolean }
+}
 
 export interface NotificationOptions {
-  /** `corral.events`. */
-  events: Pick<EventEmitter<CorralEvents>, 'on' | 'off'>
-  /** Read at each event, so a changed setting applies at once. */
-  config: () => Config
+  events: NoticeEvents
+  /** Read at each event, so a changed setting applies at once; null: not known, no notice. */
+  config: () => NoticeSettings | null
   onClick: () => void
 }
 
@@ -32,12 +40,12 @@ export function setupNotifications(opts: NotificationOptions): () => void {
     )
   }
   const onNewDevice = (e: NewDevice) => {
-    if (!opts.config().notifications.newDevice) return
+    if (!opts.config()?.notifications.newDevice) return
     notify(`Key "${e.keyName}" used from a new device`, `First request from ${e.ip}.`)
   }
   // A backend found down at startup (never up) shows in the tray, not as a notification.
   const onHealth = (e: BackendHealth) => {
-    if (e.to !== 'down' || e.from !== 'up' || !opts.config().notifications.backendDown) return
+    if (e.to !== 'down' || e.from !== 'up' || !opts.config()?.notifications.backendDown) return
     notify(`Backend down: ${e.name}`, `It stopped answering${e.error ? `: ${e.error}` : '.'}`)
   }
   opts.events.on('new-device', onNewDevice)
@@ -48,16 +56,25 @@ export function setupNotifications(opts: NotificationOptions): () => void {
   }
 }
 
+/** What the notice needs of the network state (GET /control/network, or in the status). */
+export interface NetworkNotice {
+  paused: boolean
+  current: { label: string } | null
+}
+
 /**
  * Sharing paused on a network the owner has not shared on: ask whether to share here too.
  * The button (macOS) or a click on the notification (elsewhere) says yes.
  */
 export function setupNetworkNotice(opts: {
-  network: Pick<EventEmitter<{ change: [NetworkState] }>, 'on' | 'off'>
+  network: {
+    on(event: 'change', fn: (s: NetworkNotice) => void): unknown
+    off(event: 'change', fn: (s: NetworkNotice) => void): unknown
+  }
   shareHere: () => void
 }): () => void {
   let shownFor: string | null = null
-  const onChange = (state: NetworkState) => {
+  const onChange = (state: NetworkNotice) => {
     if (!state.paused || !state.current) {
       shownFor = null
       return

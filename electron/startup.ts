@@ -29,6 +29,8 @@ export async function onReady(
     logger: opts.logger,
     env: opts.env,
     logFile: opts.log?.file() ?? undefined,
+    // The gateway child's lines into the same log file ("Show log" shows both).
+    ...(opts.log ? { gatewayOutput: opts.log.writeLine } : {}),
   })
   // Launching Corral again brings up the running one's window.
   instance.onSecondInstance(() => desktop.window?.show())

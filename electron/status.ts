@@ -1,10 +1,26 @@
-// What the tray shows, read from the running gateway in one go: a plain value, so
-// the menu is a pure function of it and tests can compare states.
-import type { RunningCorral } from '../gateway/server.js'
-import { advisoriesFor, updateTo } from '../gateway/advisories/ollama-advisories.js'
-import type { Activity } from '../gateway/owner/activity.js'
-import { ollamaState, type OllamaState } from '../gateway/backends/down.js'
-import { labelOf } from '../gateway/device-keys/pending.js'
+// What the tray shows, made from what the gateway's control API answers (the same answers
+// the window and the CLI get): a plain value, so the menu is a pure function of it and
+// tests can compare states. The main process reads these over HTTP (gateway-link.ts).
+import type { Static } from '@sinclair/typebox'
+import type { StatusView } from '../gateway/control/schemas.js'
+import type { ActivityView } from '../gateway/owner/schemas.js'
+import type { SettingsView } from '../gateway/control/settings-routes.js'
+import type { DevicesView } from '../gateway/auth/device-enrol.js'
+import { updateTo } from '../gateway/advisories/ollama-advisories.js'
+
+export type StatusJson = Static<typeof StatusView>
+export type ActivityJson = Static<typeof ActivityView>
+export type SettingsJson = Static<typeof SettingsView>
+
+/** One read of the control API: GET /control/status, /devices, /activity/now, /settings. */
+export interface GatewaySnapshot {
+  status: StatusJson
+  devices: Pick<DevicesView, 'pending'>
+  activity: ActivityJson
+  settings: SettingsJson
+}
+
+type OllamaState = StatusJson['ollama']['state']
 
 /** The tray icon: not sharing, sharing, sharing with a backend down, something wrong. */
 export type TrayState = 'off' | 'sharing' | 'down' | 'error'
@@ -42,10 +58,10 @@ export interface AppStatus {
 }
 
 export function readStatus(
-  running: RunningCorral | null,
+  snap: GatewaySnapshot | null,
   extra: { error: string | null; startAtLogin: boolean },
 ): AppStatus {
-  if (!running) {
+  if (!snap) {
     return {
       state: 'error',
       running: false,
@@ -65,13 +81,12 @@ export function readStatus(
       everyonePaused: null,
     }
   }
-  const corral = running.corral
-  const sharing = running.sharing.isOn()
-  const backendsDown = corral.pool
-    .list()
-    .filter((b) => b.record.enabled && b.state === 'down')
-    .map((b) => b.record.name)
-  const ollama = ollamaState(corral.pool)
+  const status = snap.status
+  const sharing = status.sharing
+  const backendsDown = status.backends
+    .filter((b) => b.enabled && b.state === 'down')
+    .map((b) => b.name)
+  const ollama = status.ollama
   const noOllama = ollama.state === 'down' || ollama.state === 'none'
   const state: TrayState = extra.error
     ? 'error'
@@ -84,25 +99,26 @@ export function readStatus(
     state,
     running: true,
     sharing,
-    urls: sharing ? running.sharing.urls() : [],
-    inFlight: corral.stats.live.snapshot().inFlight,
-    activeKeys: corral.snapshot.keys.activeCount(corral.now()),
+    urls: sharing ? status.urls : [],
+    inFlight: status.live.inFlight,
+    activeKeys: status.keys.active,
     ollama,
     backendsDown,
-    vulnerable: vulnerableLines(corral.pool.list()),
-    exposureWarning: corral.localExposure(),
+    vulnerable: vulnerableLines(status.backends),
+    // statusView (gateway/control/status.ts) puts the exposure warning first when there is one.
+    exposureWarning: status.localOllamaExposed ? (status.warnings[0] ?? null) : null,
     error: extra.error,
     startAtLogin: extra.startAtLogin,
-    pausedReason: running.network.state().reason,
-    devicesAsking: corral.pendingDevices.list().map(labelOf),
-    ...ownerStatus(corral.owner.activity()),
+    pausedReason: status.network.reason,
+    devicesAsking: snap.devices.pending.map((d) => d.label),
+    ...ownerStatus(snap.activity),
   }
 }
 
 /** Lines of the tray's "who" part, at most this many (the Share view lists them all). */
 const WHO_LINES = 3
 
-function ownerStatus(a: Activity): Pick<AppStatus, 'who' | 'everyonePaused'> {
+function ownerStatus(a: ActivityJson): Pick<AppStatus, 'who' | 'everyonePaused'> {
   const who = a.keys.slice(0, WHO_LINES).map((k) => {
     const parts = [k.models.join(', ') || `${k.running} running`]
     if (k.tokensPerSecond !== null) parts.push(`${Math.round(k.tokensPerSecond)} tok/s`)
@@ -123,11 +139,11 @@ export function liveLine(s: Pick<AppStatus, 'inFlight' | 'activeKeys'>): string 
 }
 
 /** "Ollama 0.1.30 on Studio: CVE-2024-37032, CVE-2026-7482; update to 0.17.1" */
-function vulnerableLines(backends: ReturnType<RunningCorral['corral']['pool']['list']>): string[] {
+function vulnerableLines(backends: StatusJson['backends']): string[] {
   return backends.flatMap((b) => {
-    const found = advisoriesFor(b.version)
-    if (!b.record.enabled || found.length === 0) return []
+    const found = b.advisories
+    if (!b.enabled || found.length === 0) return []
     const cves = found.map((a) => a.cve).join(', ')
-    return [`Ollama ${b.version} on ${b.record.name}: ${cves}; update to ${updateTo(found)}`]
+    return [`Ollama ${b.version} on ${b.name}: ${cves}; update to ${updateTo(found)}`]
   })
 }

@@ -5,26 +5,20 @@
 // - Linux and macOS: powerMonitor 'shutdown'; preventDefault() asks the system to wait,
 //   and app.quit() then runs the normal quit (electron docs/api/power-monitor.md).
 // - Windows: a window's 'session-end' (docs/api/browser-window.md), after which nothing can
-//   stop the session ending: the essentials run at once, synchronous first (stats written
-//   and closed, control.json removed), then mDNS goodbyes, bounded, then the app exits.
+//   stop the session ending: the gateway is told to do the essentials at once (stats written
+//   and closed, control.json removed, then mDNS goodbyes, bounded: gateway/child/
+//   session-end.ts), then the app exits.
 //   'session-end' comes only to windows, and the main window is made on first use, so
 //   Windows gets a small hidden window that never loads a page, just for this event.
-import fs from 'node:fs'
 import { app, BrowserWindow, powerMonitor } from 'electron'
-import type { RunningCorral } from '../gateway/server.js'
-import { dataFiles } from '../gateway/config/paths.js'
 import type { Logger } from '../gateway/util/logger.js'
 import { messageOf } from './gateway.js'
 
-/** How long the mDNS goodbye may take once the session is ending. */
-export const SESSION_END_MDNS_MS = 1000
-
 export interface SystemShutdownOptions {
-  running: RunningCorral | null
+  /** The gateway's session-end path (GatewayHost.endSession); bounded by the host. */
+  endGateway: () => Promise<void>
   logger: Logger
   platform: NodeJS.Platform
-  /** The data folder (control.json lives in it). */
-  dataDir: string
 }
 
 /** Returns the function that removes the handlers. */
@@ -61,19 +55,9 @@ let ending: Promise<void> | null = null
 /** Windows' session is ending: what quitting would do, fastest and surest first. */
 export function endSession(opts: SystemShutdownOptions): Promise<void> {
   ending ??= (async () => {
-    const running = opts.running
-    if (running) {
-      // StatsHub.close() writes what is queued and closes SQLite before its first await.
-      const stats = running.corral.stats.close().catch((err: unknown) => {
-        opts.logger.warn(`Closing stats at session end: ${messageOf(err)}`)
-      })
-      removeOwnControlFile(opts.dataDir, running.token)
-      const mdns = running.corral.discovery.close().catch(() => {})
-      await Promise.race([
-        Promise.all([stats, mdns]),
-        new Promise((resolve) => setTimeout(resolve, SESSION_END_MDNS_MS).unref()),
-      ])
-    }
+    await opts.endGateway().catch((err: unknown) => {
+      opts.logger.warn(`Stopping the gateway at session end: ${messageOf(err)}`)
+    })
     opts.logger.info('The session is ending: Corral stopped.')
     app.exit(0)
   })()
@@ -83,14 +67,4 @@ export function endSession(opts: SystemShutdownOptions): Promise<void> {
 /** For tests: the next session end runs again. */
 export function resetSessionEnd(): void {
   ending = null
-}
-
-function removeOwnControlFile(dataDir: string, token: string): void {
-  const file = dataFiles(dataDir).control
-  try {
-    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as { token?: string }
-    if (info.token === token) fs.rmSync(file, { force: true })
-  } catch {
-    // Gone already, or not ours to read.
-  }
 }

@@ -6,7 +6,8 @@ import type { Logger } from '../gateway/util/logger.js'
 import { IPC, type DesktopRoute } from './ipc-channels.js'
 
 export interface WindowOptions {
-  controlUrl: string
+  /** Read at each load: a restarted gateway may listen on another port. */
+  controlUrl: () => string
   preload: string
   /** Window icon (Linux and Windows; macOS takes the app's). */
   icon?: string
@@ -20,6 +21,8 @@ export interface MainWindow {
   /** The window, if one is open (hidden or not). */
   get(): BrowserWindow | null
   isAppContents(contents: WebContents): boolean
+  /** Loads the UI again from the control URL as it is now (the gateway restarted). */
+  reload(): void
   /** From now on closing really closes (the app is quitting). */
   allowClose(): void
   destroy(): void
@@ -93,10 +96,15 @@ export function setupWindow(opts: WindowOptions): MainWindow {
     w.on('closed', () => {
       if (win === w) win = null
     })
-    w.loadURL(`${opts.controlUrl}/`).catch((err: unknown) => {
-      opts.logger.error(`Loading the UI from ${opts.controlUrl} failed: ${(err as Error).message}`)
-    })
+    load(w)
     return w
+  }
+
+  const load = (w: BrowserWindow) => {
+    const url = opts.controlUrl()
+    w.loadURL(`${url}/`).catch((err: unknown) => {
+      opts.logger.error(`Loading the UI from ${url} failed: ${(err as Error).message}`)
+    })
   }
 
   return {
@@ -113,6 +121,9 @@ export function setupWindow(opts: WindowOptions): MainWindow {
       sendRoute()
     },
     get: () => (win && !win.isDestroyed() ? win : null),
+    reload() {
+      if (win && !win.isDestroyed()) load(win)
+    },
     isAppContents: (contents) => win !== null && !win.isDestroyed() && win.webContents === contents,
     allowClose() {
       closing = true

@@ -19,8 +19,6 @@ function files(dir, keep) {
   })
 }
 const sources = (dir) => files(dir, (name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
-/** The stats writer thread's script, which bundles that inline the store load from beside them. */
-const STATS_WORKER = path.join(root, 'gateway', 'stats', 'store-worker.mjs')
 
 async function buildGateway() {
   rmSync(path.join(dist, 'gateway'), { recursive: true, force: true })
@@ -45,6 +43,8 @@ async function buildGateway() {
 async function buildElectron() {
   const dir = path.join(root, 'electron')
   if (!existsSync(path.join(dir, 'main.ts'))) return
+  // Fresh, so nothing an older build left there (its stats writer) gets packaged.
+  rmSync(path.join(dist, 'electron'), { recursive: true, force: true })
   const common = {
     bundle: true,
     platform: 'node',
@@ -61,13 +61,8 @@ async function buildElectron() {
     outfile: path.join(dist, 'electron', 'main.js'),
     format: 'esm',
   })
-  // The main bundle inlines the stats store, which starts its writer thread from beside it.
-  await build({
-    ...common,
-    entryPoints: [STATS_WORKER],
-    outfile: path.join(dist, 'electron', 'store-worker.mjs'),
-    format: 'esm',
-  })
+  // No stats writer thread beside the main bundle: the stats store runs in the gateway child
+  // (dist/gateway/child/main.js), whose writer thread is dist/gateway/stats/store-worker.mjs.
   // A sandboxed preload must be a single CommonJS file with no imports but electron.
   await build({
     ...common,

@@ -8,7 +8,9 @@
 // Arguments: --data-dir DIR [--ui-dir DIR] [--no-watch]
 import { createLogger } from '../util/logger.js'
 import { startGateway, messageOf } from './app-gateway.js'
-import type { ChildMessage, ParentMessage } from './protocol.js'
+import { closeBounded } from './close.js'
+import { endSessionNow } from './session-end.js'
+import { isParentMessage, type ChildMessage, type ParentMessage } from './protocol.js'
 
 interface ParentPort {
   postMessage(m: unknown): void
@@ -24,9 +26,7 @@ function send(m: ChildMessage): void {
 
 function onParentMessage(fn: (m: ParentMessage) => void): void {
   const accept = (m: unknown) => {
-    if (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'stop') {
-      fn(m as ParentMessage)
-    }
+    if (isParentMessage(m)) fn(m)
   }
   if (parentPort) parentPort.on('message', (e) => accept(e.data))
   else process.on('message', accept)
@@ -60,15 +60,23 @@ async function run(): Promise<void> {
   const stop = () => {
     if (stopping) return
     stopping = true
-    running
-      .close()
+    // Bounded: an open UI's live feed would otherwise hold the control listener open.
+    closeBounded(running, logger)
       .catch((err: unknown) => logger.error(`Stopping the gateway: ${messageOf(err)}`))
       .finally(() => {
         send({ type: 'stopped' })
         process.exit(0)
       })
   }
-  onParentMessage(stop)
+  const endSession = () => {
+    if (stopping) return
+    stopping = true
+    void endSessionNow(running, logger).finally(() => {
+      send({ type: 'stopped' })
+      process.exit(0)
+    })
+  }
+  onParentMessage((m) => (m.type === 'session-end' ? endSession() : stop()))
   process.on('SIGTERM', stop)
   // The parent went away without asking (crashed, killed): stop rather than linger.
   process.on('disconnect', stop)

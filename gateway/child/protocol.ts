@@ -16,8 +16,17 @@ export type ChildMessage =
   | { type: 'failed'; error: string }
   | { type: 'stopped' }
 
-/** Parent -> child. */
-export type ParentMessage = { type: 'stop' }
+/**
+ * Parent -> child. 'stop': stop cleanly (streams get the grace period). 'session-end':
+ * Windows' session is ending, the essentials at once (child/session-end.ts), then exit.
+ */
+export type ParentMessage = { type: 'stop' } | { type: 'session-end' }
+
+export function isParentMessage(m: unknown): m is ParentMessage {
+  if (typeof m !== 'object' || m === null) return false
+  const type = (m as { type?: unknown }).type
+  return type === 'stop' || type === 'session-end'
+}
 
 export function isChildMessage(m: unknown): m is ChildMessage {
   if (typeof m !== 'object' || m === null) return false

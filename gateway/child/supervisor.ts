@@ -35,10 +35,34 @@ export const RESTART_MAX_MS = 10_000
 /** A child that ran this long resets the restart delay. */
 export const STABLE_RUN_MS = 60_000
 export const STOP_TIMEOUT_MS = 15_000
+/** At session end the child does the essentials first (child/session-end.ts); then it is killed. */
+export const SESSION_END_TIMEOUT_MS = 2000
 
-type Events = { ready: [GatewayReady]; exit: [number | null]; failed: [string] }
+export type GatewayHostEvents = {
+  /** Up (again): the control URL and token may be new after a restart. */
+  ready: [GatewayReady]
+  /** Gone: crashed (a restart follows) or stopped. */
+  exit: [number | null]
+  /** Could not start at all (no restart): why. */
+  failed: [string]
+}
 
-export class GatewaySupervisor extends EventEmitter<Events> {
+/**
+ * What the desktop app's main process needs of whatever runs its gateway: the supervised
+ * child (here), or the same gateway in-process (in-process.ts, tests).
+ */
+export interface GatewayHost extends Pick<EventEmitter<GatewayHostEvents>, 'on' | 'off'> {
+  /** Starts it; resolves at its first 'ready', rejects with why it could not start. */
+  start(): Promise<GatewayReady>
+  /** The gateway as it runs now; null while it is down or restarting. */
+  current(): GatewayReady | null
+  /** Stops it cleanly (streams finish, stats flushed, mDNS withdrawn, control.json removed). */
+  stop(): Promise<void>
+  /** Windows' session is ending: stats and control.json at once, mDNS bounded, no grace. */
+  endSession(): Promise<void>
+}
+
+export class GatewaySupervisor extends EventEmitter<GatewayHostEvents> implements GatewayHost {
   restarts = 0
   private child: ChildHandle | null = null
   private ready: GatewayReady | null = null
@@ -79,18 +103,27 @@ export class GatewaySupervisor extends EventEmitter<Events> {
 
   /** Asks the child to stop (it finishes streams, flushes stats); kills it past the timeout. */
   stop(): Promise<void> {
-    this.stopping ??= new Promise<void>((resolve) => {
+    this.stopping ??= this.ask({ type: 'stop' }, this.opts.stopTimeoutMs ?? STOP_TIMEOUT_MS)
+    return this.stopping
+  }
+
+  endSession(): Promise<void> {
+    this.stopping ??= this.ask({ type: 'session-end' }, SESSION_END_TIMEOUT_MS)
+    return this.stopping
+  }
+
+  private ask(message: ParentMessage, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
       if (this.timer) clearTimeout(this.timer)
       const child = this.child
       if (!child) return resolve()
-      const kill = setTimeout(() => child.kill(), this.opts.stopTimeoutMs ?? STOP_TIMEOUT_MS)
+      const kill = setTimeout(() => child.kill(), timeoutMs)
       child.onExit(() => {
         clearTimeout(kill)
         resolve()
       })
-      child.postMessage({ type: 'stop' })
+      child.postMessage(message)
     })
-    return this.stopping
   }
 
   private spawn(): void {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Static } from '@sinclair/typebox'
 import type { Corral } from '../core.js'
 import {
+  endPauseEveryone,
   findOwnerKey,
   OwnerInputError,
   pauseEveryone,
@@ -114,6 +115,22 @@ export function registerOwnerRoutes(app: FastifyInstance, corral: Corral): void 
       },
     },
     async (req) => owned(() => pauseEveryone(update, req.body ?? {}, now())),
+  )
+  // The tray's "Pause everyone but me" unchecked: keys paused one by one stay paused.
+  app.delete(
+    `${P}/pause-all`,
+    {
+      schema: {
+        summary: 'End "pause everyone but me" only; keys paused one by one stay paused',
+        tags,
+        response: { 200: Type.Object({ ended: Type.Boolean() }) },
+      },
+    },
+    async () => {
+      const ended = corral.config.owner.everyone !== null
+      await endPauseEveryone(update)
+      return { ended }
+    },
   )
   app.post(
     `${P}/resume-all`,

@@ -1,5 +1,6 @@
 // The Settings view's API: ports, bind address, mDNS, retention, default
-// limits, the queue and start-at-login, read and changed in one place.
+// limits, the queue, start-at-login and which desktop notifications show, read and changed
+// in one place (the desktop app reads the last two here too).
 import net from 'node:net'
 import os from 'node:os'
 import type { FastifyInstance } from 'fastify'
@@ -22,6 +23,7 @@ const Sections = {
   limits: Type.Object({ enabled: C.limits.properties.enabled, defaults: LimitsSchema }),
   queue: Type.Pick(C.queue, ['maxQueuedPerKey', 'maxWaitMs', 'localPriority']),
   desktop: Type.Pick(C.desktop, ['startAtLogin']),
+  notifications: Type.Pick(C.notifications, ['newDevice', 'backendDown']),
   network: Type.Pick(C.network, ['bound']),
 }
 type SectionName = keyof typeof Sections
@@ -65,6 +67,9 @@ const SettingsPatchTyped = Type.Object(
     ),
     queue: Type.Optional(Type.Partial(Sections.queue, { additionalProperties: false })),
     desktop: Type.Optional(Type.Partial(Sections.desktop, { additionalProperties: false })),
+    notifications: Type.Optional(
+      Type.Partial(Sections.notifications, { additionalProperties: false }),
+    ),
     network: Type.Optional(Type.Partial(Sections.network, { additionalProperties: false })),
   },
   { additionalProperties: false },
@@ -187,6 +192,7 @@ function applyPatch(c: Config, patch: SettingsPatch): void {
   Object.assign(c.stats, patch.stats ?? {})
   Object.assign(c.queue, patch.queue ?? {})
   Object.assign(c.desktop, patch.desktop ?? {})
+  Object.assign(c.notifications, patch.notifications ?? {})
   Object.assign(c.network, patch.network ?? {})
   if (patch.limits?.enabled !== undefined) c.limits.enabled = patch.limits.enabled
   Object.assign(c.limits.defaults, patch.limits?.defaults ?? {})

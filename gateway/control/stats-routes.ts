@@ -112,7 +112,9 @@ export function registerStatsRoutes(app: FastifyInstance, corral: Corral): void 
           '`event: tick` each second with the live numbers (LiveSnapshot) and `event: request` ' +
           'with each request as it ends (a RequestRecord without `id`); `event: activity` ' +
           '(GET /control/activity/now) at once and with each tick while it changes; `event: device` ' +
-          'when a device asks to be allowed (GET /control/devices). Read it with fetch(): ' +
+          'when a device asks to be allowed (GET /control/devices); `event: backend` when a ' +
+          "backend's health changes ({id, name, from, to, error}); `event: new-device` when a key " +
+          'is used from an address it had not been used from ({keyId, keyName, ip}). Read it with fetch(): ' +
           'EventSource cannot send the Authorization header.',
         tags,
         produces: ['text/event-stream'],
@@ -151,12 +153,19 @@ export function registerStatsRoutes(app: FastifyInstance, corral: Corral): void 
       const onDevice = (e: CorralEvents['device-asked'][0]) =>
         send('device', { ...e.device, label: e.label })
       corral.events.on('device-asked', onDevice)
+      // What the desktop app shows at once (the tray's icon, notifications), not at its next poll.
+      const onHealth = (e: CorralEvents['backend-health'][0]) => send('backend', e)
+      const onNewDevice = (e: CorralEvents['new-device'][0]) => send('new-device', e)
+      corral.events.on('backend-health', onHealth)
+      corral.events.on('new-device', onNewDevice)
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS)
       heartbeat.unref()
       req.raw.socket.on('close', () => {
         clearInterval(heartbeat)
         unsubscribe()
         corral.events.off('device-asked', onDevice)
+        corral.events.off('backend-health', onHealth)
+        corral.events.off('new-device', onNewDevice)
       })
     },
   )

@@ -10,7 +10,9 @@ import { setupGatewayHost, GATEWAY_SERVICE_NAME } from '../../electron/gateway-h
 import { appFiles } from '../../electron/paths.js'
 import { silentLogger } from '../../gateway/util/logger.js'
 import type { GatewayReady } from '../../gateway/child/supervisor.js'
-import { onCleanup, tempDir, writeConfig } from './helpers.js'
+import { PassThrough } from 'node:stream'
+import { createAppLog } from '../../electron/app-log.js'
+import { occupyPort, onCleanup, tempDir, writeConfig } from './helpers.js'
 
 async function status(ready: GatewayReady): Promise<number> {
   const res = await fetch(`${ready.controlUrl}/control/status`, {
@@ -80,5 +82,31 @@ describe('the gateway in a utility process', () => {
     await expect(second.start()).rejects.toThrow(/already running for this data folder/)
     await new Promise((r) => setTimeout(r, 800))
     expect(second.restarts).toBe(0)
+  })
+
+  it("brings the child's log lines into the app's log file (a packaged app has no terminal)", async () => {
+    const taken = await occupyPort()
+    const dir = tempDir()
+    // The LAN port taken: the child starts without sharing and warns why.
+    writeConfig(dir, { sharing: true, port: taken })
+    const log = createAppLog({ stderr: new PassThrough() })
+    const file = log.openFile(path.join(dir, 'logs'))
+    onCleanup(() => log.close())
+    const files = appFiles(path.join(process.cwd(), 'electron'))
+    const supervisor = setupGatewayHost({
+      dataDir: dir,
+      files,
+      logger: silentLogger,
+      output: log.writeLine,
+    })
+    onCleanup(() => supervisor.stop())
+    const ready = await supervisor.start()
+    expect(ready.error).toMatch(/EADDRINUSE/)
+    expect(UtilityProcess.forked[0]!.options).toMatchObject({ stdio: 'pipe' })
+    await vi.waitFor(() =>
+      expect(fs.readFileSync(file, 'utf8')).toMatch(
+        /^\S+Z corral-gateway: warn: Starting Corral failed: .*EADDRINUSE/m,
+      ),
+    )
   })
 })

@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { startGateway } from '../../electron/gateway.js'
+import { startGateway } from '../../gateway/child/app-gateway.js'
 import { createNoopDiscovery } from '../../gateway/discovery/mdns.js'
 import { silentLogger } from '../../gateway/util/logger.js'
 import { launch, occupyPort, onCleanup, tempDir, tryConnect, writeConfig } from './helpers.js'

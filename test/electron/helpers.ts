@@ -8,6 +8,10 @@ import path from 'node:path'
 import { afterEach } from 'vitest'
 import { resetElectronFake, Tray, type Menu, type MenuItem } from '../mocks/electron.js'
 import { startDesktop, type Desktop, type DesktopOptions } from '../../electron/desktop.js'
+import { InProcessGateway } from '../../gateway/child/in-process.js'
+import type { GatewayOptions } from '../../gateway/child/app-gateway.js'
+import { appFiles } from '../../electron/paths.js'
+import type { RunningCorral } from '../../gateway/server.js'
 import { createNoopDiscovery } from '../../gateway/discovery/mdns.js'
 import { silentLogger } from '../../gateway/util/logger.js'
 import { createKey } from '../../gateway/auth/manage.js'
@@ -62,11 +66,27 @@ export function writeConfig(
   fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify(config, null, 2))
 }
 
-/** Desktop options that keep everything local: no mDNS, no config watching, quiet. */
-export function testDesktopOptions(
-  dataDir: string,
-  extra: Partial<DesktopOptions> = {},
-): DesktopOptions {
+/** A test's desktop options: `gateway` runs the gateway in-process with these options. */
+export type TestOptions = Partial<DesktopOptions> & {
+  gateway?: Partial<Omit<GatewayOptions, 'dataDir' | 'logger'>>
+}
+
+/**
+ * Desktop options that keep everything local: the gateway in this process (the app still
+ * reaches it only through the control API), no mDNS, no config watching, quiet.
+ */
+export function testDesktopOptions(dataDir: string, extra: TestOptions = {}): DesktopOptions {
+  const { gateway, ...rest } = extra
+  const host =
+    rest.host ??
+    new InProcessGateway({
+      dataDir,
+      logger: silentLogger,
+      uiDir: (rest.files ?? appFiles()).uiDir,
+      discovery: () => createNoopDiscovery(),
+      watchConfig: false,
+      ...gateway,
+    })
   return {
     dataDir,
     logger: silentLogger,
@@ -75,21 +95,29 @@ export function testDesktopOptions(
     showWindow: false,
     // No session-bus query from tests: the tray host is taken as present.
     trayHost: () => Promise.resolve('present'),
-    ...extra,
-    gateway: { discovery: () => createNoopDiscovery(), watchConfig: false, ...extra.gateway },
+    ...rest,
+    host,
   }
 }
 
-/** Starts the desktop app on the fake; it is quit after the test. */
-export async function launch(
-  dataDir: string,
-  extra: Partial<DesktopOptions> = {},
-): Promise<Desktop> {
+/**
+ * The desktop app with the test's own handle on its gateway: the app reaches the gateway
+ * only through the control API, the test may reach into it (health checks, keys, ports).
+ */
+export type TestDesktop = Desktop & { readonly running: RunningCorral | null }
+
+/** The in-process gateway a desktop started with `gateway` options runs (tests). */
+export function runningOf(desktop: Desktop): RunningCorral | null {
+  return desktop.host instanceof InProcessGateway ? desktop.host.running : null
+}
+
+/** Starts the desktop app on the fake, its gateway in-process; it is quit after the test. */
+export async function launch(dataDir: string, extra: TestOptions = {}): Promise<TestDesktop> {
   const desktop = await startDesktop(testDesktopOptions(dataDir, extra))
   onCleanup(async () => {
     await desktop.quit()
   })
-  return desktop
+  return Object.defineProperty(desktop, 'running', { get: () => runningOf(desktop) }) as TestDesktop
 }
 
 export function theTray(): Tray {
@@ -122,7 +150,7 @@ export function trayIconName(): string {
   return p ? path.relative(path.join(process.cwd(), 'build', 'icons'), p) : ''
 }
 
-export async function createTestKey(desktop: Desktop, name = 'alice'): Promise<string> {
+export async function createTestKey(desktop: TestDesktop, name = 'alice'): Promise<string> {
   const corral = desktop.running!.corral
   const { key } = await createKey((m) => corral.update(m), { name })
   return key

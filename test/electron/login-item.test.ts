@@ -32,7 +32,9 @@ describe('start at login', () => {
     expect(menuItem('start-at-login').checked).toBe(false)
 
     menuItem('start-at-login').click()
-    await vi.waitFor(() => expect(menuItem('start-at-login').checked).toBe(true))
+    // Saved through the control API (PATCH /control/settings), then the autostart entry.
+    await vi.waitFor(() => expect(fs.existsSync(file)).toBe(true))
+    expect(menuItem('start-at-login').checked).toBe(true)
     expect(savedStartAtLogin(dir)).toBe(true)
     const entry = fs.readFileSync(file, 'utf8')
     expect(entry).toContain('[Desktop Entry]')

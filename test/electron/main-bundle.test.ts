@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import { app, BrowserWindow, Tray } from '../mocks/electron.js'
+import { app, BrowserWindow, Tray, UtilityProcess } from '../mocks/electron.js'
 import type { Desktop } from '../../electron/desktop.js'
 import { tempDir, writeConfig } from './helpers.js'
 
@@ -45,12 +45,19 @@ describe('the built main bundle', () => {
     expect(app.getPath('userData')).toBe(dir)
     expect(app.hasSingleInstanceLock()).toBe(true)
     const info = JSON.parse(fs.readFileSync(path.join(dir, 'control.json'), 'utf8')) as {
+      pid: number
       url: string
       token: string
       gatewayUrls: string[]
     }
-    expect(info.url).toBe(desktop!.running!.controlUrl)
-    expect(info.gatewayUrls).toEqual([`http://127.0.0.1:${desktop!.running!.gatewayPort()}`])
+    // The production path: the gateway in its own process (the fake's utilityProcess is a
+    // real Node child), reached through the URL and token it reported.
+    const ready = desktop!.host.current()!
+    expect(UtilityProcess.forked).toHaveLength(1)
+    expect(info.pid).not.toBe(process.pid)
+    expect(info.url).toBe(ready.controlUrl)
+    expect(info.token).toBe(ready.token)
+    expect(info.gatewayUrls).toEqual([`http://127.0.0.1:${ready.gatewayPort}`])
     expect(Tray.all).toHaveLength(1)
     const win = BrowserWindow.getAllWindows()[0]!
     expect(win.webContents.getURL()).toBe(`${info.url}/`)

@@ -6,7 +6,11 @@ import path from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { Notification } from '../mocks/electron.js'
 import type { NetworkInfo } from '../../gateway/network/probe.js'
+import { LINK_POLL_MS } from '../../electron/gateway-link.js'
 import { labels, launch, menuItem, tempDir, theTray, tryConnect, writeConfig } from './helpers.js'
+
+/** The app reads the network state with the status, every LINK_POLL_MS: a few reads' time. */
+const NEXT_READS = { timeout: 3 * LINK_POLL_MS }
 
 const HOME: NetworkInfo = {
   iface: 'wlan0',
@@ -42,7 +46,10 @@ describe('sharing bound to the network', () => {
 
     moveTo(CAFE)
     await vi.waitFor(async () => expect(await tryConnect(port)).toBe('ECONNREFUSED'))
-    await vi.waitFor(() => expect(labels()[0]).toBe('Corral: sharing paused on this network'))
+    await vi.waitFor(
+      () => expect(labels()[0]).toBe('Corral: sharing paused on this network'),
+      NEXT_READS,
+    )
     expect(labels()).toContain(
       'Sharing is paused: this is a network you have not shared on (172.16.4.0/22 via 172.16.4.1).',
     )
@@ -53,19 +60,19 @@ describe('sharing bound to the network', () => {
   it('a notification asks once; its button shares here and remembers the network', async () => {
     const { dir, moveTo, port } = await launchOn(HOME)
     moveTo(CAFE)
-    await vi.waitFor(() => expect(Notification.shown).toHaveLength(1))
+    await vi.waitFor(() => expect(Notification.shown).toHaveLength(1), NEXT_READS)
     const notice = Notification.shown[0]!
     expect(notice.title).toBe('Sharing paused on a new network')
     expect(notice.body).toBe(
       '172.16.4.0/22 via 172.16.4.1 is not a network you have shared on. Click to share on this network too.',
     )
-    // The probe keeps reading the same network: no second notification.
-    await new Promise((r) => setTimeout(r, 100))
+    // The probe keeps reading the same network: no second notification, read after read.
+    await new Promise((r) => setTimeout(r, 2 * LINK_POLL_MS))
     expect(Notification.shown).toHaveLength(1)
 
     notice.emit('action', {}, 0)
     await vi.waitFor(async () => expect(await tryConnect(port)).toBe('connected'))
-    await vi.waitFor(() => expect(labels()).not.toContain('Share on this network'))
+    await vi.waitFor(() => expect(labels()).not.toContain('Share on this network'), NEXT_READS)
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))
     expect(saved.network.remembered.map((r: { subnet: string }) => r.subnet)).toEqual([
       '192.168.1.0/24',
@@ -76,13 +83,14 @@ describe('sharing bound to the network', () => {
   it('the tray item does the same, and coming home needs nothing', async () => {
     const { desktop, moveTo, port } = await launchOn(HOME)
     moveTo(CAFE)
-    await vi.waitFor(() => expect(labels()).toContain('Share on this network'))
+    await vi.waitFor(() => expect(labels()).toContain('Share on this network'), NEXT_READS)
     moveTo(HOME)
     await vi.waitFor(async () => expect(await tryConnect(port)).toBe('connected'))
+    await desktop.refresh()
     expect(desktop.status().pausedReason).toBeNull()
 
     moveTo(CAFE)
-    await vi.waitFor(() => expect(labels()).toContain('Share on this network'))
+    await vi.waitFor(() => expect(labels()).toContain('Share on this network'), NEXT_READS)
     menuItem('share-here').click()
     await vi.waitFor(async () => expect(await tryConnect(port)).toBe('connected'))
   })

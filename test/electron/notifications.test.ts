@@ -7,13 +7,13 @@ import { setupNotifications } from '../../electron/notifications.js'
 import { defaultConfig } from '../../gateway/config/load.js'
 import type { CorralEvents } from '../../gateway/core.js'
 import { startFakeOllama, type FakeOllama } from '../support/fake-ollama.js'
-import type { Desktop } from '../../electron/desktop.js'
 import {
   backend,
   createTestKey,
   launch,
   onCleanup,
   tempDir,
+  type TestDesktop,
   trayIconName,
   writeConfig,
 } from './helpers.js'
@@ -43,7 +43,7 @@ async function generate(port: number, key: string): Promise<number> {
 }
 
 /** Kills the backend and waits until health checks call it down (a first failure may be retried). */
-async function killBackend(desktop: Desktop, fake: FakeOllama): Promise<void> {
+async function killBackend(desktop: TestDesktop, fake: FakeOllama): Promise<void> {
   await fake.kill()
   const corral = desktop.running!.corral
   await vi.waitFor(async () => {
@@ -70,7 +70,9 @@ describe('notifications', () => {
   it('tell when a backend goes down, and the tray shows it at once', async () => {
     const { desktop, fake } = await withBackend({ newDevice: true, backendDown: true })
     await killBackend(desktop, fake)
-    expect(trayIconName()).toBe('tray/down.png')
+    // The live feed's `event: backend` redraws the tray and notifies, not the next read.
+    await vi.waitFor(() => expect(trayIconName()).toBe('tray/down.png'))
+    await vi.waitFor(() => expect(Notification.shown).toHaveLength(1))
     expect(Notification.shown.map((n) => n.title)).toEqual(['Backend down: Studio'])
   })
 
@@ -79,6 +81,7 @@ describe('notifications', () => {
     const key = await createTestKey(desktop)
     expect(await generate(desktop.running!.gatewayPort()!, key)).toBe(200)
     await killBackend(desktop, fake)
+    await desktop.refresh()
     expect(desktop.status().backendsDown).toEqual(['Studio'])
     expect(Notification.shown).toHaveLength(0)
   })
@@ -86,6 +89,7 @@ describe('notifications', () => {
   it('open the window when clicked', async () => {
     const { desktop, fake } = await withBackend({ newDevice: true, backendDown: true })
     await killBackend(desktop, fake)
+    await vi.waitFor(() => expect(Notification.shown).toHaveLength(1))
     Notification.shown[0]!.emit('click')
     expect(BrowserWindow.getAllWindows()).toHaveLength(1)
   })

@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Notification } from '../mocks/electron.js'
 import { startFakeOllama } from '../support/fake-ollama.js'
 import { OllamaGoClient, makeDeviceKey, writeOllamaKeyFiles } from '../support/ollama-cli.js'
@@ -40,6 +40,8 @@ describe('a device that asks to use the GPU', () => {
 
     await expect(ollamaCli(url, '0.13.1').list()).rejects.toThrow()
     expect(desktop.running!.corral.pendingDevices.list()).toHaveLength(1)
+    // The live feed's `event: device` redraws the tray, not the next read.
+    await vi.waitFor(() => expect(labels().some((l) => l.includes('asks to use'))).toBe(true))
     const item = menuItem('devices-asking')
     expect(item.label).toBe('ollama 0.13.1 (amd64 linux) on 127.0.0.1 asks to use your GPU…')
     expect(item.enabled).not.toBe(false)
@@ -54,7 +56,7 @@ describe('a device that asks to use the GPU', () => {
     const { desktop, url } = await desktopWithOllama()
     await expect(ollamaCli(url, '0.13.1').list()).rejects.toThrow()
     await expect(ollamaCli(url, '0.14.0').list()).rejects.toThrow()
-    desktop.tray.refresh()
+    await desktop.refresh()
     expect(menuItem('devices-asking').label).toBe('2 devices ask to use your GPU…')
   })
 
@@ -63,7 +65,9 @@ describe('a device that asks to use the GPU', () => {
     const before = keptCount()
     const cli = ollamaCli(url, '0.13.1')
     await expect(cli.list()).rejects.toThrow()
-    const asked = Notification.shown.filter((n) => n.title.endsWith('asks to use your GPU'))
+    const isAsked = (n: { title: string }) => n.title.endsWith('asks to use your GPU')
+    await vi.waitFor(() => expect(Notification.shown.filter(isAsked)).not.toHaveLength(0))
+    const asked = Notification.shown.filter(isAsked)
     expect(asked.map((n) => n.title)).toEqual([
       'ollama 0.13.1 (amd64 linux) on 127.0.0.1 asks to use your GPU',
     ])
@@ -80,7 +84,7 @@ describe('a device that asks to use the GPU', () => {
     await expect(cli.list()).rejects.toThrow()
     expect(titles()).toHaveLength(1)
     await expect(ollamaCli(url, '0.14.0').list()).rejects.toThrow()
-    expect(titles()).toHaveLength(2)
+    await vi.waitFor(() => expect(titles()).toHaveLength(2))
   })
 })
 

@@ -32,7 +32,7 @@ describe('the tray menu', () => {
     writeConfig(dir, { sharing: true, backends: [backend(fake.url)] })
     const desktop = await launch(dir)
     await desktop.running!.corral.health.checkNow()
-    desktop.tray.refresh()
+    await desktop.refresh()
 
     const url = `http://127.0.0.1:${desktop.running!.gatewayPort()}`
     expect(labels()).toEqual([
@@ -90,7 +90,7 @@ describe('the tray menu', () => {
     })
     const desktop = await launch(dir)
     await desktop.running!.corral.health.checkNow()
-    desktop.tray.refresh()
+    await desktop.refresh()
     expect(trayIconName()).toBe('tray/down.png')
     // Its only backend: that is the owner's Ollama not running, said as such (issue 27).
     expect(labels()[0]).toBe('Corral: sharing, but Ollama is not running')
@@ -107,7 +107,7 @@ describe('the tray menu', () => {
     })
     const desktop = await launch(dir)
     await desktop.running!.corral.health.checkNow()
-    desktop.tray.refresh()
+    await desktop.refresh()
     expect(trayIconName()).toBe('tray/down.png')
     expect(labels()[0]).toBe('Corral: sharing, a backend is down')
     expect(labels()).toContain('Backend down: Studio')
@@ -128,10 +128,10 @@ describe('the tray menu', () => {
       body: JSON.stringify({ model: 'llama3.2', prompt: 'hi', stream: false }),
     })
     await fake.waitFor((r) => r.path === '/api/generate')
-    desktop.tray.refresh()
+    await desktop.refresh()
     expect(menuItem('live').label).toBe('1 request in flight · 1 key active')
     expect((await pending).status).toBe(200)
-    desktop.tray.refresh()
+    await desktop.refresh()
     expect(menuItem('live').label).toBe('0 requests in flight · 1 key active')
   })
 
@@ -157,7 +157,7 @@ describe('the tray menu', () => {
     })
     expect(res.status).toBe(200)
     await new Promise((r) => setTimeout(r, 300))
-    desktop.tray.refresh()
+    await desktop.refresh()
     expect(menuItem('who-1').label).toMatch(/^alice: llama3\.2 · \d+ tok\/s$/)
     stream.abort()
 
@@ -166,7 +166,7 @@ describe('the tray menu', () => {
     const fromLan = () =>
       fetch(`${base}/api/tags`, { headers: { ...headers, 'x-forwarded-for': '192.168.1.20' } })
     await eventually(async () => expect((await fromLan()).status).toBe(503))
-    desktop.tray.refresh()
+    await desktop.refresh()
     expect(menuItem('pause-everyone')).toMatchObject({
       checked: true,
       label: 'Pause everyone but me (on)',

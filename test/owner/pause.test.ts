@@ -205,6 +205,7 @@ describe('the OpenAPI document', () => {
         .map(([m]) => `${m.toUpperCase()} ${p}`),
     )
     expect(owner.sort()).toEqual([
+      'DELETE /control/pause-all',
       'GET /control/activity/now',
       'POST /control/keys/{id}/kick',
       'POST /control/keys/{id}/pause',

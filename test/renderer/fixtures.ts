@@ -110,6 +110,7 @@ export function defaultSettings(): Settings {
     },
     queue: { maxQueuedPerKey: 64, maxWaitMs: 300_000, localPriority: false },
     desktop: { startAtLogin: false },
+    notifications: { newDevice: true, backendDown: true },
     network: { bound: null },
     running: {
       version: '0.1.0',

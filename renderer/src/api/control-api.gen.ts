@@ -2772,7 +2772,7 @@ export type paths = {
     }
     /**
      * The live feed (Server-Sent Events)
-     * @description `event: tick` each second with the live numbers (LiveSnapshot) and `event: request` with each request as it ends (a RequestRecord without `id`); `event: activity` (GET /control/activity/now) at once and with each tick while it changes; `event: device` when a device asks to be allowed (GET /control/devices). Read it with fetch(): EventSource cannot send the Authorization header.
+     * @description `event: tick` each second with the live numbers (LiveSnapshot) and `event: request` with each request as it ends (a RequestRecord without `id`); `event: activity` (GET /control/activity/now) at once and with each tick while it changes; `event: device` when a device asks to be allowed (GET /control/devices); `event: backend` when a backend's health changes ({id, name, from, to, error}); `event: new-device` when a key is used from an address it had not been used from ({keyId, keyName, ip}). Read it with fetch(): EventSource cannot send the Authorization header.
      */
     get: {
       parameters: {
@@ -3364,6 +3364,13 @@ export type paths = {
                 startAtLogin: boolean
               }
               /** @default {} */
+              notifications: {
+                /** @default true */
+                newDevice: boolean
+                /** @default true */
+                backendDown: boolean
+              }
+              /** @default {} */
               network: {
                 /** @default null */
                 bound: boolean | null
@@ -3492,6 +3499,10 @@ export type paths = {
             desktop?: {
               startAtLogin?: boolean
             }
+            notifications?: {
+              newDevice?: boolean
+              backendDown?: boolean
+            }
             network?: {
               bound?: boolean | null
             }
@@ -3574,6 +3585,13 @@ export type paths = {
               desktop: {
                 /** @default false */
                 startAtLogin: boolean
+              }
+              /** @default {} */
+              notifications: {
+                /** @default true */
+                newDevice: boolean
+                /** @default true */
+                backendDown: boolean
               }
               /** @default {} */
               network: {
@@ -4537,7 +4555,77 @@ export type paths = {
         }
       }
     }
-    delete?: never
+    /** End "pause everyone but me" only; keys paused one by one stay paused */
+    delete: {
+      parameters: {
+        query?: never
+        header?: never
+        path?: never
+        cookie?: never
+      }
+      requestBody?: never
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              ended: boolean
+            }
+          }
+        }
+        /** @description The request is not valid; `error` says why. */
+        400: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @description What went wrong, in words for people. */
+              error: string
+            }
+          }
+        }
+        /** @description The control token is missing or wrong. */
+        401: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @description What went wrong, in words for people. */
+              error: string
+            }
+          }
+        }
+        /** @description The Host header does not name this listener, or another web page sent the request (Origin, Sec-Fetch-Site). */
+        403: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @description What went wrong, in words for people. */
+              error: string
+            }
+          }
+        }
+        /** @description POST, PUT, PATCH and DELETE need `Content-Type: application/json`, body or not. */
+        415: {
+          headers: {
+            [name: string]: unknown
+          }
+          content: {
+            'application/json': {
+              /** @description What went wrong, in words for people. */
+              error: string
+            }
+          }
+        }
+      }
+    }
     options?: never
     head?: never
     patch?: never

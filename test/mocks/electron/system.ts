@@ -1,6 +1,7 @@
 // shell, clipboard and Notification.
 import { fork as forkChild, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
+import type { Readable } from 'node:stream'
 
 export const shell = {
   opened: [] as string[],
@@ -122,28 +123,54 @@ export const powerMonitor = new FakePowerMonitor()
 /**
  * utilityProcess: a Node child process standing in for Electron's service process. What
  * the app relies on is kept: fork(modulePath, args, options), 'spawn', 'message' from the
- * child, postMessage to it, 'exit' with the code, kill() (docs/api/utility-process.md).
+ * child, postMessage to it, 'exit' with the code, kill(), and `stdio` as Electron takes it:
+ * a string ('pipe', 'ignore', 'inherit'; default 'inherit') or an array whose stdin must be
+ * 'ignore' (anything else throws, as Electron does); with 'pipe', `stdout` and `stderr` are
+ * streams, else null, and null again once the child has exited (docs/api/utility-process.md).
  * The child talks over Node's IPC channel here (process.send), over `process.parentPort`
  * in Electron; gateway/child/main.ts handles both.
  */
+type StdioMode = 'pipe' | 'ignore' | 'inherit'
+
+function utilityStdio(option: unknown): [StdioMode, StdioMode] {
+  const modes = ['pipe', 'ignore', 'inherit']
+  if (option === undefined) return ['inherit', 'inherit']
+  if (typeof option === 'string' && modes.includes(option)) {
+    return [option as StdioMode, option as StdioMode]
+  }
+  if (Array.isArray(option) && option[0] === 'ignore' && option.length === 3) {
+    const [, out, err] = option as unknown[]
+    if (modes.includes(out as string) && modes.includes(err as string)) {
+      return [out as StdioMode, err as StdioMode]
+    }
+  }
+  throw new Error(`utilityProcess.fork: unsupported stdio ${JSON.stringify(option)}`)
+}
+
 export class UtilityProcess extends EventEmitter {
   static forked: { modulePath: string; args: string[]; options: Record<string, unknown> }[] = []
   pid: number | undefined
+  stdout: Readable | null
+  stderr: Readable | null
   private readonly child: ChildProcess
   constructor(modulePath: string, args: string[], options: Record<string, unknown>) {
     super()
     UtilityProcess.forked.push({ modulePath, args, options })
-    const stdio = options.stdio === 'ignore' ? 'ignore' : 'inherit'
+    const [out, err] = utilityStdio(options.stdio)
     this.child = forkChild(modulePath, args, {
-      stdio: ['ignore', stdio, stdio, 'ipc'],
+      stdio: ['ignore', out, err, 'ipc'],
       env: (options.env as NodeJS.ProcessEnv | undefined) ?? process.env,
     })
     this.pid = this.child.pid
+    this.stdout = this.child.stdout
+    this.stderr = this.child.stderr
     this.child.on('spawn', () => this.emit('spawn'))
     this.child.on('message', (m) => this.emit('message', m))
     this.child.on('exit', (code) => {
       this.pid = undefined
       this.emit('exit', code ?? 1)
+      this.stdout = null
+      this.stderr = null
     })
   }
   postMessage(message: unknown): void {
