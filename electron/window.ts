@@ -29,9 +29,14 @@ export interface MainWindow {
 }
 
 /** The renderer is a web page: isolated, sandboxed, no Node. */
-export function secureWebPreferences(preload: string): WebPreferences {
+export function secureWebPreferences(
+  preload: string,
+  packaged: boolean = app.isPackaged,
+): WebPreferences {
   return {
     preload,
+    // The page holds the control token: no DevTools in the packaged app (a checkout keeps them).
+    devTools: !packaged,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,

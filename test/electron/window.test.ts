@@ -33,6 +33,14 @@ describe('the window', () => {
     expect(win.webPreferences.preload).toBe(
       path.join(process.cwd(), 'dist', 'electron', 'preload.cjs'),
     )
+    // A development checkout keeps DevTools; the packaged app has none (below).
+    expect(win.webPreferences.devTools).toBe(true)
+  })
+
+  it('has no DevTools when packaged: the page holds the control token', async () => {
+    app.isPackaged = true
+    const { win } = await openWindow()
+    expect(win.webPreferences.devTools).toBe(false)
   })
 
   it('loads the UI from the control listener, without the token in the URL', async () => {
