@@ -34,9 +34,19 @@ export class LanListener {
     this.port = o.port
   }
 
+  /** A start under way: a second caller waits for it rather than building another gateway. */
+  private starting: Promise<void> | null = null
+
   /** Listens, unless it already does. No usable certificate: only the plain port, if set. */
-  async start(): Promise<void> {
-    if (this.app) return
+  start(): Promise<void> {
+    if (this.app) return Promise.resolve()
+    this.starting ??= this.listen().finally(() => {
+      this.starting = null
+    })
+    return this.starting
+  }
+
+  private async listen(): Promise<void> {
     const { corral, tls, fleet, uiDir, host } = this.o
     const material = tls.current()
     const want = corral.config.server.tls
@@ -99,6 +109,8 @@ export class LanListener {
 
   /** Withdraws the advertisement and stops listening, letting requests finish (grace). */
   async stop(): Promise<void> {
+    // A start under way ends first, so what it opens is closed here, not left listening.
+    await this.starting?.catch(() => {})
     const app = this.app
     if (!app) return
     const { corral, fleet } = this.o

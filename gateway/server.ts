@@ -278,7 +278,12 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
     if (wanted && network.state().bound && corral.config.network.remembered.length === 0) {
       await rememberHere()
     }
-    if (wanted && network.allows()) await startLan()
+    // In the switching chain: remembering the network above makes the binding look again,
+    // and what that starts must come after this start, not beside it.
+    switching = switching.then(async () => {
+      if (wanted && network.allows()) await startLan()
+    })
+    await switching
     network.start()
     saveControlInfo()
   } catch (err) {
