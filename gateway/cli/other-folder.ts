@@ -4,7 +4,7 @@
 import { dataFiles, osDataDir } from '../config/paths.js'
 import { readElsewhere, sameDir } from '../elsewhere.js'
 import { boundText } from '../untrusted/bounds.js'
-import { escapeForTerminal } from '../untrusted/escape.js'
+import { escapeForTerminal, escapeOutput } from '../untrusted/escape.js'
 import { findServer, type CliContext, type ControlClient } from './context.js'
 import fs from 'node:fs'
 
@@ -24,7 +24,7 @@ export async function serverFor(ctx: CliContext): Promise<ControlClient | null> 
   if (!server && !noted.has(ctx)) {
     noted.add(ctx)
     const note = await otherFolderNote(ctx)
-    if (note) process.stderr.write(`corral: ${note}\n`)
+    if (note) process.stderr.write(escapeOutput(`corral: ${note}\n`))
   }
   return server
 }
