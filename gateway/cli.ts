@@ -6,7 +6,8 @@ import { addressInUseMessage } from './cli/listen-errors.js'
 import cluster from 'node:cluster'
 import path from 'node:path'
 import { defaultDataDir } from './config/paths.js'
-import { CliError, findServer, makeContext, type CliContext } from './cli/context.js'
+import { CliError, makeContext, type CliContext } from './cli/context.js'
+import { serverFor } from './cli/other-folder.js'
 import type { Flags } from './cli/keys.js'
 import type { TlsStatus } from './tls/status.js'
 import { brokenMessage, type ConfigProblem } from './config/broken.js'
@@ -128,10 +129,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n')
     return command || flags.help ? 0 : 2
   }
-  const dataDir = path.resolve(
-    typeof flags['data-dir'] === 'string' ? flags['data-dir'] : defaultDataDir(),
-  )
-  const ctx = makeContext(dataDir, flags.json === true)
+  const fromFlag = typeof flags['data-dir'] === 'string'
+  const dataDir = path.resolve(fromFlag ? (flags['data-dir'] as string) : defaultDataDir())
+  const from = fromFlag ? 'flag' : process.env.CORRAL_DATA_DIR ? 'env' : 'default'
+  const ctx = makeContext(dataDir, flags.json === true, from)
   try {
     await run(ctx, command, sub, rest, flags)
     return 0
@@ -202,7 +203,7 @@ async function run(
 }
 
 async function statusCommand(ctx: CliContext): Promise<void> {
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   if (!server) {
     if (ctx.json) return ctx.out(JSON.stringify({ running: false, dataDir: ctx.dataDir }))
     throw new CliError(`Corral is not running for ${ctx.dataDir}. Start it: npx corral serve`, 3)

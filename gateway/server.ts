@@ -12,6 +12,7 @@ import { defaultUiDir } from './control/static-ui.js'
 import type { Sharing } from './control/sharing.js'
 import { dataFiles } from './config/paths.js'
 import { removeControlInfo, writeControlInfo, type ControlInfo } from './control-info.js'
+import { pointFromDefault } from './elsewhere.js'
 import { TlsSource } from './tls/source.js'
 import { securePrivateFiles } from './config/private-files.js'
 import { tlsStatus } from './tls/status.js'
@@ -295,6 +296,9 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
     throw err
   }
 
+  // A CLI that looks in the default folder learns this server runs on another one.
+  const unpoint = pointFromDefault(opts.dataDir, { pid: process.pid, controlUrl }, corral.logger)
+
   let closing: Promise<void> | null = null
   return {
     corral,
@@ -316,6 +320,7 @@ export async function startCorral(opts: StartOptions): Promise<RunningCorral> {
         await control.close()
         await corral.close()
         removeControlInfo(files.control, token)
+        unpoint()
       })()),
   }
 }

@@ -1,7 +1,8 @@
 // `corral backends list|add|remove` and `corral access list|allow|deny|remove`
 import { addBackend, removeBackend, updateBackend } from '../backends/manage.js'
 import { validateAccessEntry } from '../access/ip-filter.js'
-import { CliError, findServer, openStore, type CliContext } from './context.js'
+import { CliError, openStore, type CliContext, type ControlClient } from './context.js'
+import { serverFor } from './other-folder.js'
 import { need, str, type Flags } from './keys.js'
 import { table } from './format.js'
 
@@ -34,7 +35,7 @@ export async function backendsCommand(
   args: string[],
   flags: Flags,
 ) {
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   switch (sub) {
     case 'list':
     case undefined: {
@@ -121,7 +122,7 @@ export async function backendsCommand(
  */
 async function updateCmd(
   ctx: CliContext,
-  server: Awaited<ReturnType<typeof findServer>>,
+  server: ControlClient | null,
   args: string[],
   flags: Flags,
 ) {
@@ -164,7 +165,7 @@ export async function accessCommand(
   args: string[],
   flags: Flags,
 ) {
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   const show = (a: AccessLists) =>
     ctx.out(
       ctx.json

@@ -2,7 +2,8 @@
 // it. From the running server when one runs, else from the data dir (a self-signed one is
 // made there on first use, so it can be handed out before the first `corral serve`).
 import fs from 'node:fs'
-import { CliError, findServer, openStore, type CliContext } from './context.js'
+import { CliError, openStore, type CliContext } from './context.js'
+import { serverFor } from './other-folder.js'
 import type { Flags } from './keys.js'
 import { describeCertificate, formatFingerprint, type CertificateInfo } from '../tls/certificate.js'
 import { ensureSelfSigned } from '../tls/self-signed.js'
@@ -17,7 +18,7 @@ export async function certCommand(ctx: CliContext, flags: Flags): Promise<void> 
 }
 
 async function servedPem(ctx: CliContext): Promise<string> {
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   if (server) return (await server.get<{ pem: string }>('/control/tls/certificate')).pem
   const store = openStore(ctx)
   const tls = store.current.server.tls

@@ -9,6 +9,7 @@ import { compileSnapshot } from '../runtime.js'
 import { seedConfig } from '../config/seed.js'
 import { createLogger, type Logger } from '../util/logger.js'
 import { escapeOutput } from '../untrusted/escape.js'
+import { pidAlive } from '../util/pid.js'
 
 export class CliError extends Error {
   constructor(
@@ -20,8 +21,12 @@ export class CliError extends Error {
   }
 }
 
+/** Where the command's data dir came from: it decides what the CLI suggests (other-folder.ts). */
+export type DataDirSource = 'flag' | 'env' | 'default'
+
 export interface CliContext {
   dataDir: string
+  dataDirFrom: DataDirSource
   json: boolean
   out: (text: string) => void
   logger: Logger
@@ -83,18 +88,14 @@ export function openStore(ctx: CliContext): ConfigStore {
   })
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-export function makeContext(dataDir: string, json: boolean): CliContext {
+export function makeContext(
+  dataDir: string,
+  json: boolean,
+  dataDirFrom: DataDirSource = 'flag',
+): CliContext {
   return {
     dataDir,
+    dataDirFrom,
     json,
     // Outside text (names, models, a server's error) never reaches the terminal raw.
     out: (text) => process.stdout.write(escapeOutput(text.endsWith('\n') ? text : text + '\n')),

@@ -11,7 +11,8 @@ import {
   type DevicesView,
 } from '../auth/device-enrol.js'
 import { parsePublicKeyLine, PublicKeyError } from '../device-keys/ssh-key.js'
-import { CliError, findServer, openStore, type CliContext, type ControlClient } from './context.js'
+import { CliError, openStore, type CliContext, type ControlClient } from './context.js'
+import { serverFor } from './other-folder.js'
 import { table } from './format.js'
 import type { Flags } from './keys.js'
 
@@ -147,7 +148,7 @@ export async function devicesCommand(
 async function listCmd(ctx: CliContext): Promise<void> {
   let view: DevicesView
   let running = true
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   if (server) view = await server.get<DevicesView>('/control/devices')
   else {
     running = false
@@ -240,7 +241,7 @@ async function forgetCmd(ctx: CliContext, id: string): Promise<void> {
 }
 
 async function running(ctx: CliContext): Promise<ControlClient> {
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   if (!server) {
     throw new CliError(
       `Corral is not running for ${ctx.dataDir}: devices wait for approval in the running server. Start it: npx corral serve`,
@@ -254,7 +255,7 @@ async function withBackend(
   ctx: CliContext,
   fn: (server: ControlClient | null, store: ConfigStore | null) => Promise<void>,
 ): Promise<void> {
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   if (server) return fn(server, null)
   const store = openStore(ctx)
   try {

@@ -10,7 +10,8 @@ import {
   type ImportPlan,
 } from '../import/index.js'
 import { newId } from '../util/ids.js'
-import { CliError, findServer, openStore, type CliContext } from './context.js'
+import { CliError, openStore, type CliContext } from './context.js'
+import { serverFor } from './other-folder.js'
 import type { Flags } from './keys.js'
 
 export async function importCommand(ctx: CliContext, files: string[], flags: Flags): Promise<void> {
@@ -27,7 +28,7 @@ export async function importCommand(ctx: CliContext, files: string[], flags: Fla
   }
   const plan = mergePlans(plans)
   const dryRun = flags['dry-run'] === true
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   let report: ApplyReport
   if (server) {
     report = await server.call<ApplyReport>('POST', '/control/import', { plan, dryRun })

@@ -13,7 +13,8 @@ import { checkOllamaOption } from '../config/ollama-options.js'
 import { checkSubnet } from '../auth/subnet.js'
 import { parseKeepAliveMax } from '../key-options/keep-alive.js'
 import { offlineConnectUrls } from '../tls/offline.js'
-import { CliError, findServer, openStore, type CliContext } from './context.js'
+import { CliError, openStore, type CliContext } from './context.js'
+import { serverFor } from './other-folder.js'
 import { table } from './format.js'
 
 export type Flags = Record<string, string | boolean | string[] | undefined>
@@ -53,7 +54,7 @@ async function createCmd(ctx: CliContext, flags: Flags): Promise<void> {
   // On a new key, "remove this option" (NAME=) and --clear-options have nothing to remove.
   const set = Object.entries(options ?? {}).filter(([, v]) => v !== null)
   if (set.length > 0) input.options = Object.fromEntries(set)
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   let result: {
     id: string
     name: string
@@ -100,7 +101,7 @@ async function createCmd(ctx: CliContext, flags: Flags): Promise<void> {
 }
 
 async function listCmd(ctx: CliContext, all: boolean): Promise<void> {
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   let keys: Array<Record<string, unknown>>
   if (server) keys = await server.get('/control/keys')
   else {
@@ -142,7 +143,7 @@ function keyState(k: Record<string, unknown>): 'revoked' | 'expired' | 'active' 
 async function updateCmd(ctx: CliContext, id: string, flags: Flags): Promise<void> {
   const patch: KeyPatch = { ...keyOptions(flags) }
   if (str(flags.name)) patch.name = str(flags.name)
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   let updated: unknown
   if (server) updated = await server.call('PATCH', `/control/keys/${encodeURIComponent(id)}`, patch)
   else {
@@ -157,7 +158,7 @@ async function updateCmd(ctx: CliContext, id: string, flags: Flags): Promise<voi
 }
 
 async function revokeCmd(ctx: CliContext, id: string): Promise<void> {
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   let revoked: { id: string; name: string }
   if (server) revoked = await server.call('DELETE', `/control/keys/${encodeURIComponent(id)}`)
   else {

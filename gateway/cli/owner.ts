@@ -12,7 +12,8 @@ import {
   resumeKey,
   setOwnKey,
 } from '../owner/manage.js'
-import { CliError, findServer, openStore, type CliContext, type ControlClient } from './context.js'
+import { CliError, openStore, type CliContext, type ControlClient } from './context.js'
+import { serverFor } from './other-folder.js'
 import { WHO_LEGEND, whoRows } from './who-table.js'
 import { need, str, type Flags } from './keys.js'
 
@@ -127,7 +128,7 @@ async function viaServerOrStore<T>(
   [method, path, body]: [string, string, unknown?],
   viaStore: (update: Update) => Promise<T>,
 ): Promise<T> {
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   if (server) return server.call<T>(method, path, body)
   const store = openStore(ctx)
   try {
@@ -141,7 +142,7 @@ async function viaServerOrStore<T>(
 }
 
 async function needServer(ctx: CliContext, command: string): Promise<ControlClient> {
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   if (server) return server
   throw new CliError(
     `Corral is not running for ${ctx.dataDir}: "${command}" acts on requests in flight, so it needs the running server (start it: npx corral serve)`,

@@ -2,7 +2,8 @@
 // some, or every one, with a progress bar per backend. Through the running server when
 // there is one (its pulls show in the UI too), else straight to the configured backends.
 import type { PullJob } from '../backends/pull.js'
-import { CliError, findServer, openStore, type CliContext, type ControlClient } from './context.js'
+import { CliError, openStore, type CliContext, type ControlClient } from './context.js'
+import { serverFor } from './other-folder.js'
 import type { Flags } from './keys.js'
 import { pullBoard } from './progress.js'
 
@@ -30,7 +31,7 @@ export async function pullCommand(ctx: CliContext, model: string | undefined, fl
   const named = (flags.backend as string[] | undefined) ?? []
   const all = flags.all === true
   if (all && named.length > 0) throw new CliError('give --all or --backend, not both', 2)
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   const source = server ? serverSource(server) : await localSource(ctx)
   try {
     const targets = all ? (await source.all()).map((b) => b.id) : named

@@ -2,7 +2,8 @@
 import { StatsStore } from '../stats/store.js'
 import { dataFiles } from '../config/paths.js'
 import { parseSince } from '../util/time.js'
-import { CliError, findServer, type CliContext } from './context.js'
+import { CliError, type CliContext } from './context.js'
+import { serverFor } from './other-folder.js'
 import { str, type Flags } from './keys.js'
 import { table } from './format.js'
 import type { BreakdownRow, Totals } from '../stats/store.js'
@@ -13,7 +14,7 @@ export async function statsCommand(ctx: CliContext, flags: Flags): Promise<void>
   const since = str(flags.since) ?? '24h'
   const by = (str(flags.by) ?? 'key') as (typeof BY)[number]
   if (!BY.includes(by)) throw new CliError(`--by must be one of ${BY.join(', ')}`, 2)
-  const server = await findServer(ctx.dataDir)
+  const server = await serverFor(ctx)
   let result: { totals: Totals; breakdown: BreakdownRow[] }
   if (server) {
     result = await server.get(`/control/stats/summary?since=${encodeURIComponent(since)}&by=${by}`)

@@ -14,6 +14,18 @@ export function defaultDataDir(
   home: string = os.homedir(),
 ): string {
   if (env.CORRAL_DATA_DIR) return path.resolve(env.CORRAL_DATA_DIR)
+  return osDataDir(env, platform, home)
+}
+
+/**
+ * The folder an app started from Finder, the Start menu or a desktop entry uses: the OS
+ * app-data folder, whatever CORRAL_DATA_DIR a shell may set (such a launch never sees it).
+ */
+export function osDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string {
   if (platform === 'win32') {
     return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), APP_NAME)
   }
@@ -27,4 +39,6 @@ export const dataFiles = (dataDir: string) => ({
   db: path.join(dataDir, 'corral.db'),
   logs: path.join(dataDir, 'logs'),
   control: path.join(dataDir, 'control.json'),
+  /** Only in the OS default folder: where a server on another folder runs (elsewhere.ts). */
+  elsewhere: path.join(dataDir, 'elsewhere.json'),
 })

@@ -9,6 +9,7 @@ import { UtilityProcess } from '../mocks/electron.js'
 import { setupGatewayHost, GATEWAY_SERVICE_NAME } from '../../electron/gateway-host.js'
 import { appFiles } from '../../electron/paths.js'
 import { silentLogger } from '../../gateway/util/logger.js'
+import { osDataDir } from '../../gateway/config/paths.js'
 import type { GatewayReady } from '../../gateway/child/supervisor.js'
 import { PassThrough } from 'node:stream'
 import { createAppLog } from '../../electron/app-log.js'
@@ -64,10 +65,19 @@ describe('the gateway in a utility process', () => {
     const dir = tempDir()
     writeConfig(dir, { sharing: true })
     const supervisor = host(dir)
-    await supervisor.start()
+    const ready = await supervisor.start()
     const pid = supervisor.pid()!
+    // Not the OS default folder (test/setup.ts makes that a temp one): the app says where
+    // it runs for a `corral` command that looks there (issue 28).
+    const pointer = path.join(osDataDir(), 'elsewhere.json')
+    expect(JSON.parse(fs.readFileSync(pointer, 'utf8'))).toMatchObject({
+      dataDir: dir,
+      pid,
+      controlUrl: ready.controlUrl,
+    })
     await supervisor.stop()
     expect(fs.existsSync(path.join(dir, 'control.json'))).toBe(false)
+    expect(fs.existsSync(pointer)).toBe(false)
     await vi.waitFor(() => expect(() => process.kill(pid, 0)).toThrow())
     expect(supervisor.restarts).toBe(0)
   })
