@@ -8,7 +8,7 @@
 // Arguments: --data-dir DIR [--ui-dir DIR] [--no-watch]
 import { createLogger } from '../util/logger.js'
 import { startGateway, messageOf } from './app-gateway.js'
-import { closeBounded } from './close.js'
+import { closeBounded, HARD_LIMIT_AFTER_GRACE_MS } from './close.js'
 import { endSessionNow } from './session-end.js'
 import { isParentMessage, type ChildMessage, type ParentMessage } from './protocol.js'
 
@@ -86,6 +86,7 @@ async function run(): Promise<void> {
     token: running.token,
     gatewayPort: running.gatewayPort(),
     error: started.error,
+    stopLimitMs: running.corral.config.server.shutdownGraceMs + HARD_LIMIT_AFTER_GRACE_MS,
   })
 }
 

@@ -12,6 +12,8 @@ export type ChildMessage =
       gatewayPort: number | null
       /** Why the gateway is not fully up (e.g. the LAN port is taken); null when all is well. */
       error: string | null
+      /** How long a 'stop' may take it (the grace period and its own hard limit, close.ts). */
+      stopLimitMs?: number
     }
   | { type: 'failed'; error: string }
   | { type: 'stopped' }

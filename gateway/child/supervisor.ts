@@ -19,6 +19,8 @@ export interface GatewayReady {
   token: string
   gatewayPort: number | null
   error: string | null
+  /** How long a 'stop' may take the child (protocol.ts); the kill comes after it. */
+  stopLimitMs?: number
 }
 
 export interface SupervisorOptions {
@@ -35,6 +37,8 @@ export const RESTART_MAX_MS = 10_000
 /** A child that ran this long resets the restart delay. */
 export const STABLE_RUN_MS = 60_000
 export const STOP_TIMEOUT_MS = 15_000
+/** Past the child's own stop limit, how long before it is killed. */
+export const STOP_KILL_MARGIN_MS = 3000
 /** At session end the child does the essentials first (child/session-end.ts); then it is killed. */
 export const SESSION_END_TIMEOUT_MS = 2000
 
@@ -66,6 +70,10 @@ export class GatewaySupervisor extends EventEmitter<GatewayHostEvents> implement
   restarts = 0
   private child: ChildHandle | null = null
   private ready: GatewayReady | null = null
+  /** The last 'ready' (kept while the child restarts): its stop limit. */
+  private lastReady: GatewayReady | null = null
+  /** A child has been ready once: until then an exit is a failure to start, not a crash. */
+  private everReady = false
   private stopping: Promise<void> | null = null
   private delay: number
   private startedAt = 0
@@ -103,7 +111,11 @@ export class GatewaySupervisor extends EventEmitter<GatewayHostEvents> implement
 
   /** Asks the child to stop (it finishes streams, flushes stats); kills it past the timeout. */
   stop(): Promise<void> {
-    this.stopping ??= this.ask({ type: 'stop' }, this.opts.stopTimeoutMs ?? STOP_TIMEOUT_MS)
+    // Never before the child's own limit (a longer grace period), so its last steps (stats,
+    // the mDNS goodbye, control.json) are not cut off.
+    const own = (this.lastReady?.stopLimitMs ?? 0) + STOP_KILL_MARGIN_MS
+    const timeout = this.opts.stopTimeoutMs ?? Math.max(STOP_TIMEOUT_MS, own)
+    this.stopping ??= this.ask({ type: 'stop' }, timeout)
     return this.stopping
   }
 
@@ -136,6 +148,8 @@ export class GatewaySupervisor extends EventEmitter<GatewayHostEvents> implement
       if (m.type === 'ready') {
         const { type: _type, ...ready } = m
         this.ready = ready
+        this.lastReady = ready
+        this.everReady = true
         this.emit('ready', ready)
       } else if (m.type === 'failed') {
         failed = true
@@ -148,6 +162,14 @@ export class GatewaySupervisor extends EventEmitter<GatewayHostEvents> implement
       this.ready = null
       this.emit('exit', code)
       if (this.stopping || failed) return
+      if (!this.everReady) {
+        // It never came up (an import that throws, a native module built for another ABI):
+        // restarting would loop for ever with the app showing nothing. Say so instead.
+        const why = `Corral's gateway exited (code ${code}) before it was ready; the app's log has its last lines.`
+        this.opts.logger.error(why)
+        this.emit('failed', why)
+        return
+      }
       if (Date.now() - this.startedAt >= STABLE_RUN_MS) {
         this.delay = this.opts.restartDelayMs ?? RESTART_DELAY_MS
       }
