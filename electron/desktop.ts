@@ -7,6 +7,8 @@ import path from 'node:path'
 import { app, clipboard } from 'electron'
 import { createLogger, type Logger } from '../gateway/util/logger.js'
 import type { GatewayHost } from '../gateway/child/supervisor.js'
+import { dataFiles } from '../gateway/config/paths.js'
+import { removeControlInfo } from '../gateway/control-info.js'
 import { appFiles, APP_ID, type AppFiles } from './paths.js'
 import { messageOf } from './gateway.js'
 import { setupGatewayHost } from './gateway-host.js'
@@ -169,6 +171,10 @@ export async function startDesktop(opts: DesktopOptions): Promise<Desktop> {
 
   const offShutdown = setupSystemShutdown({
     endGateway: () => link.stop('session-end'),
+    removeControlInfo: () => {
+      const token = link.lastReady()?.token
+      if (token) removeControlInfo(dataFiles(opts.dataDir).control, token)
+    },
     logger,
     platform,
   })

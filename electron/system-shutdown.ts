@@ -17,6 +17,11 @@ import { messageOf } from './gateway.js'
 export interface SystemShutdownOptions {
   /** The gateway's session-end path (GatewayHost.endSession); bounded by the host. */
   endGateway: () => Promise<void>
+  /**
+   * Removes the gateway's control.json, here and at once: the OS ends the child with the
+   * session, maybe before it gets to it, and a stale control.json misleads the CLI.
+   */
+  removeControlInfo?: () => void
   logger: Logger
   platform: NodeJS.Platform
 }
@@ -54,6 +59,17 @@ let ending: Promise<void> | null = null
 
 /** Windows' session is ending: what quitting would do, fastest and surest first. */
 export function endSession(opts: SystemShutdownOptions): Promise<void> {
+  if (ending === null) {
+    // The durable part first and synchronously, inside the event: nothing after it is sure.
+    try {
+      opts.removeControlInfo?.()
+    } catch (err) {
+      opts.logger.warn(`Removing control.json at session end: ${messageOf(err)}`)
+    }
+    // A quit under way keeps Electron from exiting the moment this handler returns (later
+    // Electrons, electron/electron#52604), so the child gets its session-end message.
+    app.quit()
+  }
   ending ??= (async () => {
     await opts.endGateway().catch((err: unknown) => {
       opts.logger.warn(`Stopping the gateway at session end: ${messageOf(err)}`)

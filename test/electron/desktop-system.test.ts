@@ -61,6 +61,8 @@ describe('shutdown and log-off', () => {
     const watcher = BrowserWindow.getAllWindows().find((w) => w.options.show === false)!
     expect(watcher.webContents.getURL()).toBe('')
     watcher.emit('session-end', {})
+    // Inside the event, before anything asynchronous: the OS may end the gateway child first.
+    expect(fs.existsSync(path.join(dir, 'control.json'))).toBe(false)
     await vi.waitFor(() => expect(app.exitCode).toBe(0))
     expect(withdrawn).toHaveBeenCalled()
     expect(fs.existsSync(path.join(dir, 'control.json'))).toBe(false)
