@@ -43,7 +43,8 @@ export function summarizeFleet(out) {
         gcShare: rounds.some((r) => r.long.gcMs !== undefined)
           ? median(
               rounds.map(
-                ({ short, long }) => (short.gcMs + long.gcMs) / (short.cpuMs + long.cpuMs),
+                // GC pauses are the main thread's: its share of the main thread's CPU.
+                ({ short, long }) => (short.gcMs + long.gcMs) / (short.mainCpuMs + long.mainCpuMs),
               ),
             )
           : null,

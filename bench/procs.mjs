@@ -117,6 +117,9 @@ export function startCorral(
   for (const name of Object.keys(env)) {
     if (/^(CORRAL_(?!LOG_LEVEL)|OLLAMA_|AUTH_TOKEN$)/.test(name)) delete env[name]
   }
+  // The OS default data folder inside this one: a server on a non-default folder leaves a
+  // pointer there (gateway/elsewhere.ts), which belongs in no user's real ~/.config/Corral.
+  Object.assign(env, { XDG_CONFIG_HOME: path.join(dataDir, 'xdg'), APPDATA: dataDir })
   const args = [
     ...CORRAL_NODE_FLAGS,
     ...nodeArgs,

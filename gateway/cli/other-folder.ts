@@ -33,6 +33,7 @@ export async function serverFor(ctx: CliContext): Promise<ControlClient | null> 
 export async function otherFolderNote(
   ctx: Pick<CliContext, 'dataDir' | 'dataDirFrom'>,
   defaultDir: string = osDataDir(),
+  serving: (dir: string) => Promise<boolean> = async (dir) => (await findServer(dir)) !== null,
 ): Promise<string | null> {
   const here = ctx.dataDir
   // (a) This command was pointed away from the default folder, and the app runs there.
@@ -44,7 +45,9 @@ export async function otherFolderNote(
   }
   // (b) A server on another folder left a pointer in the default folder.
   const other = readElsewhere(defaultDir)
-  if (other && !sameDir(other.dataDir, here)) {
+  // A live pid is not enough (a pointer left by a crash, the pid reused since): the server
+  // must answer for that folder too.
+  if (other && !sameDir(other.dataDir, here) && (await serving(other.dataDir))) {
     return `Corral is running for the data folder ${shown(other.dataDir)} (pid ${other.pid}), but this command uses ${shown(here)}${fromWhat(ctx)}. To reach the running one, add --data-dir ${shown(other.dataDir)} or set CORRAL_DATA_DIR to it.`
   }
   return null
