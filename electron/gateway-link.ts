@@ -150,6 +150,8 @@ export function createGatewayLink(host: GatewayHost, logger: Logger): GatewayLin
         return problem
       }
       await refresh()
+      // Quit while starting: stop() has run, and nothing may be left running after it.
+      if (stopped) return null
       feed = openControlFeed({ endpoint: () => host.current(), onEvent: onFeed })
       timer = setInterval(() => void refresh(), LINK_POLL_MS)
       timer.unref()

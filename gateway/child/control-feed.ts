@@ -42,7 +42,13 @@ export function openControlFeed(opts: FeedOptions): ControlFeed {
 
   const connect = async () => {
     const at = opts.endpoint()
-    if (!at) return schedule(delay)
+    if (!at) {
+      // The gateway is down or restarting: look again, less often each time ('ready' calls
+      // reconnect(), which comes back at once).
+      schedule(delay)
+      delay = Math.min(delay * 2, FEED_RETRY_MAX_MS)
+      return
+    }
     const controller = new AbortController()
     abort = controller
     try {
