@@ -152,7 +152,12 @@ export function createGatewayLink(host: GatewayHost, logger: Logger): GatewayLin
       await refresh()
       // Quit while starting: stop() has run, and nothing may be left running after it.
       if (stopped) return null
-      feed = openControlFeed({ endpoint: () => host.current(), onEvent: onFeed })
+      feed = openControlFeed({
+        endpoint: () => host.current(),
+        onEvent: onFeed,
+        // Not a record per request nor the ticks: the main process would parse them for nothing.
+        events: ['backend', 'new-device', 'device'],
+      })
       timer = setInterval(() => void refresh(), LINK_POLL_MS)
       timer.unref()
       return null

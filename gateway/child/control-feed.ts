@@ -14,6 +14,8 @@ export interface FeedOptions {
   onEvent: (event: string, data: unknown) => void
   /** The feed answered (again): what happened meanwhile must be read afresh. */
   onOpen?: () => void
+  /** Only these events (GET /control/events?events=…); all when absent. */
+  events?: readonly string[]
   retryMs?: number
 }
 
@@ -52,7 +54,8 @@ export function openControlFeed(opts: FeedOptions): ControlFeed {
     const controller = new AbortController()
     abort = controller
     try {
-      const res = await request(`${at.controlUrl}/control/events`, {
+      const only = opts.events ? `?events=${opts.events.join(',')}` : ''
+      const res = await request(`${at.controlUrl}/control/events${only}`, {
         headers: { authorization: `Bearer ${at.token}`, accept: 'text/event-stream' },
         signal: controller.signal,
         // The feed is quiet between heartbeats (15 s); only the headers must come soon.

@@ -13,6 +13,7 @@ import {
   StatsSeries,
   StatsSummary,
 } from './schemas.js'
+import { EventsQuery } from './stats-schemas.js'
 
 const P = CONTROL_PREFIX
 const tags = ['stats']
@@ -103,11 +104,12 @@ export function registerStatsRoutes(app: FastifyInstance, corral: Corral): void 
   )
 
   // The UI reads this with fetch() (the token goes in a header, which EventSource cannot send).
-  app.get(
+  app.get<{ Querystring: Static<typeof EventsQuery> }>(
     `${P}/events`,
     {
       schema: {
         summary: 'The live feed (Server-Sent Events)',
+        querystring: EventsQuery,
         description:
           '`event: tick` each second with the live numbers (LiveSnapshot) and `event: request` ' +
           'with each request as it ends (a RequestRecord without `id`); `event: activity` ' +
@@ -130,8 +132,12 @@ export function registerStatsRoutes(app: FastifyInstance, corral: Corral): void 
         'x-accel-buffering': 'no',
         'x-content-type-options': 'nosniff',
       })
-      const send = (event: string, data: unknown) =>
-        res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+      // Only the events asked for: the tray's feed leaves out a record per request and the ticks.
+      const wanted = req.query.events ? new Set(req.query.events.split(',')) : null
+      const send = (event: string, data: unknown) => {
+        if (wanted === null || wanted.has(event))
+          res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+      }
       let lastActivity = ''
       const sendActivity = () => {
         const { ts: _ts, ...now } = corral.owner.activity()

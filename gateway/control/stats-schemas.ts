@@ -86,3 +86,22 @@ export const RecentQuery = Type.Object({
 })
 
 /** A loose object: payloads whose shape belongs to another module (import plans, reports). */
+
+/** The live feed's events, all of them unless `events` names some (the tray needs three). */
+export const FEED_EVENTS = [
+  'tick',
+  'request',
+  'activity',
+  'device',
+  'backend',
+  'new-device',
+] as const
+export const EventsQuery = Type.Object({
+  events: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      pattern: `^(${FEED_EVENTS.join('|')})(,(${FEED_EVENTS.join('|')}))*$`,
+      description: 'A comma-separated list of the events to send; all when absent.',
+    }),
+  ),
+})

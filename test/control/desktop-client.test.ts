@@ -106,4 +106,35 @@ describe('the live feed as the desktop app reads it', () => {
     await eventually(() => expect(opened).toBe(2))
     await eventually(() => expect(events.slice(ticks).some((e) => e.event === 'tick')).toBe(true))
   })
+
+  it('sends only the events asked for: the tray gets no record per request and no ticks', async () => {
+    const { gw, endpoint } = await gateway()
+    const events: string[] = []
+    let opened = 0
+    const feed = openControlFeed({
+      endpoint,
+      onEvent: (event) => events.push(event),
+      onOpen: () => opened++,
+      events: ['backend', 'new-device', 'device'],
+      retryMs: 50,
+    })
+    open.feeds.push(feed)
+    await eventually(() => expect(opened).toBe(1))
+    const res = await fetch(`${gw.url}/api/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama3.2', prompt: 'hi', stream: false }),
+    })
+    await res.arrayBuffer()
+    await eventually(() => expect(events).toContain('new-device'))
+    // A tick comes each second: past one, none came.
+    await new Promise((r) => setTimeout(r, 1200))
+    expect(events.filter((e) => !['backend', 'new-device', 'device'].includes(e))).toEqual([])
+
+    const bad = await fetch(`${gw.running.controlUrl}/control/events?events=tick,everything`, {
+      headers: { authorization: `Bearer ${gw.running.token}` },
+    })
+    expect(bad.status).toBe(400)
+    await bad.arrayBuffer()
+  })
 })

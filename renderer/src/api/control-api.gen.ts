@@ -2776,7 +2776,10 @@ export type paths = {
      */
     get: {
       parameters: {
-        query?: never
+        query?: {
+          /** @description A comma-separated list of the events to send; all when absent. */
+          events?: string
+        }
         header?: never
         path?: never
         cookie?: never
