@@ -10,7 +10,7 @@ const wallNow = () => performance.timeOrigin + performance.now()
 const SENT_AT = '"sent_at":'
 const DONE_TRUE = '"done":true'
 
-function newPool(origin, connections) {
+export function newPool(origin, connections) {
   return new Pool(origin, {
     connections,
     pipelining: 1,
@@ -22,7 +22,7 @@ function newPool(origin, connections) {
 }
 
 /** Reads a response body to its end, discarding it. */
-async function drain(body) {
+export async function drain(body) {
   for await (const chunk of body) void chunk
 }
 
@@ -166,46 +166,7 @@ export async function manyStreams({
   }
 
   const oneStream = async () => {
-    const t0 = now()
-    const res = await pool.request(request)
-    if (res.statusCode !== 200) {
-      r.statuses[res.statusCode] = (r.statuses[res.statusCode] ?? 0) + 1
-      r.errors++
-      await drain(res.body)
-      return
-    }
-    r.streams++
-    let first = true
-    let carry = ''
-    let done = false
-    await new Promise((resolve, reject) => {
-      res.body.on('data', (chunk) => {
-        const at = wallNow()
-        if (first) {
-          first = false
-          ttfb.push(now() - t0)
-        }
-        const text = carry + chunk.toString('latin1')
-        let start = 0
-        for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-          const i = text.lastIndexOf(SENT_AT, nl)
-          if (i >= start) {
-            frameDelay.push(at - (parseFloat(text.slice(i + SENT_AT.length, nl)) - clockOffsetMs))
-            r.frames++
-          }
-          if (text.lastIndexOf(DONE_TRUE, nl) >= start) done = true
-          start = nl + 1
-        }
-        carry = text.slice(start)
-      })
-      res.body.once('end', resolve)
-      res.body.once('error', reject)
-    })
-    if (done) r.complete++
-    else {
-      r.errors++
-      r.firstError ??= 'stream ended without a done frame'
-    }
+    if (await timedStream(pool, request, { ttfb, frameDelay, r }, clockOffsetMs)) r.streams++
   }
 
   const sampler = setInterval(tick, 100)
@@ -236,4 +197,54 @@ export async function manyStreams({
     clearInterval(sampler)
     await pool.close()
   }
+}
+
+/**
+ * One streamed request, read to its end: its time to first byte into `t.ttfb`, each stamped
+ * frame's delay (received here minus the backend's `sent_at`, on one clock) into
+ * `t.frameDelay`, and frames, completions, statuses and errors into `t.r`. Resolves true when
+ * the answer was a 200.
+ */
+export async function timedStream(pool, request, t, clockOffsetMs) {
+  const { r } = t
+  const t0 = now()
+  const res = await pool.request(request)
+  if (res.statusCode !== 200) {
+    r.statuses[res.statusCode] = (r.statuses[res.statusCode] ?? 0) + 1
+    r.errors++
+    await drain(res.body)
+    return false
+  }
+  let first = true
+  let carry = ''
+  let done = false
+  await new Promise((resolve, reject) => {
+    res.body.on('data', (chunk) => {
+      const at = wallNow()
+      if (first) {
+        first = false
+        t.ttfb.push(now() - t0)
+      }
+      const text = carry + chunk.toString('latin1')
+      let start = 0
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+        const i = text.lastIndexOf(SENT_AT, nl)
+        if (i >= start) {
+          t.frameDelay.push(at - (parseFloat(text.slice(i + SENT_AT.length, nl)) - clockOffsetMs))
+          r.frames++
+        }
+        if (text.lastIndexOf(DONE_TRUE, nl) >= start) done = true
+        start = nl + 1
+      }
+      carry = text.slice(start)
+    })
+    res.body.once('end', resolve)
+    res.body.once('error', reject)
+  })
+  if (done) r.complete++
+  else {
+    r.errors++
+    r.firstError ??= 'stream ended without a done frame'
+  }
+  return true
 }
