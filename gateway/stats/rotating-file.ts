@@ -1,6 +1,6 @@
-// A pino destination that appends lines to a file and rotates it by size:
+// A file of lines (the access log's) that rotates by size:
 // `access.log` → `access.1.log` → … → `access.<maxFiles>.log`, the oldest dropped.
-// `write` only queues (pino calls it on the request path); one async loop does the I/O,
+// `write` only queues (it is called on the request path); one async loop does the I/O,
 // closing the file before renaming it so rotation also works on Windows.
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createAccessLog } from '../../gateway/stats/access-log.js'
+import { pino } from 'pino'
+import { accessLogLine, createAccessLog } from '../../gateway/stats/access-log.js'
 import { MINUTE, T0, rec, tempDir } from './fixtures/records.js'
 
 let dir: string
@@ -38,6 +39,51 @@ describe('access log', () => {
       completionTokens: 40,
     })
     expect(typeof line!.time).toBe('string')
+  })
+
+  it('writes the very line pino wrote before, strange strings and missing values included', () => {
+    // Log shippers parsed pino's lines; the line is now built in one JSON.stringify.
+    const at = new Date(T0)
+    let written = ''
+    const logger = pino(
+      {
+        base: null,
+        timestamp: () => `,"time":"${at.toISOString()}"`,
+        formatters: { level: (label) => ({ level: label }) },
+      },
+      { write: (s: string) => void (written += s) },
+    )
+    for (const r of [
+      rec(),
+      rec({ model: 'qwen3:8b\u2028"\\\n', keyName: 'ünï 🐄', backend: null, ttfbMs: null }),
+      rec({ tokensPerSecond: Number.NaN, completionTokens: undefined as never }),
+    ]) {
+      written = ''
+      const { ts, keyId, keyName, clientIp, method, status, outcome, backend, model } = r
+      logger.info(
+        {
+          start: new Date(ts).toISOString(),
+          keyId,
+          keyName,
+          ip: clientIp,
+          method,
+          path: r.path,
+          status,
+          outcome,
+          backend,
+          model,
+          durationMs: r.durationMs,
+          ttfbMs: r.ttfbMs,
+          queued: r.queued,
+          queueMs: r.queueMs,
+          promptTokens: r.promptTokens,
+          completionTokens: r.completionTokens,
+          tokensPerSecond: r.tokensPerSecond,
+        },
+        'request',
+      )
+      expect(accessLogLine(r, at)).toBe(written)
+    }
   })
 
   it('rotates by size, keeping maxFiles old files, none over the limit', async () => {
