@@ -111,7 +111,9 @@ export class BackendPool {
     const now = this.now()
     const want = model === null ? null : normalizeModel(model)
     const hasModel = (b: BackendState) => want === null || b.models === null || b.models.has(want)
-    const usable = this.list().filter((b) => this.isUsable(b, now) && hasModel(b))
+    // Per request: one array, no sort callbacks (a handful of backends, insertion-sorted).
+    const usable: BackendState[] = []
+    for (const b of this.states.values()) if (this.isUsable(b, now) && hasModel(b)) usable.push(b)
     if (usable.length === 0) {
       // Every backend with the model looks down: trying one beats refusing (a check may have
       // failed under load). A refused connection costs a millisecond.
@@ -120,15 +122,37 @@ export class BackendPool {
         .sort((x, y) => x.consecutiveFailures - y.consecutiveFailures)
         .slice(0, 1)
     }
-    if (usable.length === 1) return usable
-    const start = this.rr++ % usable.length
-    const rotated = [...usable.slice(start), ...usable.slice(0, start)]
-    if (strategy === 'round-robin') return rotated
-    const score = (b: BackendState) => (b.inFlight + load(b)) / b.record.weight
-    return rotated
-      .map((b, i) => ({ b, i, loaded: want !== null && b.loaded.has(want) ? 0 : 1, s: score(b) }))
-      .sort((x, y) => x.loaded - y.loaded || x.s - y.s || x.i - y.i)
-      .map((x) => x.b)
+    const n = usable.length
+    if (n === 1) return usable
+    const start = this.rr++ % n
+    const order: BackendState[] = new Array<BackendState>(n)
+    for (let i = 0; i < n; i++) order[i] = usable[(start + i) % n]!
+    if (strategy === 'round-robin') return order
+    // Has the model loaded first, then least outstanding work per weight; equals keep the
+    // round-robin order (insertion sort is stable).
+    const cold: number[] = new Array<number>(n)
+    const score: number[] = new Array<number>(n)
+    for (let i = 0; i < n; i++) {
+      const b = order[i]!
+      cold[i] = want !== null && b.loaded.has(want) ? 0 : 1
+      score[i] = (b.inFlight + load(b)) / b.record.weight
+    }
+    for (let i = 1; i < n; i++) {
+      const b = order[i]!
+      const c = cold[i]!
+      const sc = score[i]!
+      let j = i - 1
+      while (j >= 0 && (cold[j]! > c || (cold[j] === c && score[j]! > sc))) {
+        order[j + 1] = order[j]!
+        cold[j + 1] = cold[j]!
+        score[j + 1] = score[j]!
+        j--
+      }
+      order[j + 1] = b
+      cold[j + 1] = c
+      score[j + 1] = sc
+    }
+    return order
   }
 
   /** Does any enabled backend list this model? (Distinguishes 404 from 503.) */

@@ -43,20 +43,33 @@ export class TokenMeter {
    */
   check(keyId: string, limitPerMinute: number | null): TokenCheck {
     const nowMs = this.#now()
-    const buckets = this.#liveBuckets(keyId, nowMs)
+    const window = this.#windows.get(keyId)
+    if (window === undefined) {
+      return { ok: true, remaining: limitPerMinute ?? Infinity, resetSeconds: 0 }
+    }
+    // Oldest second first, straight from the slots (no list, no sort: this runs per request).
+    const nowSecond = Math.floor(nowMs / MS_PER_SECOND)
     let used = 0
-    for (const bucket of buckets) used += bucket.tokens
-    const newest = buckets[buckets.length - 1]
-    const resetSeconds = newest ? secondsUntilExpiry(newest.second, nowMs) : 0
+    let newest = -1
+    for (let second = nowSecond - WINDOW_SECONDS + 1; second <= nowSecond; second++) {
+      const tokens = tokensAt(window, second)
+      if (tokens > 0) {
+        used += tokens
+        newest = second
+      }
+    }
+    const resetSeconds = newest === -1 ? 0 : secondsUntilExpiry(newest, nowMs)
     if (limitPerMinute === null || used < limitPerMinute) {
       const remaining = limitPerMinute === null ? Infinity : limitPerMinute - used
       return { ok: true, remaining, resetSeconds }
     }
     let retryAfterSeconds = resetSeconds
-    for (const bucket of buckets) {
-      used -= bucket.tokens
+    for (let second = nowSecond - WINDOW_SECONDS + 1; second <= nowSecond; second++) {
+      const tokens = tokensAt(window, second)
+      if (tokens <= 0) continue
+      used -= tokens
       if (used < limitPerMinute) {
-        retryAfterSeconds = secondsUntilExpiry(bucket.second, nowMs)
+        retryAfterSeconds = secondsUntilExpiry(second, nowMs)
         break
       }
     }
@@ -137,6 +150,12 @@ export class TokenMeter {
     }
     return live.sort((a, b) => a.second - b.second)
   }
+}
+
+/** Tokens charged to `second` if its slot still holds that second, else 0. */
+function tokensAt(window: KeyWindow, second: number): number {
+  const slot = second % WINDOW_SECONDS
+  return slot >= 0 && window.seconds[slot] === second ? (window.tokens[slot] ?? 0) : 0
 }
 
 /** Whole seconds (at least 1) until the bucket of `second` leaves the window. */
