@@ -1,5 +1,5 @@
 // The gateway's own diagnostics go to stderr (stdout carries only command results).
-// Access records go to the pino access log in logs/, not here.
+// Access records go to the access log in logs/ (stats/access-log.ts), not here.
 
 export interface Logger {
   debug(msg: string, extra?: Record<string, unknown>): void
