@@ -53,17 +53,16 @@ export function summarizeFleet(out) {
           rounds.map((r) => r.long.firstError ?? r.short.firstError).find(Boolean) ?? null,
       }
     }
-    const c = s.corral
     const n = s.nginx
-    if (c && n) {
-      s.corralMinusNginx = {
-        ttfbP50Ms: c.ttfbP50Ms - n.ttfbP50Ms,
-        ttfbP99Ms: c.ttfbP99Ms - n.ttfbP99Ms,
-        tokenDelayP50Ms: c.tokenDelayP50Ms - n.tokenDelayP50Ms,
-        tokenDelayP99Ms: c.tokenDelayP99Ms - n.tokenDelayP99Ms,
-        cpuPerRequestRatio: c.cpuUsPerRequest / n.cpuUsPerRequest,
-      }
-    }
+    const minus = (c) => ({
+      ttfbP50Ms: c.ttfbP50Ms - n.ttfbP50Ms,
+      ttfbP99Ms: c.ttfbP99Ms - n.ttfbP99Ms,
+      tokenDelayP50Ms: c.tokenDelayP50Ms - n.tokenDelayP50Ms,
+      tokenDelayP99Ms: c.tokenDelayP99Ms - n.tokenDelayP99Ms,
+      cpuPerRequestRatio: c.cpuUsPerRequest / n.cpuUsPerRequest,
+    })
+    if (s.corral && n) s.corralMinusNginx = minus(s.corral)
+    if (s['node-floor'] && n) s.floorMinusNginx = minus(s['node-floor'])
   }
   return summary
 }
@@ -94,7 +93,7 @@ export function printFleet(out) {
   )
   for (const [size, s] of Object.entries(out.summary)) {
     w(`\n${size} chats at once`)
-    const names = Object.keys(s).filter((k) => k !== 'corralMinusNginx')
+    const names = Object.keys(s).filter((k) => !k.endsWith('MinusNginx'))
     w(
       table([
         [
@@ -128,14 +127,25 @@ export function printFleet(out) {
         }),
       ]),
     )
-    const d = s.corralMinusNginx
-    if (d) {
+    for (const [name, d] of [
+      ['corral', s.corralMinusNginx],
+      ['node-floor', s.floorMinusNginx],
+    ]) {
+      if (!d) continue
       w(
-        `corral - nginx: TTFB p50 ${fmt(d.ttfbP50Ms)} ms, p99 ${fmt(d.ttfbP99Ms)} ms; ` +
+        `${name} - nginx: TTFB p50 ${fmt(d.ttfbP50Ms)} ms, p99 ${fmt(d.ttfbP99Ms)} ms; ` +
           `token delay p50 ${fmt(d.tokenDelayP50Ms)} ms, p99 ${fmt(d.tokenDelayP99Ms)} ms; ` +
           `CPU per request ${fmt(d.cpuPerRequestRatio)}x nginx's`,
       )
     }
+  }
+  if (out.cold) {
+    w(
+      `\nThe first 64 one-token chats after start (cold JIT, before the ${o.warm}-chat warm-up): ` +
+        Object.entries(out.cold)
+          .map(([name, c]) => `${name} TTFB p50 ${fmt(c.ttfbMs.p50)} ms`)
+          .join(', '),
+    )
   }
   const targets = fleetTargets(out.summary)
   if (targets.length) {

@@ -5,8 +5,8 @@
 // token (received here minus the backend's `sent_at` stamp), CPU per request and per frame,
 // and the garbage collector's share of Corral's CPU.
 //
-//   node bench/fleet.mjs [--bursts 64,256] [--rounds 4] [--frames 60] [--tps 30]
-//                        [--corral <bundle>] [--compare <bundle>] [--cpu-prof] [--json]
+//   node bench/fleet.mjs [--bursts 64,256] [--rounds 4] [--frames 60] [--tps 30] [--warm 6400]
+//                        [--no-floor] [--corral <bundle>] [--compare <bundle>] [--cpu-prof] [--json]
 //
 // CPU per request is read from bursts of one-token chats (num_predict 1: the request's own
 // work, one content frame and the done frame); CPU per frame from the difference between the
@@ -23,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBundles, ROOT } from './build.mjs'
 import { clockOffset } from './clock.mjs'
 import { findNginx, startNginx } from './nginx.mjs'
-import { corralConfig, newKey, startBackend, startCorral } from './procs.mjs'
+import { corralConfig, newKey, startBackend, startCorral, startFloorProxy } from './procs.mjs'
 import { treeOf, rotate, requests } from './phases.mjs'
 import { burst, openPools } from './fleet-load.mjs'
 import { gcFile } from './gc-probe.mjs'
@@ -37,6 +37,8 @@ export async function runFleet(opts = {}) {
     bursts: [64, 256],
     rounds: 4,
     frames: 60,
+    warm: 6400,
+    floor: true,
     tps: 30,
     cpuProf: false,
     ...opts,
@@ -101,6 +103,10 @@ async function fleet(o, start) {
         }),
       )
     : null
+  // What any Node proxy costs in the same burst: node:http, undici, no checks, stats or logs.
+  const floor = o.floor
+    ? await start(startFloorProxy(backends.map((b) => b.url).join(','), key))
+    : null
   const nginxBin = findNginx()
   const nginx = nginxBin
     ? await start(startNginx(nginxBin, { backendUrls: backends.map((b) => b.url), key }))
@@ -116,6 +122,7 @@ async function fleet(o, start) {
     ...(before
       ? [{ name: 'corral-before', origins: [before.url], pids: [before.pid], gc: true }]
       : []),
+    ...(floor ? [{ name: 'node-floor', origins: [floor.url], pids: [floor.pid] }] : []),
     ...(nginx ? [{ name: 'nginx', origins: [nginx.url], pids: [nginx.pid] }] : []),
   ]
   for (const t of targets) for (const pid of treeOf(t.pids)) pin(pid, cores - 1)
@@ -127,9 +134,16 @@ async function fleet(o, start) {
     body: JSON.stringify({ ...JSON.parse(full.body), options: { num_predict: 1 } }),
   }
   for (const t of targets) t.pools = await openPools(t.origins, maxBurst, reqs.version)
-  log('warming up (two bursts per target)')
+  // A gateway a team has used for a minute: the first burst after start (kept as `cold`) runs
+  // before V8 has compiled the hot paths, and the JIT is still at it for thousands of requests
+  // (its compiler threads cost Corral about as much CPU as the requests' own work after 500).
+  // Every target gets the same warm-up; nginx and direct need none, and lose nothing by it.
+  log(`warming up (${o.warm} one-token chats per target, in bursts of 64)`)
+  const cold = {}
   for (const t of targets) {
-    for (let i = 0; i < 2; i++) await burst(t.pools, oneToken, maxBurst, clockOffsetMs)
+    cold[t.name] = await burst(t.pools, oneToken, 64, clockOffsetMs)
+    for (let sent = 64; sent < o.warm; sent += 64) await burst(t.pools, oneToken, 64, clockOffsetMs)
+    await burst(t.pools, oneToken, maxBurst, clockOffsetMs)
   }
 
   const results = {}
@@ -154,6 +168,9 @@ async function fleet(o, start) {
     settings: { ...o, backends: BACKENDS, frameIntervalMs, capacityPerBackend: capacity },
     machine: { cpus: cores, node: process.version, loadAverageAtEnd: os.loadavg() },
     clockOffsetsMs: offsets,
+    cold: Object.fromEntries(
+      Object.entries(cold).map(([name, r]) => [name, { ttfbMs: r.ttfbMs, errors: r.errors }]),
+    ),
     results,
     finishedAt: new Date().toISOString(),
   }
@@ -243,6 +260,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       rounds: { type: 'string', default: '4' },
       frames: { type: 'string', default: '60' },
       tps: { type: 'string', default: '30' },
+      warm: { type: 'string', default: '6400' },
+      'no-floor': { type: 'boolean', default: false },
       corral: { type: 'string' },
       compare: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
@@ -254,6 +273,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     rounds: Number(f.rounds),
     frames: Number(f.frames),
     tps: Number(f.tps),
+    warm: Number(f.warm),
+    floor: !f['no-floor'],
     corral: f.corral ? path.resolve(f.corral) : undefined,
     compare: f.compare,
     cpuProf: f['cpu-prof'],

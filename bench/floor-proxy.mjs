@@ -4,12 +4,15 @@
 // between this and nginx is what Node's HTTP stack costs; between this and Corral, what
 // Corral's features and Fastify cost.
 //
-//   node bench/floor-proxy.mjs <backend url> <key>   (prints its URL, listens on 127.0.0.1)
+//   node bench/floor-proxy.mjs <backend url>[,<backend url>...] <key>
+//   (prints its URL, listens on 127.0.0.1; several backends are taken in turn, as nginx does)
 import http from 'node:http'
 import { Agent } from 'undici'
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'host', 'authorization']
-const [upstream, key] = process.argv.slice(2)
+const [upstreams, key] = process.argv.slice(2)
+const origins = upstreams.split(',')
+let turn = 0
 const agent = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000 })
 const valid = new Set([`Bearer ${key}`])
 
@@ -22,7 +25,7 @@ const server = http.createServer(async (req, res) => {
   for (const h of HOP_BY_HOP) delete headers[h]
   try {
     const up = await agent.request({
-      origin: upstream,
+      origin: origins[turn++ % origins.length],
       path: req.url,
       method: req.method,
       headers,

@@ -18,7 +18,7 @@
 // BENCH_WARMUP_MS (1000), BENCH_JIT_WARMUP_MS (5000), BENCH_PACED_RPS (200), BENCH_STREAMS
 // (500), BENCH_FRAMES (100), BENCH_FRAME_INTERVAL_MS (20), BENCH_STREAM_MS (8000),
 // BENCH_RAMP_MS (1000), BENCH_NGINX (path of the nginx binary), BENCH_FLEET_ROUNDS (4),
-// BENCH_FLEET_FRAMES (60).
+// BENCH_FLEET_FRAMES (60), BENCH_FLEET_WARM (6400 one-token chats per target before measuring).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -98,6 +98,7 @@ async function fleetPhase() {
     bursts: quick ? [64] : [64, 256],
     rounds: num('BENCH_FLEET_ROUNDS', 4, 2),
     frames: num('BENCH_FLEET_FRAMES', 60, 30),
+    warm: num('BENCH_FLEET_WARM', 6400, 640),
     compare: flags.compare ? path.resolve(flags.compare) : undefined,
   })
   mkdirSync(resultsDir, { recursive: true })
