@@ -4,19 +4,25 @@
 // Prints, per bundle, the medians over its bursts of the main thread's CPU per request, all
 // threads' CPU per request, the first byte's p50 and a token's added p99.
 //
-//   node bench/burst-ab.mjs <before.mjs> <after.mjs> [--pairs 40] [--size 64] [--frames 1]
+//   node bench/burst-ab.mjs <A> <B> [--pairs 40] [--size 64] [--frames 1]
 //
-// Build the bundles with `node bench/build.mjs <label>` (in each checkout).
-import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync, realpathSync } from 'node:fs'
+// A and B are gateway bundles (build them with `node bench/build.mjs <label>` in each
+// checkout), `nginx` (the bench's nginx: one worker, the four in turn) or `floor`
+// (bench/floor-proxy.mjs: what any Node proxy costs). Unlike the fleet's rounds, where each
+// target waits while the others run, here both are kept busy: what the gateway costs on a
+// core that stays its own.
+import { realpathSync } from 'node:fs'
 import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBundles } from './build.mjs'
-import { corralConfig, newKey, startBackend, startCorral } from './procs.mjs'
+import { findNginx, startNginx } from './nginx.mjs'
+import { corralConfig, newKey, startBackend, startCorral, startFloorProxy } from './procs.mjs'
 import { requests } from './phases.mjs'
 import { burst, openPools } from './fleet-load.mjs'
 import { median } from './stats.mjs'
+import { cpuNs, pin } from './fleet.mjs'
+import { treeOf } from './phases.mjs'
 
 const { values: f, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,35 +33,12 @@ const { values: f, positionals } = parseArgs({
   },
 })
 if (positionals.length !== 2) {
-  process.stderr.write('usage: node bench/burst-ab.mjs <before.mjs> <after.mjs> [options]\n')
+  process.stderr.write('usage: node bench/burst-ab.mjs <A|nginx|floor> <B|nginx|floor> [options]\n')
   process.exit(2)
 }
-const bundles = positionals.map((p) => realpathSync(p))
+const bundles = positionals.map((p) => (p === 'nginx' || p === 'floor' ? p : realpathSync(p)))
 const size = Number(f.size)
 const frames = Number(f.frames)
-
-/** CPU time of a process's threads, and of its main thread, in nanoseconds. */
-function cpuNs(pid) {
-  let all = 0
-  let main = 0
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
-      all += ns
-      if (Number(tid) === pid) main += ns
-    } catch {
-      // the thread ended in between
-    }
-  }
-  return { all, main }
-}
-const pin = (pid, core) => {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' })
-  } catch {
-    // no taskset: unpinned, noisier
-  }
-}
 
 const { fakeOllama } = await buildBundles('fleet-fake-only')
 const { key, hash } = newKey()
@@ -75,14 +58,21 @@ try {
     capacity: Math.max(16, size),
   }))
   const gateways = []
+  const urls = backends.map((b) => b.url)
   for (const [i, bundle] of bundles.entries()) {
-    const g = await startCorral(bundle, { config, workers: 1, label: `burst-ab-${i}` })
+    let g
+    if (bundle === 'floor') g = await startFloorProxy(urls.join(','), key)
+    else if (bundle === 'nginx') {
+      const bin = findNginx()
+      if (!bin) throw new Error('nginx is not installed (apt-get install nginx-light)')
+      g = await startNginx(bin, { backendUrls: urls, key })
+    } else g = await startCorral(bundle, { config, workers: 1, label: `burst-ab-${i}` })
     procs.push(g)
     gateways.push(g)
   }
   for (const b of backends) pin(b.pid, 0)
   pin(process.pid, 0)
-  for (const g of gateways) pin(g.pid, os.cpus().length - 1)
+  for (const g of gateways) for (const pid of treeOf([g.pid])) pin(pid, os.cpus().length - 1)
 
   const reqs = requests(key)
   const chat = (n) => ({
@@ -99,10 +89,10 @@ try {
   for (let i = 0; i < Number(f.pairs); i++) {
     for (const k of i % 2 ? [1, 0] : [0, 1]) {
       await sleep(100)
-      const pid = gateways[k].pid
-      const t0 = cpuNs(pid)
+      const pids = treeOf([gateways[k].pid])
+      const t0 = cpuNs(pids)
       const r = await burst(pools[k], request, size, 0)
-      const t1 = cpuNs(pid)
+      const t1 = cpuNs(pids)
       const out = results[k]
       out.main.push((t1.main - t0.main) / 1e3 / size)
       out.all.push((t1.all - t0.all) / 1e3 / size)

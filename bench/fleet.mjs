@@ -197,7 +197,7 @@ async function measured(t, run) {
  * what bounds a burst's first bytes), in nanoseconds: /proc/<pid>/task/<tid>/schedstat (its
  * first field), where /proc/<pid>/stat counts in ticks of 10 ms, too coarse for a burst.
  */
-function cpuNs(pids) {
+export function cpuNs(pids) {
   let all = 0
   let main = 0
   for (const pid of pids) {
@@ -244,7 +244,7 @@ async function fakeOnly() {
 }
 
 /** Pins every thread of a process to one core (best effort: needs taskset). */
-function pin(pid, core) {
+export function pin(pid, core) {
   try {
     execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' })
   } catch {

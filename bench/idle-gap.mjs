@@ -5,8 +5,6 @@
 // burst back to back. The gateway runs pinned to the last core, the rest to the first.
 //
 //   node bench/idle-gap.mjs [--gap 8000] [--rounds 6] [--corral <bundle>]
-import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -16,6 +14,7 @@ import { corralConfig, newKey, startBackend, startCorral } from './procs.mjs'
 import { requests } from './phases.mjs'
 import { burst, openPools } from './fleet-load.mjs'
 import { median } from './stats.mjs'
+import { cpuNs, pin } from './fleet.mjs'
 
 const { values: f } = parseArgs({
   options: {
@@ -24,15 +23,7 @@ const { values: f } = parseArgs({
     corral: { type: 'string' },
   },
 })
-const mainNs = (pid) =>
-  Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ', 1)[0])
-const pin = (pid, core) => {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' })
-  } catch {
-    // no taskset: unpinned
-  }
-}
+const mainNs = (pid) => cpuNs([pid]).main
 
 const built = await buildBundles(f.corral ? 'fleet-fake-only' : '')
 const bundle = f.corral ? path.resolve(f.corral) : built.corral
