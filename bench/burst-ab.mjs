@@ -4,7 +4,7 @@
 // Prints, per bundle, the medians over its bursts of the main thread's CPU per request, all
 // threads' CPU per request, the first byte's p50 and a token's added p99.
 //
-//   node bench/burst-ab.mjs <A> <B> [--pairs 40] [--size 64] [--frames 1]
+//   node bench/burst-ab.mjs <A> <B> [--pairs 40] [--size 64] [--frames 1] [--b-node='<flags>']
 //
 // A and B are gateway bundles (build them with `node bench/build.mjs <label>` in each
 // checkout), `nginx` (the bench's nginx: one worker, the four in turn) or `floor`
@@ -30,6 +30,7 @@ const { values: f, positionals } = parseArgs({
     pairs: { type: 'string', default: '40' },
     size: { type: 'string', default: '64' },
     frames: { type: 'string', default: '1' },
+    'b-node': { type: 'string', default: '' },
   },
 })
 if (positionals.length !== 2) {
@@ -66,7 +67,11 @@ try {
       const bin = findNginx()
       if (!bin) throw new Error('nginx is not installed (apt-get install nginx-light)')
       g = await startNginx(bin, { backendUrls: urls, key })
-    } else g = await startCorral(bundle, { config, workers: 1, label: `burst-ab-${i}` })
+    } else {
+      // `--b-node='<flags>'`: node flags for B alone, after the ones `npx corral` uses.
+      const nodeArgs = i === 1 && f['b-node'] ? f['b-node'].split(' ') : []
+      g = await startCorral(bundle, { config, nodeArgs, workers: 1, label: `burst-ab-${i}` })
+    }
     procs.push(g)
     gateways.push(g)
   }
