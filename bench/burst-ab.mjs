@@ -12,17 +12,17 @@
 // target waits while the others run, here both are kept busy: what the gateway costs on a
 // core that stays its own.
 import { realpathSync } from 'node:fs'
-import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBundles } from './build.mjs'
 import { findNginx, startNginx } from './nginx.mjs'
-import { corralConfig, newKey, startBackend, startCorral, startFloorProxy } from './procs.mjs'
+import { startCorral, startFloorProxy } from './procs.mjs'
 import { requests } from './phases.mjs'
 import { burst, openPools } from './fleet-load.mjs'
 import { median } from './stats.mjs'
-import { cpuNs, pin } from './fleet.mjs'
+import { cpuNs } from './fleet.mjs'
 import { treeOf } from './phases.mjs'
+import { chatOf, keeper, pinAll, startStandIns, warmUp } from './stand-ins.mjs'
 
 const { values: f, positionals } = parseArgs({
   allowPositionals: true,
@@ -42,24 +42,14 @@ const size = Number(f.size)
 const frames = Number(f.frames)
 
 const { fakeOllama } = await buildBundles('fleet-fake-only')
-const { key, hash } = newKey()
-const procs = []
+const { start, stopAll } = keeper()
 try {
-  const backends = []
-  for (let i = 0; i < 4; i++) {
-    const b = await startBackend(fakeOllama, { stampFrames: true, frames, frameIntervalMs: 33 })
-    procs.push(b)
-    backends.push(b)
-  }
-  const config = corralConfig({ backendUrl: backends[0].url, keyHash: hash })
-  config.backends = backends.map((b, i) => ({
-    id: `gpu-${i + 1}`,
-    name: `gpu-${i + 1}`,
-    url: b.url,
-    capacity: Math.max(16, size),
-  }))
+  const { key, backends, urls, config } = await startStandIns(
+    fakeOllama,
+    { frames, capacity: Math.max(16, size) },
+    start,
+  )
   const gateways = []
-  const urls = backends.map((b) => b.url)
   for (const [i, bundle] of bundles.entries()) {
     let g
     if (bundle === 'floor') g = await startFloorProxy(urls.join(','), key)
@@ -72,25 +62,21 @@ try {
       const nodeArgs = i === 1 && f['b-node'] ? f['b-node'].split(' ') : []
       g = await startCorral(bundle, { config, nodeArgs, workers: 1, label: `burst-ab-${i}` })
     }
-    procs.push(g)
-    gateways.push(g)
+    gateways.push(await start(g))
   }
-  for (const b of backends) pin(b.pid, 0)
-  pin(process.pid, 0)
-  for (const g of gateways) for (const pid of treeOf([g.pid])) pin(pid, os.cpus().length - 1)
+  pinAll(
+    backends,
+    gateways.map((g) => g.pid),
+  )
 
   const reqs = requests(key)
-  const chat = (n) => ({
-    ...reqs.chat,
-    body: JSON.stringify({ ...JSON.parse(reqs.chat.body), options: { num_predict: n } }),
-  })
   const pools = []
   for (const g of gateways) pools.push(await openPools([g.url], size, reqs.version))
   // As fleet.mjs: 6,400 one-token chats each, so V8 has compiled the hot paths.
-  for (let i = 0; i < 100; i++) for (const p of pools) await burst(p, chat(1), 64, 0)
+  for (const p of pools) await warmUp(p, chatOf(reqs.chat, 1))
 
   const results = gateways.map(() => ({ main: [], all: [], ttfb: [], tokenP99: [], errors: 0 }))
-  const request = chat(frames)
+  const request = chatOf(reqs.chat, frames)
   for (let i = 0; i < Number(f.pairs); i++) {
     for (const k of i % 2 ? [1, 0] : [0, 1]) {
       await sleep(100)
@@ -116,5 +102,5 @@ try {
   }
   for (const p of pools) await Promise.all(p.map((x) => x.close()))
 } finally {
-  await Promise.all(procs.map((p) => p.stop().catch(() => {})))
+  await stopAll()
 }

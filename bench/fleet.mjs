@@ -13,7 +13,6 @@
 // full and the one-token bursts. Gateways run pinned to the last core, the rest (backends,
 // this client) to the first, so the gateways compete with each other's rounds only.
 // `npm run bench` runs it after the main phases (bench/run.mjs); bench/README.md has results.
-import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -23,13 +22,21 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBundles, ROOT } from './build.mjs'
 import { clockOffset } from './clock.mjs'
 import { findNginx, startNginx } from './nginx.mjs'
-import { corralConfig, newKey, startBackend, startCorral, startFloorProxy } from './procs.mjs'
+import { startCorral, startFloorProxy } from './procs.mjs'
+import {
+  chatOf,
+  keeper,
+  pinAll,
+  STAND_INS,
+  startStandIns,
+  WARM_CHATS,
+  warmUp,
+} from './stand-ins.mjs'
 import { treeOf, rotate, requests } from './phases.mjs'
 import { burst, openPools } from './fleet-load.mjs'
 import { gcFile } from './gc-probe.mjs'
 import { printFleet, summarizeFleet } from './fleet-report.mjs'
 
-const BACKENDS = 4
 const log = (msg) => process.stderr.write(`fleet: ${msg}\n`)
 
 export async function runFleet(opts = {}) {
@@ -37,52 +44,36 @@ export async function runFleet(opts = {}) {
     bursts: [64, 256],
     rounds: 4,
     frames: 60,
-    warm: 6400,
+    warm: WARM_CHATS,
     floor: true,
     tps: 30,
     cpuProf: false,
     ...opts,
   }
-  const procs = []
-  const start = async (p) => {
-    const r = await p
-    procs.push(r)
-    return r
-  }
+  const { start, stopAll } = keeper()
   try {
     return await fleet(o, start)
   } finally {
-    await Promise.all(procs.map((p) => p.stop().catch(() => {})))
+    await stopAll()
   }
 }
 
 async function fleet(o, start) {
   const bundles = o.corral ? { corral: o.corral, ...(await fakeOnly()) } : await buildBundles()
-  const { key, hash } = newKey()
   const frameIntervalMs = 1000 / o.tps
-  const backends = []
-  for (let i = 0; i < BACKENDS; i++) {
-    backends.push(
-      await start(
-        startBackend(bundles.fakeOllama, { stampFrames: true, frames: o.frames, frameIntervalMs }),
-      ),
-    )
-  }
+  const maxBurst = Math.max(...o.bursts)
+  // Room for the largest burst on the four together: a free slot is never the limit here.
+  const capacity = Math.min(1024, Math.ceil(maxBurst / STAND_INS))
+  const { key, backends, config } = await startStandIns(
+    bundles.fakeOllama,
+    { frames: o.frames, frameIntervalMs, capacity },
+    start,
+  )
   const offsets = []
   for (const b of backends) offsets.push((await clockOffset(b.child)).offsetMs)
   const clockOffsetMs = offsets.reduce((a, b) => a + b, 0) / offsets.length
   log(`backends' clock offsets ${offsets.map((x) => x.toFixed(3)).join(', ')} ms`)
 
-  const maxBurst = Math.max(...o.bursts)
-  const config = corralConfig({ backendUrl: backends[0].url, keyHash: hash })
-  // Room for the largest burst on the four together: a free slot is never the limit here.
-  const capacity = Math.min(1024, Math.ceil(maxBurst / BACKENDS))
-  config.backends = backends.map((b, i) => ({
-    id: `gpu-${i + 1}`,
-    name: `gpu-${i + 1}`,
-    url: b.url,
-    capacity,
-  }))
   const probe = `--import=${pathToFileURL(path.join(ROOT, 'bench', 'gc-probe.mjs')).href}`
   const profDir = path.join(os.tmpdir(), `corral-fleet-profile-${Date.now()}`)
   if (o.cpuProf) mkdirSync(profDir, { recursive: true })
@@ -114,8 +105,6 @@ async function fleet(o, start) {
   if (!nginx) log('nginx is not installed: its column is skipped (apt-get install nginx-light)')
 
   const cores = os.cpus().length
-  for (const b of backends) pin(b.pid, 0)
-  pin(process.pid, 0)
   const targets = [
     { name: 'direct', origins: backends.map((b) => b.url), pids: [] },
     { name: 'corral', origins: [corral.url], pids: [corral.pid], gc: true },
@@ -125,14 +114,14 @@ async function fleet(o, start) {
     ...(floor ? [{ name: 'node-floor', origins: [floor.url], pids: [floor.pid] }] : []),
     ...(nginx ? [{ name: 'nginx', origins: [nginx.url], pids: [nginx.pid] }] : []),
   ]
-  for (const t of targets) for (const pid of treeOf(t.pids)) pin(pid, cores - 1)
+  pinAll(
+    backends,
+    targets.flatMap((t) => t.pids),
+  )
 
   const reqs = requests(key)
   const full = reqs.chat
-  const oneToken = {
-    ...full,
-    body: JSON.stringify({ ...JSON.parse(full.body), options: { num_predict: 1 } }),
-  }
+  const oneToken = chatOf(full, 1)
   for (const t of targets) t.pools = await openPools(t.origins, maxBurst, reqs.version)
   // A gateway a team has used for a minute: the first burst after start (kept as `cold`) runs
   // before V8 has compiled the hot paths, and the JIT is still at it for thousands of requests
@@ -142,7 +131,7 @@ async function fleet(o, start) {
   const cold = {}
   for (const t of targets) {
     cold[t.name] = await burst(t.pools, oneToken, 64, clockOffsetMs)
-    for (let sent = 64; sent < o.warm; sent += 64) await burst(t.pools, oneToken, 64, clockOffsetMs)
+    await warmUp(t.pools, oneToken, o.warm - 64, clockOffsetMs)
     await burst(t.pools, oneToken, maxBurst, clockOffsetMs)
   }
 
@@ -165,7 +154,7 @@ async function fleet(o, start) {
   }
   for (const t of targets) await Promise.all(t.pools.map((p) => p.close()))
   const out = {
-    settings: { ...o, backends: BACKENDS, frameIntervalMs, capacityPerBackend: capacity },
+    settings: { ...o, backends: STAND_INS, frameIntervalMs, capacityPerBackend: capacity },
     machine: { cpus: cores, node: process.version, loadAverageAtEnd: os.loadavg() },
     clockOffsetsMs: offsets,
     cold: Object.fromEntries(
@@ -243,15 +232,6 @@ async function fakeOnly() {
   return { fakeOllama }
 }
 
-/** Pins every thread of a process to one core (best effort: needs taskset). */
-export function pin(pid, core) {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' })
-  } catch {
-    // no taskset: unpinned, noisier
-  }
-}
-
 // `node bench/fleet.mjs ...`
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values: f } = parseArgs({
@@ -260,7 +240,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       rounds: { type: 'string', default: '4' },
       frames: { type: 'string', default: '60' },
       tps: { type: 'string', default: '30' },
-      warm: { type: 'string', default: '6400' },
+      warm: { type: 'string', default: String(WARM_CHATS) },
       'no-floor': { type: 'boolean', default: false },
       corral: { type: 'string' },
       compare: { type: 'string' },

@@ -7,15 +7,15 @@
 //
 //   node bench/frame-delays.mjs <bundle|floor> [--bursts 4] [--frames 60]
 import { realpathSync } from 'node:fs'
-import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBundles } from './build.mjs'
-import { corralConfig, newKey, startBackend, startCorral, startFloorProxy } from './procs.mjs'
+import { startCorral, startFloorProxy } from './procs.mjs'
 import { requests } from './phases.mjs'
-import { burst, openPools } from './fleet-load.mjs'
-import { pin } from './fleet.mjs'
+import { openPools } from './fleet-load.mjs'
+import { DONE_TRUE, SENT_AT } from './load.mjs'
+import { chatOf, keeper, pinAll, startStandIns, warmUp } from './stand-ins.mjs'
 
 const { values: f, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,46 +31,30 @@ if (positionals.length !== 1) {
 const target = positionals[0] === 'floor' ? 'floor' : realpathSync(positionals[0])
 const frames = Number(f.frames)
 const wallNow = () => performance.timeOrigin + performance.now()
-const SENT_AT = '"sent_at":'
 
 const { fakeOllama } = await buildBundles('fleet-fake-only')
-const { key, hash } = newKey()
-const procs = []
+const { start, stopAll } = keeper()
 try {
-  const backends = []
-  for (let i = 0; i < 4; i++) {
-    const b = await startBackend(fakeOllama, { stampFrames: true, frames, frameIntervalMs: 33 })
-    procs.push(b)
-    backends.push(b)
-  }
-  const urls = backends.map((b) => b.url)
-  const config = corralConfig({ backendUrl: urls[0], keyHash: hash })
-  config.backends = urls.map((url, i) => ({
-    id: `gpu-${i + 1}`,
-    name: `gpu-${i + 1}`,
-    url,
-    capacity: 64,
-  }))
-  const gateway =
+  const { key, backends, urls, config } = await startStandIns(
+    fakeOllama,
+    { frames, capacity: 64 },
+    start,
+  )
+  const gateway = await start(
     target === 'floor'
-      ? await startFloorProxy(urls.join(','), key)
-      : await startCorral(target, { config, workers: 1, label: 'frame-delays' })
-  procs.push(gateway)
-  for (const b of backends) pin(b.pid, 0)
-  pin(process.pid, 0)
-  pin(gateway.pid, os.cpus().length - 1)
+      ? startFloorProxy(urls.join(','), key)
+      : startCorral(target, { config, workers: 1, label: 'frame-delays' }),
+  )
+  pinAll(backends, [gateway.pid])
 
   const reqs = requests(key)
-  const chat = (n) => ({
-    ...reqs.chat,
-    body: JSON.stringify({ ...JSON.parse(reqs.chat.body), options: { num_predict: n } }),
-  })
   const pools = await openPools([gateway.url], 64, reqs.version)
-  for (let i = 0; i < 100; i++) await burst(pools, chat(1), 64, 0) // as fleet.mjs: 6,400 chats
+  await warmUp(pools, chatOf(reqs.chat, 1))
   const pool = pools[0]
+  const request = chatOf(reqs.chat, frames)
   const delays = { first: [], between: [], done: [] }
   const one = async () => {
-    const res = await pool.request(chat(frames))
+    const res = await pool.request(request)
     let place = 'first'
     let carry = ''
     for await (const chunk of res.body) {
@@ -80,7 +64,7 @@ try {
       for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
         const i = text.lastIndexOf(SENT_AT, nl)
         if (i >= start) {
-          const done = text.lastIndexOf('"done":true', nl) >= start
+          const done = text.lastIndexOf(DONE_TRUE, nl) >= start
           delays[done ? 'done' : place].push(at - parseFloat(text.slice(i + SENT_AT.length, nl)))
           place = 'between'
         }
@@ -109,5 +93,5 @@ try {
     )
   }
 } finally {
-  await Promise.all(procs.map((p) => p.stop().catch(() => {})))
+  await stopAll()
 }

@@ -5,16 +5,16 @@
 // burst back to back. The gateway runs pinned to the last core, the rest to the first.
 //
 //   node bench/idle-gap.mjs [--gap 8000] [--rounds 6] [--corral <bundle>]
-import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBundles } from './build.mjs'
-import { corralConfig, newKey, startBackend, startCorral } from './procs.mjs'
+import { startCorral } from './procs.mjs'
 import { requests } from './phases.mjs'
 import { burst, openPools } from './fleet-load.mjs'
 import { median } from './stats.mjs'
-import { cpuNs, pin } from './fleet.mjs'
+import { cpuNs } from './fleet.mjs'
+import { chatOf, keeper, pinAll, startStandIns, warmUp } from './stand-ins.mjs'
 
 const { values: f } = parseArgs({
   options: {
@@ -27,31 +27,19 @@ const mainNs = (pid) => cpuNs([pid]).main
 
 const built = await buildBundles(f.corral ? 'fleet-fake-only' : '')
 const bundle = f.corral ? path.resolve(f.corral) : built.corral
-const { key, hash } = newKey()
-const backends = []
-const corral = { stop: async () => {} }
+const { start, stopAll } = keeper()
 try {
-  for (let i = 0; i < 4; i++) {
-    backends.push(await startBackend(built.fakeOllama, { frames: 1, frameIntervalMs: 33 }))
-  }
-  const config = corralConfig({ backendUrl: backends[0].url, keyHash: hash })
-  config.backends = backends.map((b, i) => ({
-    id: `gpu-${i + 1}`,
-    name: `gpu-${i + 1}`,
-    url: b.url,
-    capacity: 64,
-  }))
-  Object.assign(corral, await startCorral(bundle, { config, workers: 1, label: 'idle-gap' }))
-  for (const b of backends) pin(b.pid, 0)
-  pin(process.pid, 0)
-  pin(corral.pid, os.cpus().length - 1)
+  const { key, backends, config } = await startStandIns(
+    built.fakeOllama,
+    { frames: 1, stampFrames: false, capacity: 64 },
+    start,
+  )
+  const corral = await start(startCorral(bundle, { config, workers: 1, label: 'idle-gap' }))
+  pinAll(backends, [corral.pid])
   const reqs = requests(key)
-  const chat = {
-    ...reqs.chat,
-    body: JSON.stringify({ ...JSON.parse(reqs.chat.body), options: { num_predict: 1 } }),
-  }
+  const chat = chatOf(reqs.chat, 1)
   const pools = await openPools([corral.url], 64, reqs.version)
-  for (let i = 0; i < 100; i++) await burst(pools, chat, 64, 0) // warm-up: 6,400 chats
+  await warmUp(pools, chat)
   for (let round = 0; round < Number(f.rounds); round++) {
     await sleep(Number(f.gap))
     const us = []
@@ -70,6 +58,5 @@ try {
   }
   await Promise.all(pools.map((p) => p.close()))
 } finally {
-  await corral.stop()
-  for (const b of backends) await b.stop()
+  await stopAll()
 }

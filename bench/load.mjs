@@ -7,8 +7,8 @@ import { Samples } from './stats.mjs'
 
 const now = () => performance.now()
 const wallNow = () => performance.timeOrigin + performance.now()
-const SENT_AT = '"sent_at":'
-const DONE_TRUE = '"done":true'
+export const SENT_AT = '"sent_at":'
+export const DONE_TRUE = '"done":true'
 
 export function newPool(origin, connections) {
   return new Pool(origin, {
