@@ -7,16 +7,9 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { request } from 'undici'
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js'
 import type { NetworkInfo } from '../../gateway/network/probe.js'
+import { OFFICE } from '../support/networks.js'
 import type { NetworkState } from '../../gateway/network/binding.js'
 
-const OFFICE: NetworkInfo = {
-  iface: 'wlan0',
-  family: 'IPv4',
-  address: '192.168.1.20',
-  subnet: '192.168.1.0/24',
-  gateway: '192.168.1.1',
-  gatewayMac: 'aa:bb:cc:00:00:01',
-}
 const HOTEL: NetworkInfo = {
   ...OFFICE,
   address: '10.8.3.7',

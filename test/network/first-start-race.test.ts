@@ -4,16 +4,7 @@
 // listening, and still listened after close().
 import { afterEach, expect, test } from 'vitest'
 import { startTestGateway, type TestGateway } from '../support/gateway.js'
-import type { NetworkInfo } from '../../gateway/network/probe.js'
-
-const OFFICE: NetworkInfo = {
-  iface: 'wlan0',
-  family: 'IPv4',
-  address: '192.168.1.20',
-  subnet: '192.168.1.0/24',
-  gateway: '192.168.1.1',
-  gatewayMac: 'aa:bb:cc:00:00:01',
-}
+import { OFFICE } from '../support/networks.js'
 
 let gw: TestGateway | null = null
 afterEach(async () => {

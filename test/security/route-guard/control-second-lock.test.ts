@@ -11,16 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { startTestGateway, type TestGateway } from '../../support/gateway.js'
 import { rawExchange } from '../../support/raw-http.js'
-import type { NetworkInfo } from '../../../gateway/network/probe.js'
-
-const OFFICE: NetworkInfo = {
-  iface: 'wlan0',
-  family: 'IPv4',
-  address: '192.168.1.20',
-  subnet: '192.168.1.0/24',
-  gateway: '192.168.1.1',
-  gatewayMac: 'aa:bb:cc:00:00:01',
-}
+import { OFFICE } from '../../support/networks.js'
 
 let gw: TestGateway
 let port: number

@@ -14,17 +14,8 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser } from 'playwright-core'
 import { startTestGateway, type TestGateway } from '../../support/gateway.js'
-import type { NetworkInfo } from '../../../gateway/network/probe.js'
+import { OFFICE } from '../../support/networks.js'
 import { CHROMIUM, CHROMIUM_ARGS } from '../../e2e/support.js'
-
-const OFFICE: NetworkInfo = {
-  iface: 'wlan0',
-  family: 'IPv4',
-  address: '192.168.1.20',
-  subnet: '192.168.1.0/24',
-  gateway: '192.168.1.1',
-  gatewayMac: 'aa:bb:cc:00:00:01',
-}
 
 /** The script of the other origin's page: every request it can make, then `window.done`. */
 function attackScript(control: string, keyId: string): string {
