@@ -6,7 +6,7 @@
 // from memory; what must show at once comes on the live feed (GET /control/events).
 import { EventEmitter } from 'node:events'
 import type { GatewayHost, GatewayReady } from '../gateway/child/supervisor.js'
-import { ControlApi } from '../gateway/child/control-client.js'
+import { ControlApi } from '../gateway/control/client.js'
 import { openControlFeed, type ControlFeed } from '../gateway/child/control-feed.js'
 import type { Logger } from '../gateway/util/logger.js'
 import type { GatewaySnapshot, StatusJson, SettingsJson } from './status.js'

@@ -4,7 +4,7 @@
 // the token in a header (EventSource cannot send one), and reconnects with a growing delay:
 // the gateway child may be restarting, on another port with another token.
 import { request } from 'undici'
-import type { ControlEndpoint } from './control-client.js'
+import type { ControlEndpoint } from '../control/client.js'
 
 export const FEED_RETRY_MS = 250
 export const FEED_RETRY_MAX_MS = 5000

@@ -1,7 +1,6 @@
 // What every CLI command gets: its data dir, output mode, and a way to reach
 // the running server (through control.json) or, when none runs, the data dir.
 import fs from 'node:fs'
-import { request } from 'undici'
 import { dataFiles } from '../config/paths.js'
 import type { ControlInfo } from '../server.js'
 import { ConfigStore } from '../config/store.js'
@@ -10,6 +9,10 @@ import { seedConfig } from '../config/seed.js'
 import { createLogger, type Logger } from '../util/logger.js'
 import { escapeOutput } from '../untrusted/escape.js'
 import { pidAlive } from '../util/pid.js'
+import { ControlApi, ControlApiError, type ControlMethod } from '../control/client.js'
+
+/** How long a command waits on the running server. */
+const CLI_TIMEOUT_MS = 30_000
 
 export class CliError extends Error {
   constructor(
@@ -50,32 +53,25 @@ export async function findServer(dataDir: string): Promise<ControlClient | null>
   }
 }
 
+/** The control API as the CLI uses it: its refusals become CliErrors with the API's words. */
 export class ControlClient {
-  constructor(readonly info: ControlInfo) {}
+  private readonly api: ControlApi
+
+  constructor(readonly info: ControlInfo) {
+    this.api = new ControlApi(() => ({ controlUrl: info.url, token: info.token }), CLI_TIMEOUT_MS)
+  }
 
   get<T = unknown>(path: string): Promise<T> {
     return this.call<T>('GET', path)
   }
 
-  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await request(this.info.url + path, {
-      method: method as 'GET',
-      headers: {
-        authorization: `Bearer ${this.info.token}`,
-        // The control port refuses a state-changing request that does not say JSON (guard.ts).
-        ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headersTimeout: 30_000,
-      bodyTimeout: 30_000,
-    })
-    const text = await res.body.text()
-    const parsed: unknown = text ? JSON.parse(text) : null
-    if (res.statusCode >= 400) {
-      const msg = (parsed as { error?: string; message?: string } | null)?.error ?? text
-      throw new CliError(String(msg))
+  async call<T = unknown>(method: ControlMethod, path: string, body?: unknown): Promise<T> {
+    try {
+      return await this.api.call<T>(method, path, body)
+    } catch (err) {
+      if (err instanceof ControlApiError) throw new CliError(err.said)
+      throw err
     }
-    return parsed as T
   }
 }
 

@@ -13,6 +13,7 @@ import {
   setOwnKey,
 } from '../owner/manage.js'
 import { CliError, openStore, type CliContext, type ControlClient } from './context.js'
+import type { ControlMethod } from '../control/client.js'
 import { serverFor } from './other-folder.js'
 import { WHO_LEGEND, whoRows } from './who-table.js'
 import { need, str, type Flags } from './keys.js'
@@ -125,7 +126,7 @@ function duration(v: Flags[string]): string | null {
 
 async function viaServerOrStore<T>(
   ctx: CliContext,
-  [method, path, body]: [string, string, unknown?],
+  [method, path, body]: [ControlMethod, string, unknown?],
   viaStore: (update: Update) => Promise<T>,
 ): Promise<T> {
   const server = await serverFor(ctx)

@@ -1,9 +1,9 @@
 // Issue 28: what the desktop app's main process uses to reach its gateway over HTTP only
-// (gateway/child/control-client.ts, control-feed.ts), and the control API's parts it needs:
+// (gateway/control/client.ts, gateway/child/control-feed.ts), and the control API's parts it needs:
 // the feed's `backend` and `new-device` events, the notification settings, and ending
 // "pause everyone but me" alone.
 import { afterEach, describe, expect, it } from 'vitest'
-import { ControlApi, ControlApiError } from '../../gateway/child/control-client.js'
+import { ControlApi, ControlApiError } from '../../gateway/control/client.js'
 import { openControlFeed, type ControlFeed } from '../../gateway/child/control-feed.js'
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js'
 

@@ -1,7 +1,7 @@
-// The desktop app's main process reaching its gateway the way the window and the CLI do:
-// the control API over HTTP with the control token. Pure Node, so the gateway child's
-// parent (electron/) and tests share it. The endpoint is read at each call: after a
-// restart of the gateway child, the URL and the token are new (its 'ready' message).
+// The control API's client, over HTTP with the control token, as the CLI and the desktop
+// app's main process (through electron/gateway-link.ts) reach a running gateway; the window
+// has its own (renderer/src/api/client.ts). Pure Node. The endpoint is read at each call:
+// after a restart of the gateway child, the URL and the token are new (its 'ready' message).
 import { request } from 'undici'
 
 export interface ControlEndpoint {
@@ -14,17 +14,24 @@ export class ControlApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** The API's `error`, else the answer's text as it came ('' for none). */
+    readonly said = '',
   ) {
     super(message)
     this.name = 'ControlApiError'
   }
 }
 
+export type ControlMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
 export const NOT_RUNNING = 'Corral’s gateway is not running right now.'
 export const CALL_TIMEOUT_MS = 15_000
 
 export class ControlApi {
-  constructor(private readonly endpoint: () => ControlEndpoint | null) {}
+  constructor(
+    private readonly endpoint: () => ControlEndpoint | null,
+    private readonly timeoutMs = CALL_TIMEOUT_MS,
+  ) {}
 
   get<T>(path: string): Promise<T> {
     return this.call<T>('GET', path)
@@ -42,11 +49,7 @@ export class ControlApi {
     return this.call<T>('DELETE', path)
   }
 
-  async call<T>(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    path: string,
-    body?: unknown,
-  ): Promise<T> {
+  async call<T>(method: ControlMethod, path: string, body?: unknown): Promise<T> {
     const at = this.endpoint()
     if (!at) throw new ControlApiError(NOT_RUNNING, 503)
     const res = await request(at.controlUrl + path, {
@@ -58,8 +61,8 @@ export class ControlApi {
         ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      headersTimeout: CALL_TIMEOUT_MS,
-      bodyTimeout: CALL_TIMEOUT_MS,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
     })
     const text = await res.body.text()
     let parsed: unknown = null
@@ -73,6 +76,7 @@ export class ControlApi {
       throw new ControlApiError(
         typeof said === 'string' ? said : `${method} ${path} answered ${res.statusCode}`,
         res.statusCode,
+        typeof said === 'string' ? said : text,
       )
     }
     return parsed as T
