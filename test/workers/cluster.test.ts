@@ -109,14 +109,18 @@ describe('corral serve --workers 2', () => {
     expect(text).toBe('fake-tok0 fake-tok1 fake-tok2 ')
     const tags = await ollama.list()
     expect(tags.models.map((m) => m.name)).toContain('llama3.2:latest')
-    const metrics = await fresh('/metrics', key)
-    expect(metrics.status).toBe(200)
-    expect(metrics.text).toMatch(
-      /gateway_requests_total\{method="POST",endpoint="\/api\/chat",status="200"\} 1/,
-    )
-    expect(metrics.text).toMatch(
-      /gateway_requests_total\{method="GET",endpoint="\/api\/tags",status="200"\} 1/,
-    )
+    // A worker reports each request to the primary once its answer is sent, over its own
+    // channel: the scrape (handed to the primary by whichever worker took it) may come first.
+    await eventually(async () => {
+      const metrics = await fresh('/metrics', key)
+      expect(metrics.status).toBe(200)
+      expect(metrics.text).toMatch(
+        /gateway_requests_total\{method="POST",endpoint="\/api\/chat",status="200"\} 1/,
+      )
+      expect(metrics.text).toMatch(
+        /gateway_requests_total\{method="GET",endpoint="\/api\/tags",status="200"\} 1/,
+      )
+    })
     const missing = await fresh('/api/nothing', key)
     expect(missing.status).toBe(404)
     expect(JSON.parse(missing.text)).toEqual({ error: 'GET /api/nothing is not served' })
