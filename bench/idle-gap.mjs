@@ -4,7 +4,8 @@
 // the first byte's p50 (medians of the five) after each gap. With `--gap 0` it is the same
 // burst back to back. The gateway runs pinned to the last core, the rest to the first.
 //
-//   node bench/idle-gap.mjs [--gap 8000] [--rounds 6] [--corral <bundle>]
+//   node bench/idle-gap.mjs [--gap 8000] [--rounds 6] [--corral <bundle>] [--node '<flags>']
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -21,9 +22,18 @@ const { values: f } = parseArgs({
     gap: { type: 'string', default: '8000' },
     rounds: { type: 'string', default: '6' },
     corral: { type: 'string' },
+    node: { type: 'string', default: '' },
   },
 })
 const mainNs = (pid) => cpuNs([pid]).main
+/** Minor page faults and involuntary context switches of the main thread. */
+function faults(pid) {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8')
+  const nonvol = Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? 0)
+  return { minflt: Number(fields[7]), nonvol }
+}
 
 const built = await buildBundles(f.corral ? 'fleet-fake-only' : '')
 const bundle = f.corral ? path.resolve(f.corral) : built.corral
@@ -34,7 +44,14 @@ try {
     { frames: 1, stampFrames: false, capacity: 64 },
     start,
   )
-  const corral = await start(startCorral(bundle, { config, workers: 1, label: 'idle-gap' }))
+  const corral = await start(
+    startCorral(bundle, {
+      config,
+      workers: 1,
+      label: 'idle-gap',
+      nodeArgs: f.node.split(' ').filter(Boolean),
+    }),
+  )
   pinAll(backends, [corral.pid])
   const reqs = requests(key)
   const chat = chatOf(reqs.chat, 1)
@@ -44,6 +61,7 @@ try {
     await sleep(Number(f.gap))
     const us = []
     const ttfb = []
+    const f0 = faults(corral.pid)
     for (let i = 0; i < 5; i++) {
       await sleep(100)
       const t0 = mainNs(corral.pid)
@@ -51,9 +69,12 @@ try {
       us.push((mainNs(corral.pid) - t0) / 64e3)
       ttfb.push(r.ttfbMs.p50)
     }
+    const f1 = faults(corral.pid)
     process.stdout.write(
       `after ${f.gap} ms idle: main thread ${median(us).toFixed(0)} µs a request, ` +
-        `first byte p50 ${median(ttfb).toFixed(1)} ms\n`,
+        `first byte p50 ${median(ttfb).toFixed(1)} ms, ` +
+        `${((f1.minflt - f0.minflt) / 320).toFixed(1)} page faults and ` +
+        `${((f1.nonvol - f0.nonvol) / 320).toFixed(2)} preemptions a request\n`,
     )
   }
   await Promise.all(pools.map((p) => p.close()))
