@@ -75,7 +75,14 @@ try {
   // As fleet.mjs: 6,400 one-token chats each, so V8 has compiled the hot paths.
   for (const p of pools) await warmUp(p, chatOf(reqs.chat, 1))
 
-  const results = gateways.map(() => ({ main: [], all: [], ttfb: [], tokenP99: [], errors: 0 }))
+  const results = gateways.map(() => ({
+    main: [],
+    all: [],
+    ttfb: [],
+    up: [],
+    tokenP99: [],
+    errors: 0,
+  }))
   const request = chatOf(reqs.chat, frames)
   for (let i = 0; i < Number(f.pairs); i++) {
     for (const k of i % 2 ? [1, 0] : [0, 1]) {
@@ -88,6 +95,7 @@ try {
       out.main.push((t1.main - t0.main) / 1e3 / size)
       out.all.push((t1.all - t0.all) / 1e3 / size)
       out.ttfb.push(r.ttfbMs.p50)
+      if (r.upMs.n > 0) out.up.push(r.upMs.p50)
       out.tokenP99.push(r.frameDelayMs.p99)
       out.errors += r.errors
     }
@@ -96,7 +104,7 @@ try {
     process.stdout.write(
       `${k === 0 ? 'A' : 'B'} ${bundles[k]}\n  main thread ${median(r.main).toFixed(0)} µs a ` +
         `request, all threads ${median(r.all).toFixed(0)}, first byte p50 ` +
-        `${median(r.ttfb).toFixed(2)} ms, token +p99 ${median(r.tokenP99).toFixed(2)} ms, ` +
+        `${median(r.ttfb).toFixed(2)} ms (to the backend ${r.up.length ? median(r.up).toFixed(2) : '-'}), token +p99 ${median(r.tokenP99).toFixed(2)} ms, ` +
         `errors ${r.errors}\n`,
     )
   }

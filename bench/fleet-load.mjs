@@ -27,8 +27,9 @@ export async function openPools(origins, connections, warmRequest) {
 export async function burst(pools, request, size, clockOffsetMs) {
   const ttfb = new Samples()
   const frameDelay = new Samples()
+  const up = new Samples()
   const r = { size, complete: 0, frames: 0, errors: 0, statuses: {}, firstError: null }
-  const one = (pool) => timedStream(pool, request, { ttfb, frameDelay, r }, clockOffsetMs)
+  const one = (pool) => timedStream(pool, request, { ttfb, frameDelay, up, r }, clockOffsetMs)
   const t0 = now()
   await Promise.all(
     Array.from({ length: size }, (_, i) =>
@@ -43,5 +44,6 @@ export async function burst(pools, request, size, clockOffsetMs) {
     elapsedMs: now() - t0,
     ttfbMs: ttfb.summary(),
     frameDelayMs: frameDelay.summary(),
+    upMs: up.summary(),
   }
 }

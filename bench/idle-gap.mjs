@@ -4,13 +4,13 @@
 // the first byte's p50 (medians of the five) after each gap. With `--gap 0` it is the same
 // burst back to back. The gateway runs pinned to the last core, the rest to the first.
 //
-//   node bench/idle-gap.mjs [--gap 8000] [--rounds 6] [--corral <bundle>] [--node '<flags>']
+//   node bench/idle-gap.mjs [--gap 8000] [--rounds 6] [--corral <bundle>|floor] [--node '<flags>']
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBundles } from './build.mjs'
-import { startCorral } from './procs.mjs'
+import { startCorral, startFloorProxy } from './procs.mjs'
 import { requests } from './phases.mjs'
 import { burst, openPools } from './fleet-load.mjs'
 import { median } from './stats.mjs'
@@ -36,21 +36,24 @@ function faults(pid) {
 }
 
 const built = await buildBundles(f.corral ? 'fleet-fake-only' : '')
-const bundle = f.corral ? path.resolve(f.corral) : built.corral
+// `--corral floor`: bench/floor-proxy.mjs, the least any Node proxy does, for comparison.
+const bundle = f.corral === 'floor' ? 'floor' : f.corral ? path.resolve(f.corral) : built.corral
 const { start, stopAll } = keeper()
 try {
-  const { key, backends, config } = await startStandIns(
+  const { key, backends, urls, config } = await startStandIns(
     built.fakeOllama,
     { frames: 1, stampFrames: false, capacity: 64 },
     start,
   )
   const corral = await start(
-    startCorral(bundle, {
-      config,
-      workers: 1,
-      label: 'idle-gap',
-      nodeArgs: f.node.split(' ').filter(Boolean),
-    }),
+    bundle === 'floor'
+      ? startFloorProxy(urls.join(','), key)
+      : startCorral(bundle, {
+          config,
+          workers: 1,
+          label: 'idle-gap',
+          nodeArgs: f.node.split(' ').filter(Boolean),
+        }),
   )
   pinAll(backends, [corral.pid])
   const reqs = requests(key)

@@ -208,6 +208,7 @@ export async function manyStreams({
 export async function timedStream(pool, request, t, clockOffsetMs) {
   const { r } = t
   const t0 = now()
+  const sentWall = wallNow()
   const res = await pool.request(request)
   if (res.statusCode !== 200) {
     r.statuses[res.statusCode] = (r.statuses[res.statusCode] ?? 0) + 1
@@ -216,6 +217,7 @@ export async function timedStream(pool, request, t, clockOffsetMs) {
     return false
   }
   let first = true
+  let firstStamp = true
   let carry = ''
   let done = false
   await new Promise((resolve, reject) => {
@@ -230,7 +232,11 @@ export async function timedStream(pool, request, t, clockOffsetMs) {
       for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
         const i = text.lastIndexOf(SENT_AT, nl)
         if (i >= start) {
-          t.frameDelay.push(at - (parseFloat(text.slice(i + SENT_AT.length, nl)) - clockOffsetMs))
+          const stamped = parseFloat(text.slice(i + SENT_AT.length, nl)) - clockOffsetMs
+          t.frameDelay.push(at - stamped)
+          // The way there: sent here to the backend's stamp on its first frame.
+          if (firstStamp) t.up?.push(stamped - sentWall)
+          firstStamp = false
           r.frames++
         }
         if (text.lastIndexOf(DONE_TRUE, nl) >= start) done = true
