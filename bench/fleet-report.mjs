@@ -17,6 +17,8 @@ export function summarizeFleet(out) {
       s[name] = {
         ttfbP50Ms: median(rounds.map((r) => r.long.ttfbMs.p50)),
         ttfbP99Ms: median(rounds.map((r) => r.long.ttfbMs.p99)),
+        // Of the first byte, the way there: sent here to the stand-in's stamp on frame one.
+        toBackendP50Ms: median(rounds.map((r) => r.long.upMs.p50)),
         oneTokenTtfbP50Ms: median(rounds.map((r) => r.short.ttfbMs.p50)),
         tokenDelayP50Ms: median(rounds.map((r) => r.long.frameDelayMs.p50)),
         tokenDelayP99Ms: median(rounds.map((r) => r.long.frameDelayMs.p99)),
@@ -100,6 +102,7 @@ export function printFleet(out) {
           'target',
           'TTFB p50 ms',
           'TTFB p99 ms',
+          'of it to backend',
           'token +p50 ms',
           'token +p99 ms',
           'CPU µs/req',
@@ -115,6 +118,7 @@ export function printFleet(out) {
             name,
             fmt(t.ttfbP50Ms),
             fmt(t.ttfbP99Ms),
+            fmt(t.toBackendP50Ms),
             fmt(t.tokenDelayP50Ms),
             fmt(t.tokenDelayP99Ms),
             fmt(t.cpuUsPerRequest, 0),

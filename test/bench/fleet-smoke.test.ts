@@ -8,6 +8,7 @@ interface TargetSummary {
   errors: number
   firstError: string | null
   tokenDelayP50Ms: number
+  toBackendP50Ms: number
   cpuUsPerChat: number
 }
 
@@ -26,6 +27,8 @@ test('a small fleet burst runs through direct, Corral, the Node floor and nginx 
       firstError: null,
     })
     expect(Number.isFinite(s[name]!.tokenDelayP50Ms)).toBe(true)
+    // The first byte's way there is part of it, read from the stand-in's stamp.
+    expect(s[name]!.toBackendP50Ms).toBeGreaterThan(0)
   }
   // CPU is read (per request it is a difference of two bursts: too noisy for a burst of 8).
   expect(s.corral!.cpuUsPerChat).toBeGreaterThan(0)
