@@ -84,15 +84,16 @@ export abstract class ClientAnswer extends UpstreamSend implements ChunkSink {
   }
 
   data(buf: Buffer, start: number, end: number): void {
-    const chunk = start === 0 && end === buf.length ? buf : buf.subarray(start, end)
     // The usage tap copies what it keeps.
-    this.cb.onChunk?.(chunk)
+    this.cb.onChunk?.(buf, start, end)
+    // A stream relayed as framed: its bytes go out in raw(), and no view of them is made.
+    if (this.rawOut !== null && this.held === null) return
+    const chunk = start === 0 && end === buf.length ? buf : buf.subarray(start, end)
     if (this.held !== null) {
       this.held.push(Buffer.from(chunk))
       return
     }
     // ServerResponse may keep what it is given (headers not out yet, a corked socket).
-    if (this.rawOut !== null) return
     const out = this.filter === null ? chunk : this.filter.push(chunk)
     if (out.length > 0 && !this.res.write(Buffer.from(out))) this.full = true
   }

@@ -28,7 +28,7 @@ const BUSY_STATUS = 503
 /** The relay's callbacks for one attempt: health marks, time to first byte, the usage tap. */
 export class RelayState implements ProxyCallbacks, Attached {
   readonly dialect: Dialect
-  onChunk: ((chunk: Buffer) => void) | undefined = undefined
+  onChunk: ((buf: Buffer, start: number, end: number) => void) | undefined = undefined
   filter: BodyFilter | undefined = undefined
   /** The answer is a stream (NDJSON or SSE), as the relay decided from its Content-Type. */
   streaming = false
@@ -61,7 +61,7 @@ export class RelayState implements ProxyCallbacks, Attached {
     if (statusCode < 400 && counted && ex.state.route?.usage === true) {
       const tap = createUsageTap(this.dialect === 'ollama' ? 'ollama' : 'openai', { streaming })
       this.tap = tap
-      this.onChunk = (chunk) => tap.push(chunk)
+      this.onChunk = (buf, start, end) => tap.push(buf, start, end)
     }
     return true
   }

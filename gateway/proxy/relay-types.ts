@@ -32,8 +32,11 @@ export type RelayOutcome = 'done' | 'client_aborted' | 'backend_error'
 
 export interface RelayOptions {
   dialect: Dialect
-  /** Sees every body chunk as it passes (stats). Must be cheap. */
-  onChunk?: (chunk: Buffer) => void
+  /**
+   * Sees every body chunk as it passes (stats), as `buf[start, end)`: the bytes are valid
+   * during the call only (a stream's are in the backend socket's read buffer). Must be cheap.
+   */
+  onChunk?: (buf: Buffer, start: number, end: number) => void
   onFirstByte?: () => void
   /** Added to the response headers (e.g. RateLimit-*). */
   extraHeaders?: Record<string, string>

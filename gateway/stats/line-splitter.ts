@@ -71,6 +71,13 @@ export type LineHandler = (buf: Buffer, start: number, end: number, truncated: b
 const LF = 0x0a
 const CR = 0x0d
 
+/** The first `\n` in `buf[from, to)`, or -1 (a `\n` past `to` is another chunk's). */
+function lineEnd(buf: Buffer, from: number, to: number): number {
+  if (from >= to) return -1
+  const at = buf.indexOf(LF, from)
+  return at < to ? at : -1
+}
+
 /**
  * Splits a byte stream on `\n` (dropping a trailing `\r`), without copying or decoding
  * the lines that fit inside one chunk; a line that spans chunks is carried as bytes in a
@@ -81,9 +88,10 @@ export class LineSplitter {
 
   constructor(private readonly onLine: LineHandler) {}
 
-  push(chunk: Buffer): void {
-    let start = 0
-    let newline = chunk.indexOf(LF)
+  /** Takes `chunk[from, to)`; the bytes need only be valid during the call. */
+  push(chunk: Buffer, from = 0, to = chunk.length): void {
+    let start = from
+    let newline = lineEnd(chunk, start, to)
     while (newline !== -1) {
       if (this.carry.isEmpty) {
         this.emit(chunk, start, newline, false)
@@ -93,9 +101,9 @@ export class LineSplitter {
         this.emit(bytes, 0, bytes.length, truncated)
       }
       start = newline + 1
-      newline = chunk.indexOf(LF, start)
+      newline = lineEnd(chunk, start, to)
     }
-    if (start < chunk.length) this.carry.append(chunk.subarray(start))
+    if (start < to) this.carry.append(chunk.subarray(start, to))
   }
 
   /** Hands over the last line when the stream did not end with a newline. */

@@ -19,7 +19,8 @@ export interface Usage {
 
 /** Feed the raw response bytes in order as they pass, then call `end` once. Never throws. */
 export interface UsageTap {
-  push(chunk: Uint8Array): void
+  /** Takes `chunk[start, end)` (the whole chunk by default); bytes it keeps, it copies. */
+  push(chunk: Uint8Array, start?: number, end?: number): void
   end(): Usage
   /** Content frames counted so far (a live tokens/s; 0 for a body that is not a stream). */
   chunks(): number

@@ -84,7 +84,8 @@ export function isStreamingContentType(contentType: string | undefined): boolean
 }
 
 interface Parser {
-  push(chunk: Buffer): void
+  /** `chunk[start, end)`, valid during the call only. */
+  push(chunk: Buffer, start: number, end: number): void
   end(): Usage
   chunks(): number
 }
@@ -96,8 +97,8 @@ class OllamaStream implements Parser {
     this.onLine(buf, start, end, truncated),
   )
 
-  push(chunk: Buffer): void {
-    this.lines.push(chunk)
+  push(chunk: Buffer, start: number, end: number): void {
+    this.lines.push(chunk, start, end)
   }
 
   chunks(): number {
@@ -143,8 +144,8 @@ class SseStream implements Parser {
   /** This event was counted from its first line's bytes: its other lines are skipped. */
   private counted = false
 
-  push(chunk: Buffer): void {
-    this.lines.push(chunk)
+  push(chunk: Buffer, start: number, end: number): void {
+    this.lines.push(chunk, start, end)
   }
 
   chunks(): number {
@@ -236,8 +237,8 @@ class WholeBody implements Parser {
 
   constructor(private readonly dialect: Dialect) {}
 
-  push(chunk: Buffer): void {
-    this.body.append(chunk)
+  push(chunk: Buffer, start: number, end: number): void {
+    this.body.append(chunk.subarray(start, end))
   }
 
   chunks(): number {
@@ -273,13 +274,15 @@ function guard(parser: Parser): UsageTap {
   let failed = false
   let result: Usage | null = null
   return {
-    push(chunk) {
+    push(chunk, start = 0, end = chunk.length) {
       if (failed || result !== null) return
       try {
         parser.push(
           Buffer.isBuffer(chunk)
             ? chunk
             : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length),
+          start,
+          end,
         )
       } catch {
         failed = true

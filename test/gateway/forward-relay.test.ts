@@ -107,8 +107,8 @@ async function setup(backend: Handler | { origin: string }, o: GatewayOptions = 
           onStatus: (status, streaming) =>
             s.statuses.push({ status, streaming, headersSent: res.headersSent }),
           onFirstByte: () => (s.firstBytes += 1),
-          onChunk: (chunk) => {
-            s.chunks.push(Buffer.from(chunk))
+          onChunk: (buf, start, end) => {
+            s.chunks.push(Buffer.from(buf.subarray(start, end)))
             s.maxBuffered = Math.max(s.maxBuffered, res.writableLength)
           },
         },

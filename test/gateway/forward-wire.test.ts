@@ -65,7 +65,7 @@ async function gateway(origin: string, pool = new UpstreamPool()) {
       let body = ''
       const ex = proxyUpstream(pool, { origin, key: null }, call, res, {
         dialect: 'ollama',
-        onChunk: (c) => (body += c.toString('latin1')),
+        onChunk: (buf, start, end) => (body += buf.toString('latin1', start, end)),
       })
       const outcome = ex.done.finally(() => tapped.push(body))
       outcome.catch(() => {}) // a test that expects a rejection awaits it later

@@ -233,6 +233,25 @@ function run(c: Case, pieces: readonly Buffer[]): Usage {
   return tap.end()
 }
 
+/**
+ * As `run`, but each piece is handed over as a range of a larger buffer, as the relay does
+ * with a backend socket's read buffer: the bytes around the range are a stale frame, with
+ * its newlines and its own counts, which the tap must not read.
+ */
+function runRanges(c: Case, pieces: readonly Buffer[]): Usage {
+  const stale = Buffer.from('x\n{"done":true,"eval_count":999,"prompt_eval_count":999}\n\n')
+  const tap = createUsageTap(c.dialect, { streaming: c.streaming })
+  for (const piece of pieces) {
+    const pad = 1 + (piece.length % stale.length)
+    const read = Buffer.alloc(pad + piece.length + stale.length)
+    for (let i = 0; i < read.length; i += stale.length) stale.copy(read, i)
+    piece.copy(read, pad)
+    tap.push(read, pad, pad + piece.length)
+    read.fill(0x7b)
+  }
+  return tap.end()
+}
+
 function splitAt(buf: Buffer, points: readonly number[]): Buffer[] {
   const cuts = [0, ...[...points].sort((a, b) => a - b), buf.length]
   return cuts.slice(1).map((end, i) => buf.subarray(cuts[i], end))
@@ -285,6 +304,13 @@ describe('usage tap', () => {
       const whole = run(c, [body])
       for (const pieces of randomSplits(body, 200, body.length)) {
         expect(run(c, pieces)).toEqual(whole)
+      }
+    })
+
+    it('gives the same usage fed as byte ranges of a reused read buffer', () => {
+      const whole = run(c, [body])
+      for (const pieces of randomSplits(body, 50, body.length + 1)) {
+        expect(runRanges(c, pieces)).toEqual(whole)
       }
     })
   })
