@@ -43,8 +43,12 @@ describe('a discovered service whose name clashes', () => {
     expect(ask.mock.calls[0]![0]).toContain('192.168.1.66:11434')
     expect(api.callsTo('addBackend')).toEqual([])
 
+    // The button is disabled while an add runs, even one the owner declined: click again
+    // once it is back, as a person would (a click on a disabled button does nothing).
+    const add = screen.getByRole<HTMLButtonElement>('button', { name: 'Add This computer' })
+    await waitFor(() => expect(add.disabled).toBe(false))
     ask.mockReturnValueOnce(true)
-    fireEvent.click(screen.getByRole('button', { name: 'Add This computer' }))
+    fireEvent.click(add)
     await waitFor(() =>
       expect(api.callsTo('addBackend')).toEqual([
         [{ candidate: HOSTILE.url, name: 'This computer at 192.168.1.66:11434' }],
