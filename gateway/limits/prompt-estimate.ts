@@ -5,6 +5,9 @@
 // so a client that reads one frame and leaves, or drops a `stream:false` request, still pays
 // for the prompt the GPU read. Images and tool definitions are not counted.
 
+import { forEachItem, forEachMember, nameIs, stringLength } from '../lazy-json/raw-walk.js'
+import { isLazyBody, unreadMember } from '../lazy-json/lazy-body.js'
+
 /** Characters per token, rounded up per request. */
 export const CHARS_PER_TOKEN = 4
 
@@ -17,7 +20,14 @@ const MAX_DEPTH = 4
 export function estimatePromptTokens(body: Record<string, unknown> | null): number {
   if (body === null) return 0
   let chars = 0
-  for (const field of TEXT_FIELDS) chars += textLength(body[field], 0)
+  const lazy = isLazyBody(body)
+  for (const field of TEXT_FIELDS) {
+    // A member not parsed yet (a large `messages`: lazy-json/lazy-body.ts) is counted from its
+    // bytes, so that the estimate does not make the gateway parse what it only forwards.
+    const raw = lazy ? unreadMember(body, field) : null
+    chars +=
+      raw === null ? textLength(body[field], 0) : rawTextLength(raw.buf, raw.member.valueStart, 0)
+  }
   return Math.ceil(chars / CHARS_PER_TOKEN)
 }
 
@@ -35,6 +45,30 @@ function textLength(value: unknown, depth: number): number {
     return n
   }
   const o = value as Record<string, unknown>
-  for (const field of ['content', 'text', 'thinking']) n += textLength(o[field], depth + 1)
+  for (const field of NESTED_TEXT) n += textLength(o[field], depth + 1)
+  return n
+}
+
+const NESTED_TEXT = ['content', 'text', 'thinking'] as const
+
+/** textLength of the JSON value whose text starts at `buf[i]`, read from the bytes. */
+function rawTextLength(buf: Buffer, i: number, depth: number): number {
+  const c = buf[i]
+  if (c === 0x22) return stringLength(buf, i)
+  if (depth >= MAX_DEPTH) return 0
+  let n = 0
+  if (c === 0x5b) {
+    forEachItem(buf, i, (start) => (n += rawTextLength(buf, start, depth + 1)))
+    return n
+  }
+  if (c !== 0x7b) return 0
+  // A repeated name: its last value counts, as on the parsed object.
+  const found: number[] = [-1, -1, -1]
+  forEachMember(buf, i, (nameStart, valueStart) => {
+    for (let f = 0; f < NESTED_TEXT.length; f++) {
+      if (nameIs(buf, nameStart, NESTED_TEXT[f]!)) found[f] = valueStart
+    }
+  })
+  for (const start of found) if (start !== -1) n += rawTextLength(buf, start, depth + 1)
   return n
 }

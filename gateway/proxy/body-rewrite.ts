@@ -4,6 +4,15 @@
 // integer beyond 2^53) reaches Ollama as the client wrote it. Only the changed members are
 // serialised anew. The text is known to be valid JSON (it was parsed before).
 
+import { forEachMember, skipString, skipValue } from '../lazy-json/raw-walk.js'
+import {
+  define,
+  isLazyBody,
+  isParsedAsWritten,
+  unreadMember,
+  writtenMember,
+} from '../lazy-json/lazy-body.js'
+
 type Body = Record<string, unknown>
 
 /** What the body looked like before it was changed: its members, and those of its objects. */
@@ -15,13 +24,22 @@ export interface BodySnapshot {
 const isPlainObject = (v: unknown): v is Body =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** A shallow copy of the body and of each object member (all the gateway changes in place). */
+/**
+ * A shallow copy of the body and of each object member (all the gateway changes in place).
+ * A member not parsed yet (lazy-json/lazy-body.ts) stays unparsed: it is left out here, and
+ * rewriteBody copies its bytes unless something has read or set it since.
+ */
 export function snapshotBody(body: Body): BodySnapshot {
   const nested = new Map<string, Body>()
-  for (const [name, value] of Object.entries(body)) {
+  const lazy = isLazyBody(body)
+  const top: Body = lazy ? {} : { ...body }
+  for (const name of Object.keys(body)) {
+    if (lazy && unreadMember(body, name) !== null) continue
+    const value = body[name]
+    if (lazy) define(top, name, value)
     if (isPlainObject(value)) nested.set(name, { ...value })
   }
-  return { top: { ...body }, nested }
+  return { top, nested }
 }
 
 /** A digit run as long as 2^53's: the only numbers JSON.parse may not keep exactly. */
@@ -29,96 +47,93 @@ const LONG_NUMBER = /\d{16}/
 
 /** The changed body as text: splices when the original holds a long number, else stringifies. */
 export function rewriteBody(original: Buffer, before: BodySnapshot, after: Body): Buffer {
-  const text = original.toString('utf8')
-  if (!LONG_NUMBER.test(text)) return Buffer.from(JSON.stringify(after))
-  const start = skipSpace(text, 0)
-  return Buffer.from(spliceObject(text, start, before.top, after, before.nested))
+  if (isLazyBody(after)) return rewriteLazy(original, before, after)
+  // Digits are ASCII: Latin-1 finds them where they are, without decoding UTF-8.
+  if (!LONG_NUMBER.test(original.toString('latin1'))) return Buffer.from(JSON.stringify(after))
+  const start = skipSpace(original, 0)
+  return Buffer.concat(spliceObject(original, start, before.top, after, before.nested))
 }
 
+/**
+ * rewriteBody for a body parsed lazily (lazy-json/): a member not read, or read and not
+ * replaced, is copied as written; the rest as in spliceObject.
+ */
+function rewriteLazy(original: Buffer, before: BodySnapshot, after: Body): Buffer {
+  const parts: Buffer[] = [OPEN]
+  for (const name of Object.keys(after)) {
+    const unread = unreadMember(after, name)
+    const written = unread?.member ?? writtenMember(after, name)
+    const value = unread === null ? after[name] : undefined
+    if (unread === null && value === undefined) continue
+    if (parts.length > 1) parts.push(COMMA)
+    if (unread !== null || (written !== null && isParsedAsWritten(after, name, value))) {
+      parts.push(original.subarray(written!.nameStart, written!.valueEnd))
+      continue
+    }
+    const span: Span | undefined = written ? [written.valueStart, written.valueEnd] : undefined
+    parts.push(...member(original, name, span, value, before.top, before.nested))
+  }
+  parts.push(CLOSE)
+  return Buffer.concat(parts)
+}
+
+type Span = [start: number, end: number]
+
+/** The object at `buf[start]` as `after` has it, each unchanged member as it was written. */
 function spliceObject(
-  text: string,
+  buf: Buffer,
   start: number,
   before: Body,
   after: Body,
   nested: Map<string, Body> | null,
-): string {
-  const spans = members(text, start)
-  const parts: string[] = []
+): Buffer[] {
+  const spans = members(buf, start)
+  const parts: Buffer[] = [OPEN]
   for (const [name, value] of Object.entries(after)) {
     if (value === undefined) continue
-    const span = spans.get(name)
-    let out: string
-    if (span === undefined || !Object.is(value, before[name])) {
-      out = JSON.stringify(value)
-    } else if (nested?.has(name) === true && text.charCodeAt(span[0]) === 0x7b) {
-      out = spliceObject(text, span[0], nested.get(name)!, value as Body, null)
-    } else {
-      out = text.slice(span[0], span[1])
-    }
-    parts.push(`${JSON.stringify(name)}:${out}`)
+    if (parts.length > 1) parts.push(COMMA)
+    parts.push(...member(buf, name, spans.get(name), value, before, nested))
   }
-  return `{${parts.join(',')}}`
+  parts.push(CLOSE)
+  return parts
 }
 
-/** Each member of the object at `start`: name to the [start, end) of its value's text. */
-function members(text: string, start: number): Map<string, [number, number]> {
-  const spans = new Map<string, [number, number]>()
-  let i = skipSpace(text, start + 1)
-  while (i < text.length && text.charCodeAt(i) !== 0x7d) {
-    const nameEnd = skipString(text, i)
-    const name = JSON.parse(text.slice(i, nameEnd)) as string
-    i = skipSpace(text, skipSpace(text, nameEnd) + 1) // past the colon
-    const end = skipValue(text, i)
-    spans.set(name, [i, end]) // a repeated name: the last one counts, as in JSON.parse
-    i = skipSpace(text, end)
-    if (text.charCodeAt(i) === 0x2c) i = skipSpace(text, i + 1)
+/** One member: as written when unchanged, spliced when an object changed inside, else anew. */
+function member(
+  buf: Buffer,
+  name: string,
+  span: Span | undefined,
+  value: unknown,
+  before: Body,
+  nested: Map<string, Body> | null,
+): Buffer[] {
+  const head = Buffer.from(`${JSON.stringify(name)}:`)
+  if (span === undefined || !Object.hasOwn(before, name) || !Object.is(value, before[name])) {
+    return [head, Buffer.from(JSON.stringify(value))]
   }
+  const inner = nested?.get(name)
+  if (inner !== undefined && buf[span[0]] === 0x7b) {
+    return [head, ...spliceObject(buf, span[0], inner, value as Body, null)]
+  }
+  return [head, buf.subarray(span[0], span[1])]
+}
+
+const OPEN = Buffer.from('{')
+const COMMA = Buffer.from(',')
+const CLOSE = Buffer.from('}')
+
+/** Each member of the object at `start`: name to the [start, end) of its value's text. */
+function members(buf: Buffer, start: number): Map<string, Span> {
+  const spans = new Map<string, Span>()
+  forEachMember(buf, start, (nameStart, valueStart) => {
+    const name = JSON.parse(buf.toString('utf8', nameStart, skipString(buf, nameStart))) as string
+    // A repeated name: the last one counts, as in JSON.parse.
+    spans.set(name, [valueStart, skipValue(buf, valueStart)])
+  })
   return spans
 }
 
-function skipSpace(text: string, i: number): number {
-  while (i < text.length) {
-    const c = text.charCodeAt(i)
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break
-    i++
-  }
-  return i
-}
-
-/** Index just past the string starting at `i` (a quote). */
-function skipString(text: string, i: number): number {
-  let from = i + 1
-  for (;;) {
-    const quote = text.indexOf('"', from)
-    if (quote === -1) return text.length
-    let slashes = 0
-    while (text.charCodeAt(quote - 1 - slashes) === 0x5c) slashes++
-    if (slashes % 2 === 0) return quote + 1
-    from = quote + 1
-  }
-}
-
-/** Index just past the value starting at `i`. */
-function skipValue(text: string, i: number): number {
-  const c = text.charCodeAt(i)
-  if (c === 0x22) return skipString(text, i)
-  if (c !== 0x7b && c !== 0x5b) {
-    while (i < text.length && !',}] \t\n\r'.includes(text[i]!)) i++
-    return i
-  }
-  let depth = 0
-  while (i < text.length) {
-    const d = text.charCodeAt(i)
-    if (d === 0x22) {
-      i = skipString(text, i)
-      continue
-    }
-    if (d === 0x7b || d === 0x5b) depth++
-    else if (d === 0x7d || d === 0x5d) {
-      depth--
-      if (depth === 0) return i + 1
-    }
-    i++
-  }
+function skipSpace(buf: Buffer, i: number): number {
+  while (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d) i++
   return i
 }

@@ -5,7 +5,9 @@ import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import { CorralError } from '../errors.js'
 import { OPENAI_FIELDS } from '../key-options/merge.js'
-import { JSON_TOO_DEEP_MESSAGE, jsonTooDeep } from '../untrusted/json-depth.js'
+import { JSON_TOO_DEEP_MESSAGE, MAX_JSON_DEPTH, jsonTooDeep } from '../untrusted/json-depth.js'
+import { JsonScanError, scanObject } from '../lazy-json/scan.js'
+import { lazyJsonBody } from '../lazy-json/lazy-body.js'
 
 /** Read a whole body, refusing (413) as soon as it passes `limit` bytes. */
 export async function readBody(
@@ -123,7 +125,18 @@ function tooLarge(limit: number): CorralError {
 
 export type JsonBody = Record<string, unknown>
 
+/**
+ * From this size on, a body is checked by its bytes (lazy-json/) and only the members the
+ * gateway reads are parsed. JSON.parse would first need the whole body as one string, and
+ * from 64 K characters of text other than Latin-1 (128 KB as UTF-16) V8 maps fresh pages for
+ * it: 1–3 ms a request. Below, JSON.parse is the faster of the two.
+ */
+export const LAZY_BODY_MIN_BYTES = 64 * 1024
+/** A member shorter than this is parsed with the rest; a longer one only if it is read. */
+const LAZY_MEMBER_MIN_BYTES = 1024
+
 export function parseJsonBody(buf: Buffer): JsonBody {
+  if (buf.length >= LAZY_BODY_MIN_BYTES) return scanJsonBody(buf)
   // Before parsing: what the gateway does with a parsed body recurses (untrusted/json-depth.ts).
   if (jsonTooDeep(buf))
     throw new CorralError('CORRAL_ERR_BAD_JSON', { message: JSON_TOO_DEEP_MESSAGE })
@@ -134,10 +147,33 @@ export function parseJsonBody(buf: Buffer): JsonBody {
     throw new CorralError('CORRAL_ERR_BAD_JSON')
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new CorralError('CORRAL_ERR_BAD_JSON', { message: 'request body must be a JSON object' })
+    throw new CorralError('CORRAL_ERR_BAD_JSON', { message: NOT_AN_OBJECT })
   }
   checkFieldNames(parsed as JsonBody)
   return parsed as JsonBody
+}
+
+const NOT_AN_OBJECT = 'request body must be a JSON object'
+
+/** parseJsonBody for a large body: the same answers, with what is only forwarded left unparsed. */
+function scanJsonBody(buf: Buffer): JsonBody {
+  let members
+  try {
+    members = scanObject(buf, MAX_JSON_DEPTH)
+  } catch (err) {
+    if (!(err instanceof JsonScanError)) throw err
+    // As above: nesting is judged before the grammar, so the same body gets the same answer.
+    if (err.failure === 'depth' || jsonTooDeep(buf)) {
+      throw new CorralError('CORRAL_ERR_BAD_JSON', { message: JSON_TOO_DEEP_MESSAGE })
+    }
+    if (err.failure === 'not-object') {
+      throw new CorralError('CORRAL_ERR_BAD_JSON', { message: NOT_AN_OBJECT })
+    }
+    throw new CorralError('CORRAL_ERR_BAD_JSON')
+  }
+  const body = lazyJsonBody(buf, members, READ_FIELDS, LAZY_MEMBER_MIN_BYTES)
+  checkFieldNames(body)
+  return body
 }
 
 /** Top-level fields the gateway reads to route a request and to apply a key's limits. */

@@ -273,7 +273,10 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
     model,
     streaming: route.streams === true && wantsStream(json, route.streamDefault ?? false),
     limits,
-    promptEstimate: route.usage === true ? estimatePromptTokens(json) : 0,
+    // Only a token limit reads the estimate (dispatch.ts tallies tokens only then): a long
+    // conversation's text is not counted for a key without one.
+    promptEstimate:
+      route.usage === true && limits.tokensPerMinute !== null ? estimatePromptTokens(json) : 0,
     hideStreamUsage,
   })
 }

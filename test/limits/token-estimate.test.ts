@@ -144,3 +144,51 @@ describe('a token limit and clients that leave early (--tpm 30)', () => {
     expect(await nextStatus(gw.key)).toBe(200)
   })
 })
+
+describe('a 200 KB conversation (counted from its bytes, lazy-json/)', () => {
+  /** Accents, CJK, emoji and escapes: UTF-16 units, as the parsed text's length counts them. */
+  const messages = Array.from({ length: 450 }, (_, i) => ({
+    role: i % 2 ? 'assistant' : 'user',
+    content: `Voilà "ça" 中文 😀\n\t${'word '.repeat(80)}${i}`,
+  }))
+  const estimate = estimatePromptTokens({ messages })
+
+  /**
+   * Sends the conversation with stream:false and drops it before the backend answers (so it
+   * is charged the estimate alone, no completion tokens), then says what the next request gets.
+   */
+  async function dropThenNext(limit: number): Promise<number | 'admitted'> {
+    gw = await startTestGateway({
+      backends: [{ firstByteDelayMs: 30_000 }],
+      key: { limits: { tokensPerMinute: limit } },
+    })
+    const controller = new AbortController()
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 })
+    const pending = openai.chat.completions
+      .create(
+        { model: 'llama3.2', messages: messages as OpenAI.ChatCompletionMessageParam[] },
+        { signal: controller.signal },
+      )
+      .catch((e: unknown) => e)
+    await gw.fakes[0]!.waitFor((r) => r.path === '/v1/chat/completions' && r.body !== undefined)
+    controller.abort()
+    expect(await pending).toBeInstanceOf(Error)
+    await gw.fakes[0]!.waitFor((r) => r.path === '/v1/chat/completions' && r.aborted, 2000)
+    // The charge stands from admission on; wait for the settle at the end all the same.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    // A refusal comes at once; an admitted request waits on the same slow backend.
+    const admitted = new Promise<'admitted'>((resolve) =>
+      setTimeout(() => resolve('admitted'), 1500),
+    )
+    return Promise.race([nextStatus(gw.key), admitted])
+  }
+
+  test('is charged its estimate to the token: at the limit the next request gets 429', async () => {
+    expect(JSON.stringify({ messages }).length).toBeGreaterThan(200_000)
+    expect(await dropThenNext(estimate)).toBe(429)
+  })
+
+  test('one token under the limit, the next request is admitted', async () => {
+    expect(await dropThenNext(estimate + 1)).toBe('admitted')
+  })
+})
