@@ -4,7 +4,11 @@
 // Prints, per bundle, the medians over its bursts of the main thread's CPU per request, all
 // threads' CPU per request, the first byte's p50 and a token's added p99.
 //
-//   node bench/burst-ab.mjs <A> <B> [--pairs 40] [--size 64] [--frames 1] [--b-node='<flags>']
+//   node bench/burst-ab.mjs <A> <B> [--pairs 40] [--size 64] [--frames 1] [--body-kb 0]
+//                           [--b-node='<flags>']
+//
+// `--body-kb N` puts a conversation of about N KB in each measured chat (stand-ins.mjs
+// withConversation): a long chat's body, which the gateway checks before sending it on.
 //
 // A and B are gateway bundles (build them with `node bench/build.mjs <label>` in each
 // checkout), `nginx` (the bench's nginx: one worker, the four in turn) or `floor`
@@ -22,7 +26,7 @@ import { burst, openPools } from './fleet-load.mjs'
 import { median } from './stats.mjs'
 import { cpuNs } from './fleet.mjs'
 import { treeOf } from './phases.mjs'
-import { chatOf, keeper, pinAll, startStandIns, warmUp } from './stand-ins.mjs'
+import { chatOf, keeper, pinAll, startStandIns, warmUp, withConversation } from './stand-ins.mjs'
 
 const { values: f, positionals } = parseArgs({
   allowPositionals: true,
@@ -30,6 +34,7 @@ const { values: f, positionals } = parseArgs({
     pairs: { type: 'string', default: '40' },
     size: { type: 'string', default: '64' },
     frames: { type: 'string', default: '1' },
+    'body-kb': { type: 'string', default: '0' },
     'b-node': { type: 'string', default: '' },
   },
 })
@@ -73,7 +78,11 @@ try {
   const pools = []
   for (const g of gateways) pools.push(await openPools([g.url], size, reqs.version))
   // As fleet.mjs: 6,400 one-token chats each, so V8 has compiled the hot paths.
-  for (const p of pools) await warmUp(p, chatOf(reqs.chat, 1))
+  const request = withConversation(chatOf(reqs.chat, frames), Number(f['body-kb']))
+  for (const p of pools) {
+    await warmUp(p, chatOf(reqs.chat, 1))
+    if (request.body.length > 64 * 1024) await warmUp(p, request, 640)
+  }
 
   const results = gateways.map(() => ({
     main: [],
@@ -83,7 +92,6 @@ try {
     tokenP99: [],
     errors: 0,
   }))
-  const request = chatOf(reqs.chat, frames)
   for (let i = 0; i < Number(f.pairs); i++) {
     for (const k of i % 2 ? [1, 0] : [0, 1]) {
       await sleep(100)

@@ -57,6 +57,25 @@ export function chatOf(chat, tokens) {
   }
 }
 
+/**
+ * The chat with a conversation of about `kb` KB before its question: what Aider, Open WebUI
+ * or a pasted file send on a long chat. Prose with accents, CJK and emoji, and code with
+ * quotes and newlines (escapes in JSON), in turns of about 1 KB.
+ */
+export function withConversation(chat, kb) {
+  if (!kb) return chat
+  const body = JSON.parse(chat.body)
+  const turn = 'Voilà le code, "naïf":\n```ts\nconst s = "x"\n```\n中文 😀 → fin.\t'.repeat(16)
+  const history = []
+  while (JSON.stringify(history).length < kb * 1024) {
+    history.push({
+      role: history.length % 2 ? 'assistant' : 'user',
+      content: `${turn}${history.length}`,
+    })
+  }
+  return { ...chat, body: JSON.stringify({ ...body, messages: [...history, ...body.messages] }) }
+}
+
 /** `chats` one-token chats in bursts of 64, so V8 has compiled a gateway's hot paths. */
 export async function warmUp(pools, oneToken, chats = WARM_CHATS, clockOffsetMs = 0) {
   for (let sent = 0; sent < chats; sent += 64) await burst(pools, oneToken, 64, clockOffsetMs)
