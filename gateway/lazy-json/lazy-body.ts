@@ -12,8 +12,14 @@ interface Raw {
   readonly buf: Buffer
   /** Each name's member; a repeated name's last one, which is the one that counts. */
   readonly members: ReadonlyMap<string, Member>
-  /** What the getters parsed, by name: read, not replaced. */
-  readonly parsed: Map<string, unknown>
+  /** What each getter parsed, and a shallow copy of it if an object, as a snapshot would. */
+  readonly parsed: Map<string, ParsedMember>
+}
+
+/** A member as its getter parsed it; `copy` of its members, to see what changed in place. */
+export interface ParsedMember {
+  readonly value: unknown
+  readonly copy: JsonObject | null
 }
 
 const raws = new WeakMap<JsonObject, Raw>()
@@ -32,7 +38,7 @@ export function lazyJsonBody(
   const last = new Map<string, Member>()
   for (const m of members) last.set(m.name, m)
   const body: JsonObject = {}
-  const parsed = new Map<string, unknown>()
+  const parsed = new Map<string, ParsedMember>()
   for (const [name, m] of last) {
     if (eager.has(name) || m.valueEnd - m.valueStart < lazyMinBytes) {
       define(body, name, parseValue(buf, m))
@@ -43,7 +49,8 @@ export function lazyJsonBody(
         get() {
           const value = parseValue(buf, m)
           define(this as JsonObject, name, value)
-          parsed.set(name, value)
+          const copy = isPlainObject(value) ? { ...value } : null
+          parsed.set(name, { value, copy })
           return value
         },
         set(value: unknown) {
@@ -73,14 +80,9 @@ export function unreadMember(
     : { buf: raw.buf, member }
 }
 
-/**
- * Whether `value` is what the getter of `name` parsed from the bytes: read, but not replaced
- * by another value. (Changed in place it would still be; the gateway never changes a member
- * it did not snapshot: proxy/body-rewrite.ts.)
- */
-export function isParsedAsWritten(body: JsonObject, name: string, value: unknown): boolean {
-  const parsed = raws.get(body)?.parsed
-  return parsed !== undefined && parsed.has(name) && Object.is(parsed.get(name), value)
+/** What the getter of `name` parsed, if it ran; null if the member was never read. */
+export function parsedAtRead(body: JsonObject, name: string): ParsedMember | null {
+  return raws.get(body)?.parsed.get(name) ?? null
 }
 
 /** Where a member of a lazily parsed body was written, read since or not; null if it was not. */
@@ -92,6 +94,9 @@ export function writtenMember(body: JsonObject, name: string): Member | null {
 export function isLazyBody(body: JsonObject): boolean {
   return raws.has(body)
 }
+
+const isPlainObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function parseValue(buf: Buffer, m: Member): unknown {
   return JSON.parse(buf.toString('utf8', m.valueStart, m.valueEnd))

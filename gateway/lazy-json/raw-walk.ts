@@ -2,6 +2,8 @@
 // of a value, the items of an array, the members of an object, and a string's length as
 // JavaScript counts it. Nothing here checks the grammar again.
 
+import { isUtf8 } from 'node:buffer'
+
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 
@@ -54,54 +56,64 @@ export function forEachItem(buf: Buffer, i: number, visit: (start: number) => vo
 }
 
 /**
- * Calls `visit` with the index of each member's name (its opening quote) and value, for the
- * object whose `{` is at `i`. nameIs() tells a name without decoding it.
+ * Calls `visit` with the bytes of each member's name (its quotes included) and the index of
+ * its value, for the object whose `{` is at `i`. nameIs() tells a name without decoding it.
  */
 export function forEachMember(
   buf: Buffer,
   i: number,
-  visit: (nameStart: number, valueStart: number) => void,
+  visit: (nameStart: number, nameEnd: number, valueStart: number) => void,
 ): void {
   i = space(buf, i + 1)
   while (i < buf.length && buf[i] !== 0x7d) {
     const nameEnd = skipString(buf, i)
     const valueStart = space(buf, space(buf, nameEnd) + 1)
-    visit(i, valueStart)
+    visit(i, nameEnd, valueStart)
     i = space(buf, skipValue(buf, valueStart))
     if (buf[i] === 0x2c) i = space(buf, i + 1)
   }
 }
 
 /**
- * Whether the member name whose opening quote is at `i` is `name` (ASCII) once decoded: its
- * bytes, or, when it has escapes (`"cont\u0065nt"`), its decoded text.
+ * Whether the member name `buf[start, end)` (quotes included) is `name` (ASCII) once decoded:
+ * by its bytes, or, only when it has an escape (`"cont\u0065nt"`), by its decoded text. Looks
+ * at the name's own bytes and no further, so a walk over many members stays linear.
  */
-export function nameIs(buf: Buffer, i: number, name: string): boolean {
-  const end = i + 1 + name.length
-  if (buf[end] === QUOTE) {
-    let same = true
-    for (let k = 0; k < name.length && same; k++) same = buf[i + 1 + k] === name.charCodeAt(k)
-    if (same) return true
+export function nameIs(buf: Buffer, start: number, end: number, name: string): boolean {
+  if (end - start === name.length + 2) {
+    let k = 0
+    while (k < name.length && buf[start + 1 + k] === name.charCodeAt(k)) k++
+    if (k === name.length) return true
   }
-  const nameEnd = skipString(buf, i)
-  if (buf.indexOf(BACKSLASH, i) >= nameEnd || buf.indexOf(BACKSLASH, i) === -1) return false
-  return JSON.parse(buf.toString('utf8', i, nameEnd)) === name
+  // indexOf would search on past the name, to the end of the body: a loop over the name.
+  let escaped = false
+  for (let k = start + 1; k < end - 1 && !escaped; k++) escaped = buf[k] === BACKSLASH
+  return escaped && JSON.parse(buf.toString('utf8', start, end)) === name
 }
 
 /**
  * The length JavaScript gives the string whose opening quote is at `i` (UTF-16 code units),
- * counted from the bytes: an escape is one unit, a character of four UTF-8 bytes two, and a
- * byte that is not valid UTF-8 one, as most of them decode to one U+FFFD.
+ * as JSON.parse(buf.toString()) makes it, counted from the bytes: an escape is one unit, a
+ * character of four UTF-8 bytes two. Bytes that are not valid UTF-8 decode to one U+FFFD
+ * each, or several together, as the decoder decides: such a string is decoded to count it,
+ * so that no spelling of a prompt is counted short.
  */
 export function stringLength(buf: Buffer, i: number): number {
   const last = skipString(buf, i) - 1
   let n = 0
+  let high = false
   for (let k = i + 1; k < last; k++) {
     const c = buf[k]!
     if (c < 0x80) {
       if (c === BACKSLASH) k += buf[k + 1] === 0x75 ? 5 : 1
       n++
-    } else if (c >= 0xc0) n += c >= 0xf0 ? 2 : 1
+    } else {
+      high = true
+      if (c >= 0xc0) n += c >= 0xf0 ? 2 : 1
+    }
+  }
+  if (high && !isUtf8(buf.subarray(i + 1, last))) {
+    return (JSON.parse(buf.toString('utf8', i, last + 1)) as string).length
   }
   return n
 }

@@ -64,9 +64,9 @@ function rawTextLength(buf: Buffer, i: number, depth: number): number {
   if (c !== 0x7b) return 0
   // A repeated name: its last value counts, as on the parsed object.
   const found: number[] = [-1, -1, -1]
-  forEachMember(buf, i, (nameStart, valueStart) => {
+  forEachMember(buf, i, (nameStart, nameEnd, valueStart) => {
     for (let f = 0; f < NESTED_TEXT.length; f++) {
-      if (nameIs(buf, nameStart, NESTED_TEXT[f]!)) found[f] = valueStart
+      if (nameIs(buf, nameStart, nameEnd, NESTED_TEXT[f]!)) found[f] = valueStart
     }
   })
   for (const start of found) if (start !== -1) n += rawTextLength(buf, start, depth + 1)

@@ -4,11 +4,11 @@
 // integer beyond 2^53) reaches Ollama as the client wrote it. Only the changed members are
 // serialised anew. The text is known to be valid JSON (it was parsed before).
 
-import { forEachMember, skipString, skipValue } from '../lazy-json/raw-walk.js'
+import { forEachMember, skipValue } from '../lazy-json/raw-walk.js'
 import {
   define,
   isLazyBody,
-  isParsedAsWritten,
+  parsedAtRead,
   unreadMember,
   writtenMember,
 } from '../lazy-json/lazy-body.js'
@@ -55,23 +55,32 @@ export function rewriteBody(original: Buffer, before: BodySnapshot, after: Body)
 }
 
 /**
- * rewriteBody for a body parsed lazily (lazy-json/): a member not read, or read and not
- * replaced, is copied as written; the rest as in spliceObject.
+ * rewriteBody for a body parsed lazily (lazy-json/): a member nobody read is copied as
+ * written. One read after the snapshot is judged against what its getter parsed, as the
+ * snapshot would have judged it; the rest as in spliceObject.
  */
 function rewriteLazy(original: Buffer, before: BodySnapshot, after: Body): Buffer {
   const parts: Buffer[] = [OPEN]
   for (const name of Object.keys(after)) {
     const unread = unreadMember(after, name)
-    const written = unread?.member ?? writtenMember(after, name)
     const value = unread === null ? after[name] : undefined
     if (unread === null && value === undefined) continue
     if (parts.length > 1) parts.push(COMMA)
-    if (unread !== null || (written !== null && isParsedAsWritten(after, name, value))) {
-      parts.push(original.subarray(written!.nameStart, written!.valueEnd))
+    if (unread !== null) {
+      parts.push(original.subarray(unread.member.nameStart, unread.member.valueEnd))
       continue
     }
+    const written = writtenMember(after, name)
     const span: Span | undefined = written ? [written.valueStart, written.valueEnd] : undefined
-    parts.push(...member(original, name, span, value, before.top, before.nested))
+    let top = before.top
+    let nested: Map<string, Body> | null = before.nested
+    const parsed = Object.hasOwn(top, name) ? null : parsedAtRead(after, name)
+    if (parsed !== null) {
+      top = {}
+      define(top, name, parsed.value)
+      nested = parsed.copy === null ? null : new Map([[name, parsed.copy]])
+    }
+    parts.push(...member(original, name, span, value, top, nested))
   }
   parts.push(CLOSE)
   return Buffer.concat(parts)
@@ -125,8 +134,8 @@ const CLOSE = Buffer.from('}')
 /** Each member of the object at `start`: name to the [start, end) of its value's text. */
 function members(buf: Buffer, start: number): Map<string, Span> {
   const spans = new Map<string, Span>()
-  forEachMember(buf, start, (nameStart, valueStart) => {
-    const name = JSON.parse(buf.toString('utf8', nameStart, skipString(buf, nameStart))) as string
+  forEachMember(buf, start, (nameStart, nameEnd, valueStart) => {
+    const name = JSON.parse(buf.toString('utf8', nameStart, nameEnd)) as string
     // A repeated name: the last one counts, as in JSON.parse.
     spans.set(name, [valueStart, skipValue(buf, valueStart)])
   })

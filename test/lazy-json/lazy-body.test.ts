@@ -68,6 +68,29 @@ describe('the prompt estimate from the bytes', () => {
     }
   })
 
+  test('bytes that are not UTF-8 count as the decoder replaces them, never fewer', () => {
+    const r = rng(43)
+    const junk = [0x80, 0xbf, 0xc0, 0xc3, 0xe0, 0xed, 0xf0, 0xf4, 0xf8, 0xff]
+    for (let n = 0; n < 300; n++) {
+      const bytes: number[] = []
+      for (let k = 0; k < 1 + Math.floor(r() * 60); k++) {
+        if (r() < 0.5) bytes.push(junk[Math.floor(r() * junk.length)]!)
+        else bytes.push(...Buffer.from(['a', 'é', '中', '😀', '\\n'][Math.floor(r() * 5)]!))
+      }
+      const text = Buffer.concat([
+        Buffer.from('{"prompt":"'),
+        Buffer.from(bytes),
+        Buffer.from('","messages":[{"content":"'),
+        Buffer.from(bytes),
+        Buffer.from('"}]}'),
+      ])
+      const parsed = JSON.parse(text.toString()) as Record<string, unknown>
+      expect(estimatePromptTokens(lazy(text)), text.toString('hex')).toBe(
+        estimatePromptTokens(parsed),
+      )
+    }
+  })
+
   test('a repeated content name counts its last value, as the parsed object has it', () => {
     const text = '{"messages":[{"content":"aaaaaaaa","content":"bbbb"}],"prompt":"cccc"}'
     const body = lazy(Buffer.from(text))
@@ -102,6 +125,30 @@ describe('rewriting a lazily parsed body', () => {
         expect(out).toContain(buf.toString('utf8', m.nameStart, m.valueEnd))
       }
     }
+  })
+
+  test('a member read after the snapshot and changed in place is written with the change', () => {
+    const big = JSON.stringify({ include_usage: false, note: 'x'.repeat(1500) })
+    const buf = Buffer.from(`{"model":"m","stream_options":${big},"n":12345678901234567890}`)
+    const body = lazy(buf)
+    const before = snapshotBody(body)
+    ;(body.stream_options as Record<string, unknown>).include_usage = true
+    const out = rewriteBody(buf, before, body).toString()
+    expect(JSON.parse(out).stream_options.include_usage).toBe(true)
+    expect(out).toContain('"n":12345678901234567890')
+  })
+
+  test('a member read before the snapshot and changed in place is written with the change', () => {
+    const big = JSON.stringify({ include_usage: false, note: 'x'.repeat(1500) })
+    const buf = Buffer.from(`{"model":"m","stream_options":${big}}`)
+    const body = lazy(buf)
+    expect(body.stream_options).toBeTruthy()
+    const before = snapshotBody(body)
+    ;(body.stream_options as Record<string, unknown>).include_usage = true
+    expect(JSON.parse(rewriteBody(buf, before, body).toString()).stream_options).toEqual({
+      include_usage: true,
+      note: 'x'.repeat(1500),
+    })
   })
 
   test('a member read but not replaced keeps its text; one replaced is written anew', () => {

@@ -3,7 +3,7 @@
 // random bodies, written with random spacing, and on each of them broken at random.
 import { describe, expect, test } from 'vitest'
 import { JsonScanError, scanObject } from '../../gateway/lazy-json/scan.js'
-import { lazyJsonBody } from '../../gateway/lazy-json/lazy-body.js'
+import { isLazyBody, lazyJsonBody } from '../../gateway/lazy-json/lazy-body.js'
 import { LAZY_BODY_MIN_BYTES, parseJsonBody } from '../../gateway/proxy/body.js'
 import { CorralError } from '../../gateway/errors.js'
 import { randomBody, rng } from './random-json.js'
@@ -148,6 +148,15 @@ describe('parseJsonBody: a large body gets the answers a small one gets', () => 
       return { code: err.code, message: err.message }
     }
   }
+
+  test('a large body of thousands of top-level members (no client’s) is parsed whole, the same', () => {
+    const members = Array.from({ length: 5000 }, (_, i) => `"f${i}":"${'x'.repeat(20)}"`)
+    const text = `{"model":"m",${members.join(',')}}`
+    expect(text.length).toBeGreaterThan(LAZY_BODY_MIN_BYTES)
+    const body = parseJsonBody(Buffer.from(text))
+    expect(isLazyBody(body)).toBe(false)
+    expect(body).toEqual(JSON.parse(text))
+  })
 
   test('random bodies, broken or not, clashing names, too deep', () => {
     const r = rng(31)
