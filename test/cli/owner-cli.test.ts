@@ -148,7 +148,7 @@ describe.each([
     expect(cells.slice(0, 5)).toEqual(['alice', '127.0.0.1 (ollama-js/0.6)', 'llama3.2', '1', '0'])
     expect(cells[5]).toMatch(/^\d+s$/)
     expect(cells[6]).toMatch(/^\d+\.\d$/)
-    expect(cells[7]).toMatch(/^until \d\d:\d\d, waiting$/)
+    expect(cells[7]).toMatch(pausedUntil(Date.now() + 2 * 3_600_000))
     expect(blank).toBe('')
     expect(legend).toMatch(
       /^RUNNING: requests the GPU is answering now; QUEUED: waiting their turn/,
@@ -180,3 +180,17 @@ describe.each([
     expect((await cli('keys', 'resume', 'bob')).code).toBe(0)
   })
 })
+
+/**
+ * The PAUSED cell of a pause that ends at `endMs`, give or take the test's own seconds: its
+ * time, and its date first when that is not today (a 2 h pause taken after 22:00).
+ */
+function pausedUntil(endMs: number): RegExp {
+  const pad = (n: number) => String(n).padStart(2, '0')
+  const day = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `
+  const today = new Date().toDateString()
+  const dates = [endMs - 60_000, endMs + 60_000].map((ms) => new Date(ms))
+  const shown = dates.map((d) => (d.toDateString() === today ? '' : day(d)))
+  const date = shown[0] === shown[1] ? shown[0] : `(?:${shown[0]}|${shown[1]})`
+  return new RegExp(`^until ${date}\\d\\d:\\d\\d, waiting$`)
+}
