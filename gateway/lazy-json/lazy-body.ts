@@ -95,7 +95,8 @@ export function isLazyBody(body: JsonObject): boolean {
   return raws.has(body)
 }
 
-const isPlainObject = (v: unknown): v is JsonObject =>
+/** An object that is not an array: what a JSON object parses to. */
+export const isPlainObject = (v: unknown): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function parseValue(buf: Buffer, m: Member): unknown {

@@ -47,11 +47,11 @@ export function skipValue(buf: Buffer, i: number): number {
 
 /** Calls `visit` with the start of each item of the array whose `[` is at `i`. */
 export function forEachItem(buf: Buffer, i: number, visit: (start: number) => void): void {
-  i = space(buf, i + 1)
+  i = skipSpace(buf, i + 1)
   while (i < buf.length && buf[i] !== 0x5d) {
     visit(i)
-    i = space(buf, skipValue(buf, i))
-    if (buf[i] === 0x2c) i = space(buf, i + 1)
+    i = skipSpace(buf, skipValue(buf, i))
+    if (buf[i] === 0x2c) i = skipSpace(buf, i + 1)
   }
 }
 
@@ -64,13 +64,13 @@ export function forEachMember(
   i: number,
   visit: (nameStart: number, nameEnd: number, valueStart: number) => void,
 ): void {
-  i = space(buf, i + 1)
+  i = skipSpace(buf, i + 1)
   while (i < buf.length && buf[i] !== 0x7d) {
     const nameEnd = skipString(buf, i)
-    const valueStart = space(buf, space(buf, nameEnd) + 1)
+    const valueStart = skipSpace(buf, skipSpace(buf, nameEnd) + 1)
     visit(i, nameEnd, valueStart)
-    i = space(buf, skipValue(buf, valueStart))
-    if (buf[i] === 0x2c) i = space(buf, i + 1)
+    i = skipSpace(buf, skipValue(buf, valueStart))
+    if (buf[i] === 0x2c) i = skipSpace(buf, i + 1)
   }
 }
 
@@ -88,7 +88,12 @@ export function nameIs(buf: Buffer, start: number, end: number, name: string): b
   // indexOf would search on past the name, to the end of the body: a loop over the name.
   let escaped = false
   for (let k = start + 1; k < end - 1 && !escaped; k++) escaped = buf[k] === BACKSLASH
-  return escaped && JSON.parse(buf.toString('utf8', start, end)) === name
+  return escaped && decodeName(buf, start, end) === name
+}
+
+/** The member name `buf[start, end)` (quotes included), decoded as JSON.parse decodes it. */
+export function decodeName(buf: Buffer, start: number, end: number): string {
+  return JSON.parse(buf.toString('utf8', start, end)) as string
 }
 
 /**
@@ -124,7 +129,8 @@ function isEnd(c: number): boolean {
   )
 }
 
-function space(buf: Buffer, i: number): number {
+/** Past the JSON whitespace (space, tab, CR, LF) from `i`. */
+export function skipSpace(buf: Buffer, i: number): number {
   while (i < buf.length) {
     const c = buf[i]!
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break

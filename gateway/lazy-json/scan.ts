@@ -5,6 +5,8 @@
 // page-mapped object per request, and a burst of them keeps the garbage collector busy. With
 // the members' places known, the gateway parses only the members it reads (lazy-body.ts).
 
+import { decodeName, skipSpace } from './raw-walk.js'
+
 /** Why a body was refused: not JSON, nested too deep, or JSON but not an object. */
 export type ScanFailure = 'syntax' | 'depth' | 'not-object'
 
@@ -55,13 +57,7 @@ class Scanner {
   ) {}
 
   space(i: number): number {
-    const buf = this.buf
-    while (i < buf.length) {
-      const c = buf[i]!
-      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break
-      i++
-    }
-    return i
+    return skipSpace(this.buf, i)
   }
 
   /** Just past the value at `i`; `depth` is the nesting it sits in. */
@@ -91,7 +87,7 @@ class Scanner {
       const valueStart = this.space(i + 1)
       const valueEnd = this.value(valueStart, depth)
       if (members !== null) {
-        members.push({ name: nameOf(buf, nameStart, nameEnd), nameStart, valueStart, valueEnd })
+        members.push({ name: decodeName(buf, nameStart, nameEnd), nameStart, valueStart, valueEnd })
       }
       i = this.space(valueEnd)
       const c = buf[i]
@@ -188,8 +184,3 @@ const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 
 const isHex = (c: number | undefined) =>
   c !== undefined &&
   ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))
-
-/** A member name, decoded as JSON.parse(buf.toString()) decodes it. */
-function nameOf(buf: Buffer, start: number, end: number): string {
-  return JSON.parse(buf.toString('utf8', start, end)) as string
-}

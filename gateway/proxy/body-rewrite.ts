@@ -4,10 +4,11 @@
 // integer beyond 2^53) reaches Ollama as the client wrote it. Only the changed members are
 // serialised anew. The text is known to be valid JSON (it was parsed before).
 
-import { forEachMember, skipValue } from '../lazy-json/raw-walk.js'
+import { decodeName, forEachMember, skipSpace, skipValue } from '../lazy-json/raw-walk.js'
 import {
   define,
   isLazyBody,
+  isPlainObject,
   parsedAtRead,
   unreadMember,
   writtenMember,
@@ -20,9 +21,6 @@ export interface BodySnapshot {
   top: Body
   nested: Map<string, Body>
 }
-
-const isPlainObject = (v: unknown): v is Body =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /**
  * A shallow copy of the body and of each object member (all the gateway changes in place).
@@ -72,15 +70,12 @@ function rewriteLazy(original: Buffer, before: BodySnapshot, after: Body): Buffe
     }
     const written = writtenMember(after, name)
     const span: Span | undefined = written ? [written.valueStart, written.valueEnd] : undefined
-    let top = before.top
-    let nested: Map<string, Body> | null = before.nested
-    const parsed = Object.hasOwn(top, name) ? null : parsedAtRead(after, name)
-    if (parsed !== null) {
-      top = {}
-      define(top, name, parsed.value)
-      nested = parsed.copy === null ? null : new Map([[name, parsed.copy]])
-    }
-    parts.push(...member(original, name, span, value, top, nested))
+    // Snapshotted, or read since: judged against what it was then.
+    const parsed = parsedAtRead(after, name)
+    const was: Was | null = Object.hasOwn(before.top, name)
+      ? { value: before.top[name], inner: before.nested.get(name) }
+      : parsed && { value: parsed.value, inner: parsed.copy ?? undefined }
+    parts.push(...member(original, name, span, value, was))
   }
   parts.push(CLOSE)
   return Buffer.concat(parts)
@@ -101,10 +96,19 @@ function spliceObject(
   for (const [name, value] of Object.entries(after)) {
     if (value === undefined) continue
     if (parts.length > 1) parts.push(COMMA)
-    parts.push(...member(buf, name, spans.get(name), value, before, nested))
+    const was = Object.hasOwn(before, name)
+      ? { value: before[name], inner: nested?.get(name) }
+      : null
+    parts.push(...member(buf, name, spans.get(name), value, was))
   }
   parts.push(CLOSE)
   return parts
+}
+
+/** What a member was before the change: its value, and a copy of its members if an object. */
+interface Was {
+  value: unknown
+  inner: Body | undefined
 }
 
 /** One member: as written when unchanged, spliced when an object changed inside, else anew. */
@@ -113,16 +117,14 @@ function member(
   name: string,
   span: Span | undefined,
   value: unknown,
-  before: Body,
-  nested: Map<string, Body> | null,
+  was: Was | null,
 ): Buffer[] {
   const head = Buffer.from(`${JSON.stringify(name)}:`)
-  if (span === undefined || !Object.hasOwn(before, name) || !Object.is(value, before[name])) {
+  if (span === undefined || was === null || !Object.is(value, was.value)) {
     return [head, Buffer.from(JSON.stringify(value))]
   }
-  const inner = nested?.get(name)
-  if (inner !== undefined && buf[span[0]] === 0x7b) {
-    return [head, ...spliceObject(buf, span[0], inner, value as Body, null)]
+  if (was.inner !== undefined && buf[span[0]] === 0x7b) {
+    return [head, ...spliceObject(buf, span[0], was.inner, value as Body, null)]
   }
   return [head, buf.subarray(span[0], span[1])]
 }
@@ -135,14 +137,9 @@ const CLOSE = Buffer.from('}')
 function members(buf: Buffer, start: number): Map<string, Span> {
   const spans = new Map<string, Span>()
   forEachMember(buf, start, (nameStart, nameEnd, valueStart) => {
-    const name = JSON.parse(buf.toString('utf8', nameStart, nameEnd)) as string
+    const name = decodeName(buf, nameStart, nameEnd)
     // A repeated name: the last one counts, as in JSON.parse.
     spans.set(name, [valueStart, skipValue(buf, valueStart)])
   })
   return spans
-}
-
-function skipSpace(buf: Buffer, i: number): number {
-  while (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d) i++
-  return i
 }

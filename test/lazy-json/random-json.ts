@@ -1,12 +1,9 @@
 // Random JSON object texts written the many ways a client may write them: any spacing, number
 // spellings JSON.stringify never makes (1E+5, -0.0e-0), escapes of every kind, repeated names,
 // chat-shaped members with content parts. Seeded (test/support/fuzz.ts), so failures replay.
-import { rng, type Rand } from '../support/fuzz.js'
+import { int, pick, rng, type Rand } from '../support/fuzz.js'
 
 export { rng }
-
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!
-const int = (r: Rand, n: number) => Math.floor(r() * n)
 
 const SPACES = ['', '', '', ' ', '\n', '\t', '\r\n  ', '  ']
 const space = (r: Rand) => pick(r, SPACES)

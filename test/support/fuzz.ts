@@ -15,8 +15,8 @@ export function rng(seed: number): () => number {
 }
 
 export type Rand = () => number
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!
-const int = (r: Rand, n: number) => Math.floor(r() * n)
+export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!
+export const int = (r: Rand, n: number) => Math.floor(r() * n)
 
 function req(
   method: string,
