@@ -7,6 +7,7 @@
 //
 //   node bench/fleet.mjs [--bursts 64,256] [--rounds 4] [--frames 60] [--tps 30] [--warm 6400]
 //                        [--no-floor] [--corral <bundle>] [--compare <bundle>] [--cpu-prof] [--json]
+//                        [--corral-node '<node flags>']   (for `corral` alone: an A/B of flags with --compare)
 //
 // CPU per request is read from bursts of one-token chats (num_predict 1: the request's own
 // work, one content frame and the done frame); CPU per frame from the difference between the
@@ -80,6 +81,7 @@ async function fleet(o, start) {
   const nodeArgs = [
     probe,
     ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${profDir}`] : []),
+    ...(o.corralNode ?? []),
   ]
   const corral = await start(
     startCorral(bundles.corral, { config, nodeArgs, workers: 1, label: 'fleet-corral' }),
@@ -146,7 +148,8 @@ async function fleet(o, start) {
         log(
           `burst ${size} round ${round + 1} ${t.name}: ttfb p50 ${long.ttfbMs.p50.toFixed(1)} ` +
             `p99 ${long.ttfbMs.p99.toFixed(1)} ms, token delay p50 ${long.frameDelayMs.p50.toFixed(2)} ` +
-            `p99 ${long.frameDelayMs.p99.toFixed(2)} ms, errors ${long.errors + short.errors}`,
+            `p99 ${long.frameDelayMs.p99.toFixed(2)} ms, errors ${long.errors + short.errors}` +
+            (long.gcMs === undefined ? '' : `, gc ${gcText(long)}`),
         )
         await sleep(300)
       }
@@ -177,7 +180,15 @@ async function measured(t, run) {
   const cpu1 = cpuNs(pids)
   r.cpuMs = pids.length ? (cpu1.all - cpu0.all) / 1e6 : null
   r.mainCpuMs = pids.length ? (cpu1.main - cpu0.main) / 1e6 : null
-  if (gc0) r.gcMs = (await gcTotals(t.pids[0])).gcMs - gc0.gcMs
+  if (gc0) {
+    const gc1 = await gcTotals(t.pids[0])
+    r.gcMs = gc1.gcMs - gc0.gcMs
+    // Which collections paused it, and the longest: a full one at a burst's start is its TTFB.
+    r.gcByKind = Object.fromEntries(
+      Object.entries(gc1.byKind).map(([kind, ms]) => [kind, ms - (gc0.byKind[kind] ?? 0)]),
+    )
+    r.gcMaxMs = gc1.maxMs ?? null
+  }
   return r
 }
 
@@ -209,6 +220,15 @@ export function cpuNs(pids) {
     }
   }
   return { all, main }
+}
+
+/** A burst's collections, e.g. `12.1 ms (major 9.8, minor 2.3; longest 9.8)`. */
+function gcText(r) {
+  const kinds = Object.entries(r.gcByKind)
+    .filter(([, ms]) => ms > 0.05)
+    .map(([kind, ms]) => `${kind} ${ms.toFixed(1)}`)
+  const longest = r.gcMaxMs ? `; longest ${r.gcMaxMs.toFixed(1)}` : ''
+  return `${r.gcMs.toFixed(1)} ms` + (kinds.length ? ` (${kinds.join(', ')}${longest})` : '')
 }
 
 /** The GC probe's totals in a Corral process (bench/gc-probe.mjs). */
@@ -246,6 +266,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       compare: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      'corral-node': { type: 'string', default: '' },
     },
   })
   const result = await runFleet({
@@ -258,6 +279,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     corral: f.corral ? path.resolve(f.corral) : undefined,
     compare: f.compare,
     cpuProf: f['cpu-prof'],
+    corralNode: f['corral-node'].split(/\s+/).filter(Boolean),
   })
   const dir = path.join(ROOT, 'bench', 'results')
   mkdirSync(dir, { recursive: true })
