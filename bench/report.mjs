@@ -23,6 +23,8 @@ const paired = (a, b, f) =>
 /** The multi-process targets' names (`corral serve --workers 2`, `worker_processes 2`). */
 export const CORRAL_W2 = 'corral-w2'
 export const NGINX_W2 = 'nginx-w2'
+/** The bare Node proxies of a run (bench/floor-proxy.mjs, bench/socket-floor.mjs). */
+const FLOORS = ['node-floor', 'socket-floor']
 /** The small-request runs whose throughput the issue's targets are about. */
 const THROUGHPUT_IDS = ['tags c32', 'show c32']
 /** The streams targets the issue asks frames/s per core of, in its order. */
@@ -118,12 +120,25 @@ export function summarize(result) {
 
 function checkTargets(result, small, streams, throughput) {
   const out = []
-  const check = (name, value, limit, ok) =>
-    out.push({ name, value, limit, pass: Number.isFinite(value) ? ok(value) : null })
+  // `floors`: the same figure for the Node floors of the run, where the target has one. A
+  // target the floors miss too is below what any Node proxy does on this machine.
+  const check = (name, value, limit, ok, floors = {}) =>
+    out.push({
+      name,
+      value,
+      limit,
+      pass: Number.isFinite(value) ? ok(value) : null,
+      floors: Object.entries(floors)
+        .filter(([, v]) => Number.isFinite(v))
+        .map(([floor, v]) => ({ name: floor, value: v, pass: ok(v) })),
+    })
+  const floorsOf = (byTarget, figure) =>
+    Object.fromEntries(FLOORS.map((f) => [f, byTarget?.[f]?.[figure]]))
   for (const id of THROUGHPUT_IDS) {
     const c = small[id]?.corral
     if (!c) continue
-    check(`${id}: Corral / nginx throughput`, c.vsNginx, '>= 0.5', (v) => v >= 0.5)
+    const vsNginx = floorsOf(small[id], 'vsNginx')
+    check(`${id}: Corral / nginx throughput`, c.vsNginx, '>= 0.5', (v) => v >= 0.5, vsNginx)
     // Issue 16, with n/a when either side did not run (--no-workers, a gateway without it).
     check(
       `${id}: Corral --workers 2 / nginx 2 workers throughput`,
@@ -132,18 +147,63 @@ function checkTargets(result, small, streams, throughput) {
       (v) => v >= 0.9,
     )
     const p = small[`${id} paced`]?.corral
-    check(`${id} paced: added p50 (ms)`, p?.addedP50, '<= 0.3', (v) => v <= 0.3)
-    check(`${id} paced: added p99 (ms)`, p?.addedP99, '<= 2', (v) => v <= 2)
-    check(`${id} closed loop: added p50 (ms)`, c.addedP50, '<= 0.3', (v) => v <= 0.3)
-    check(`${id} closed loop: added p99 (ms)`, c.addedP99, '<= 2', (v) => v <= 2)
+    const paced = small[`${id} paced`]
+    const atMost = (limit) => (v) => v <= limit
+    check(
+      `${id} paced: added p50 (ms)`,
+      p?.addedP50,
+      '<= 0.3',
+      atMost(0.3),
+      floorsOf(paced, 'addedP50'),
+    )
+    check(
+      `${id} paced: added p99 (ms)`,
+      p?.addedP99,
+      '<= 2',
+      atMost(2),
+      floorsOf(paced, 'addedP99'),
+    )
+    const closed = small[id]
+    check(
+      `${id} closed loop: added p50 (ms)`,
+      c.addedP50,
+      '<= 0.3',
+      atMost(0.3),
+      floorsOf(closed, 'addedP50'),
+    )
+    check(
+      `${id} closed loop: added p99 (ms)`,
+      c.addedP99,
+      '<= 2',
+      atMost(2),
+      floorsOf(closed, 'addedP99'),
+    )
     check(`${id}: stats cost (1 - full/stats-off)`, small[id].statsCost, '< 0.05', (v) => v < 0.05)
   }
   const s = streams.corral
   if (s) {
-    check('streams: TTFB p50 / direct', s.ttfbVsDirect, '<= 1.5', (v) => v <= 1.5)
-    check('streams: frame delay p99 - nginx p99 (ms)', s.p99VsNginx, '<= 5', (v) => v <= 5)
+    check(
+      'streams: TTFB p50 / direct',
+      s.ttfbVsDirect,
+      '<= 1.5',
+      (v) => v <= 1.5,
+      floorsOf(streams, 'ttfbVsDirect'),
+    )
+    check(
+      'streams: frame delay p99 - nginx p99 (ms)',
+      s.p99VsNginx,
+      '<= 5',
+      (v) => v <= 5,
+      floorsOf(streams, 'p99VsNginx'),
+    )
     check('streams: errors', s.errors, '= 0', (v) => v === 0)
-    check('streams: CPU per relayed frame / nginx', s.cpuVsNginx, '<= 1.3', (v) => v <= 1.3)
+    check(
+      'streams: CPU per relayed frame / nginx',
+      s.cpuVsNginx,
+      '<= 1.3',
+      (v) => v <= 1.3,
+      floorsOf(streams, 'cpuVsNginx'),
+    )
   }
   const m = result.memory
   check('RSS idle (MB)', m.idleMb, '<= 90', (v) => v <= 90)
@@ -317,13 +377,18 @@ export function printReport(result) {
     `clock: backend offset ${fmt(result.clock.offsetMs, 3)} ms ± ${fmt(result.clock.rttMs / 2, 3)}\n`,
   )
 
-  const trows = [['target', 'value', 'limit', 'result']]
+  const verdict = (pass) => (pass === null ? 'n/a' : pass ? 'PASS' : 'MISS')
+  const trows = [['target', 'value', 'limit', 'result', 'the Node floors, same run']]
   for (const t of sum.targets)
     trows.push([
       t.name,
       fmt(t.value, 3),
       t.limit,
-      t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'MISS',
+      verdict(t.pass),
+      (t.floors ?? []).map((f) => `${f.name} ${fmt(f.value, 3)} ${verdict(f.pass)}`).join(', '),
     ])
   w(table(trows))
+  if (sum.targets.some((t) => t.floors?.some((f) => !f.pass))) {
+    w('(a target a Node floor misses too is below what that floor does on this machine)')
+  }
 }
