@@ -5,6 +5,10 @@
 // burst back to back. The gateway runs pinned to the last core, the rest to the first.
 //
 //   node bench/idle-gap.mjs [--gap 8000] [--rounds 6] [--corral <bundle>|floor] [--node '<flags>']
+//                           [--config '<json>']
+//
+// `--config` merges into Corral's config.json, a section at a time (`'{"stats":{"enabled":
+// false}}'`): what one feature costs a burst after an idle spell.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -23,6 +27,7 @@ const { values: f } = parseArgs({
     rounds: { type: 'string', default: '6' },
     corral: { type: 'string' },
     node: { type: 'string', default: '' },
+    config: { type: 'string', default: '{}' },
   },
 })
 const mainNs = (pid) => cpuNs([pid]).main
@@ -49,7 +54,7 @@ try {
     bundle === 'floor'
       ? startFloorProxy(urls.join(','), key)
       : startCorral(bundle, {
-          config,
+          config: withSections(config, JSON.parse(f.config)),
           workers: 1,
           label: 'idle-gap',
           nodeArgs: f.node.split(' ').filter(Boolean),
@@ -83,4 +88,15 @@ try {
   await Promise.all(pools.map((p) => p.close()))
 } finally {
   await stopAll()
+}
+
+/** `config` with each of `changes`' sections merged into its own (a section's fields replaced). */
+function withSections(config, changes) {
+  const out = { ...config }
+  for (const [section, value] of Object.entries(changes)) {
+    const was = out[section]
+    const both = [was, value].every((v) => v && typeof v === 'object' && !Array.isArray(v))
+    out[section] = both ? { ...was, ...value } : value
+  }
+  return out
 }

@@ -5,7 +5,10 @@
 // `[heap]` the main thread's malloc, `file:node` the node binary's pages. `--node` adds
 // flags to Corral's node (after bin/corral.js's own), to try a V8 setting:
 //
-//   node bench/memory.mjs [bundle] [--node '--heap-growing-percent=50']
+//   node bench/memory.mjs [bundle] [--node '--heap-growing-percent=50'] [--idle 30]
+//
+// `--idle N` also waits N seconds with no traffic and reads RSS again, every 10 s: what a
+// gateway gives back once its team has gone quiet (V8's memory reducer runs when idle).
 //
 // The bundle defaults to a fresh build of this tree (`node bench/build.mjs`).
 import { readFileSync } from 'node:fs'
@@ -19,7 +22,7 @@ import { corralConfig, newKey, startBackend, startCorral } from './procs.mjs'
 
 const { values: o, positionals } = parseArgs({
   allowPositionals: true,
-  options: { node: { type: 'string', default: '' } },
+  options: { node: { type: 'string', default: '' }, idle: { type: 'string', default: '0' } },
 })
 const bundle = positionals[0] ? path.resolve(positionals[0]) : (await buildBundles()).corral
 const rssMb = (pid) =>
@@ -84,6 +87,12 @@ try {
   )
   await sleep(3000)
   line('3 s after the streams')
+  for (let waited = 0; waited < Number(o.idle);) {
+    const step = Math.min(10, Number(o.idle) - waited)
+    await sleep(step * 1000)
+    waited += step
+    line(`${waited + 3} s after the streams`)
+  }
   process.stdout.write('resident by mapping:\n')
   for (const [name, mb] of byMapping(corral.pid).slice(0, 6)) {
     process.stdout.write(`  ${mb.toFixed(1).padStart(6)} MB  ${name}\n`)
