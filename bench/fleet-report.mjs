@@ -179,7 +179,9 @@ export function printFleet(out) {
       w(`  ${met ? 'met ' : 'MISS'}  ${what}: ${fmt(value)}${against}`)
     }
     if (targets.some((t) => t.floor && !t.floor.met)) {
-      w('  (a target the Node floor misses too is below what any Node proxy does on this machine)')
+      w(
+        '  (a target the Node floor misses too, a bare Node proxy misses on this machine in this run)',
+      )
     }
   }
 }

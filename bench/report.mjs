@@ -389,6 +389,6 @@ export function printReport(result) {
     ])
   w(table(trows))
   if (sum.targets.some((t) => t.floors?.some((f) => !f.pass))) {
-    w('(a target a Node floor misses too is below what that floor does on this machine)')
+    w('(a target a Node floor misses too, that bare Node proxy misses on this machine in this run)')
   }
 }
