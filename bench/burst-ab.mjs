@@ -5,10 +5,12 @@
 // threads' CPU per request, the first byte's p50 and a token's added p99.
 //
 //   node bench/burst-ab.mjs <A> <B> [--pairs 40] [--size 64] [--frames 1] [--body-kb 0]
-//                           [--b-node='<flags>']
+//                           [--b-node='<flags>'] [--b-config '<json>']
 //
 // `--body-kb N` puts a conversation of about N KB in each measured chat (stand-ins.mjs
 // withConversation): a long chat's body, which the gateway checks before sending it on.
+// `--b-config` merges config sections into B's config.json (`'{"stats":{"enabled":false}}'`):
+// what a feature costs, with the same bundle on both sides.
 //
 // A and B are gateway bundles (build them with `node bench/build.mjs <label>` in each
 // checkout), `nginx` (the bench's nginx: one worker, the four in turn) or `floor`
@@ -20,7 +22,7 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBundles } from './build.mjs'
 import { findNginx, startNginx } from './nginx.mjs'
-import { startCorral, startFloorProxy } from './procs.mjs'
+import { startCorral, startFloorProxy, withSections } from './procs.mjs'
 import { requests } from './phases.mjs'
 import { burst, openPools } from './fleet-load.mjs'
 import { median } from './stats.mjs'
@@ -36,6 +38,7 @@ const { values: f, positionals } = parseArgs({
     frames: { type: 'string', default: '1' },
     'body-kb': { type: 'string', default: '0' },
     'b-node': { type: 'string', default: '' },
+    'b-config': { type: 'string', default: '{}' },
   },
 })
 if (positionals.length !== 2) {
@@ -65,7 +68,13 @@ try {
     } else {
       // `--b-node='<flags>'`: node flags for B alone, after the ones `npx corral` uses.
       const nodeArgs = i === 1 && f['b-node'] ? f['b-node'].split(' ') : []
-      g = await startCorral(bundle, { config, nodeArgs, workers: 1, label: `burst-ab-${i}` })
+      const own = i === 1 ? withSections(config, JSON.parse(f['b-config'])) : config
+      g = await startCorral(bundle, {
+        config: own,
+        nodeArgs,
+        workers: 1,
+        label: `burst-ab-${i}`,
+      })
     }
     gateways.push(await start(g))
   }

@@ -14,7 +14,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBundles } from './build.mjs'
-import { startCorral, startFloorProxy } from './procs.mjs'
+import { startCorral, startFloorProxy, withSections } from './procs.mjs'
 import { requests } from './phases.mjs'
 import { burst, openPools } from './fleet-load.mjs'
 import { median } from './stats.mjs'
@@ -88,15 +88,4 @@ try {
   await Promise.all(pools.map((p) => p.close()))
 } finally {
   await stopAll()
-}
-
-/** `config` with each of `changes`' sections merged into its own (a section's fields replaced). */
-function withSections(config, changes) {
-  const out = { ...config }
-  for (const [section, value] of Object.entries(changes)) {
-    const was = out[section]
-    const both = [was, value].every((v) => v && typeof v === 'object' && !Array.isArray(v))
-    out[section] = both ? { ...was, ...value } : value
-  }
-  return out
 }

@@ -90,6 +90,17 @@ export function corralConfig({ backendUrl, keyHash, stats = true }) {
   }
 }
 
+/** `config` with each of `changes`' sections merged into its own (a section's fields replaced). */
+export function withSections(config, changes) {
+  const out = { ...config }
+  for (const [section, value] of Object.entries(changes)) {
+    const was = out[section]
+    const both = [was, value].every((v) => v && typeof v === 'object' && !Array.isArray(v))
+    out[section] = both ? { ...was, ...value } : value
+  }
+  return out
+}
+
 /** The flags bin/corral.js's first line gives node: the bench runs Corral as users do. */
 export const CORRAL_NODE_FLAGS = corralNodeFlags()
 
