@@ -7,7 +7,9 @@
 //
 //   node bench/fleet.mjs [--bursts 64,256] [--rounds 4] [--frames 60] [--tps 30] [--warm 6400]
 //                        [--no-floor] [--corral <bundle>] [--compare <bundle>] [--cpu-prof] [--json]
-//                        [--corral-node '<node flags>']   (for `corral` alone: an A/B of flags with --compare)
+//                        [--corral-node=<node flags>] [--compare-node=<node flags>]
+//   (node flags for `corral`, or for `corral-before`, alone: with the same bundle in both, an
+//   A/B of a V8 setting; swap the two to take out the targets' order)
 //
 // CPU per request is read from bursts of one-token chats (num_predict 1: the request's own
 // work, one content frame and the done frame); CPU per frame from the difference between the
@@ -90,7 +92,7 @@ async function fleet(o, start) {
     ? await start(
         startCorral(path.resolve(o.compare), {
           config,
-          nodeArgs: [probe],
+          nodeArgs: [probe, ...(o.compareNode ?? [])],
           workers: 1,
           label: 'fleet-before',
         }),
@@ -267,6 +269,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       'cpu-prof': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'corral-node': { type: 'string', default: '' },
+      'compare-node': { type: 'string', default: '' },
     },
   })
   const result = await runFleet({
@@ -280,6 +283,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     compare: f.compare,
     cpuProf: f['cpu-prof'],
     corralNode: f['corral-node'].split(/\s+/).filter(Boolean),
+    compareNode: f['compare-node'].split(/\s+/).filter(Boolean),
   })
   const dir = path.join(ROOT, 'bench', 'results')
   mkdirSync(dir, { recursive: true })
