@@ -9,8 +9,8 @@
 // is 1 MB). After a quiet spell of seconds V8 finds the allocation rate low (under 1,000
 // bytes/ms, V8 heap.cc's new-space resizing) and shrinks it, and a team's next burst of
 // streamed chats paid for growing it back. Pinned A/Bs of the same bundle, 64 chats of 60
-// tokens: the first byte 5 to 10 ms sooner and a token's p99 delay 2 to 6 ms shorter, for
-// a few MB more resident when idle (bench/README.md, "The young generation's floor"). The
+// tokens: the first byte 4.5 to 11 ms sooner and a token's p99 delay 1.4 to 6.5 ms shorter,
+// for a few MB more resident when idle (bench/README.md, "The young generation's floor"). The
 // third lets the old generation grow to 1.5× what survived the last full collection instead
 // of up to 4×: the gateway's live heap is ~30 MB, but under 10,000 requests a second V8 grew
 // its heap, and the process to ~220 MB, and never gave it back; now ~155 MB, for ~4 % more
