@@ -27,4 +27,4 @@ VOLUME ["/data"]
 EXPOSE 11435
 USER node
 # Inside a container every address is "the LAN": widen or narrow access.allow in /data/config.json.
-CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "bin/corral.js", "serve", "--host", "0.0.0.0", "--no-mdns"]
+CMD ["node", "--max-semi-space-size=8", "--min-semi-space-size=4", "--heap-growing-percent=50", "bin/corral.js", "serve", "--host", "0.0.0.0", "--no-mdns"]

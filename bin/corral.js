@@ -9,10 +9,12 @@
 // is 1 MB). After a quiet spell of seconds V8 finds the allocation rate low (under 1,000
 // bytes/ms, V8 heap.cc's new-space resizing) and shrinks it, and a team's next burst of
 // streamed chats paid for growing it back. Pinned A/Bs of the same bundle, 64 chats of 60
-// tokens: the first byte 4.5 to 11 ms sooner and a token's p99 delay 1.4 to 6.5 ms shorter,
-// for a few MB more resident when idle (bench/README.md, "The young generation's floor"). The
-// third lets the old generation grow to 1.5× what survived the last full collection instead
-// of up to 4×: the gateway's live heap is ~30 MB, but under 10,000 requests a second V8 grew
+// tokens, with a floor of 4 or 8 MB: the first byte 4.5 to 11 ms sooner and a token's p99
+// delay 1.4 to 6.5 ms shorter. V8 touches the floor's pages only as it allocates, so at most
+// 3 MB more a semi-space stay resident; memory runs were too noisy to show it (bench/README.md,
+// "The young generation's floor"). The Dockerfile's CMD repeats all three flags. The third
+// lets the old generation grow to 1.5× what survived the last full collection instead of up
+// to 4×: the gateway's live heap is ~30 MB, but under 10,000 requests a second V8 grew
 // its heap, and the process to ~220 MB, and never gave it back; now ~155 MB, for ~4 % more
 // CPU per small request and none per stream frame (bench/README.md, "Memory"). A growth
 // factor, not a limit: no heap size is refused.
