@@ -46,6 +46,10 @@ if (positionals.length !== 2) {
   process.exit(2)
 }
 const bundles = positionals.map((p) => (p === 'nginx' || p === 'floor' ? p : realpathSync(p)))
+if (f['b-config'] !== '{}' && (positionals[1] === 'nginx' || positionals[1] === 'floor')) {
+  process.stderr.write(`burst-ab: --b-config is for a Corral bundle, not ${positionals[1]}\n`)
+  process.exit(2)
+}
 const size = Number(f.size)
 const frames = Number(f.frames)
 

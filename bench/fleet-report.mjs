@@ -72,7 +72,7 @@ export function summarizeFleet(out) {
 /**
  * Issue 30's fleet targets, each with Corral's figure, whether it is met, and the same
  * target held against the Node floor of the same run (null without one): a target the floor
- * misses too is one no Node proxy meets on this machine, whatever Corral does.
+ * misses too, a bare Node proxy misses on this machine in this run.
  */
 export function fleetTargets(summary) {
   const s64 = summary['64']
@@ -178,10 +178,8 @@ export function printFleet(out) {
         : ''
       w(`  ${met ? 'met ' : 'MISS'}  ${what}: ${fmt(value)}${against}`)
     }
-    if (targets.some((t) => t.floor && !t.floor.met)) {
-      w(
-        '  (a target the Node floor misses too, a bare Node proxy misses on this machine in this run)',
-      )
+    if (targets.some((t) => !t.met && t.floor && !t.floor.met)) {
+      w('  (where Corral and the Node floor both miss, a bare Node proxy misses too, in this run)')
     }
   }
 }

@@ -43,6 +43,10 @@ function faults(pid) {
 const built = await buildBundles(f.corral ? 'fleet-fake-only' : '')
 // `--corral floor`: bench/floor-proxy.mjs, the least any Node proxy does, for comparison.
 const bundle = f.corral === 'floor' ? 'floor' : f.corral ? path.resolve(f.corral) : built.corral
+if (bundle === 'floor' && f.config !== '{}') {
+  process.stderr.write('idle-gap: --config is for Corral, not the floor\n')
+  process.exit(2)
+}
 const { start, stopAll } = keeper()
 try {
   const { key, backends, urls, config } = await startStandIns(

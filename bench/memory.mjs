@@ -5,7 +5,7 @@
 // `[heap]` the main thread's malloc, `file:node` the node binary's pages. `--node` adds
 // flags to Corral's node (after bin/corral.js's own), to try a V8 setting:
 //
-//   node bench/memory.mjs [bundle] [--node '--heap-growing-percent=50'] [--idle 30]
+//   node bench/memory.mjs [bundle] [--node '--heap-growing-percent=50'] [--idle 40]
 //
 // `--idle N` also waits N seconds with no traffic and reads RSS again, every 10 s: what a
 // gateway gives back once its team has gone quiet (V8's memory reducer runs when idle).
