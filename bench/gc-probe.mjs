@@ -2,7 +2,8 @@
 // garbage collector paused the process, and writes the running totals to
 // $TMPDIR/corral-bench-gc-<pid>.json when the process gets SIGUSR2 (the bench asks, then
 // reads), with the longest single pause since the last ask (`maxMs`). Nothing runs between
-// asks but V8's own 'gc' performance entries.
+// asks but V8's own 'gc' performance entries. V8 hands an entry over a little after the
+// pause, so one that ends just before an ask is counted in the next window.
 import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
