@@ -134,11 +134,20 @@ function checkTargets(result, small, streams, throughput) {
     })
   const floorsOf = (byTarget, figure) =>
     Object.fromEntries(FLOORS.map((f) => [f, byTarget?.[f]?.[figure]]))
+  const atMost = (limit) => (v) => v <= limit
   for (const id of THROUGHPUT_IDS) {
-    const c = small[id]?.corral
+    const closed = small[id]
+    const c = closed?.corral
     if (!c) continue
-    const vsNginx = floorsOf(small[id], 'vsNginx')
-    check(`${id}: Corral / nginx throughput`, c.vsNginx, '>= 0.5', (v) => v >= 0.5, vsNginx)
+    const paced = small[`${id} paced`]
+    const p = paced?.corral
+    check(
+      `${id}: Corral / nginx throughput`,
+      c.vsNginx,
+      '>= 0.5',
+      (v) => v >= 0.5,
+      floorsOf(closed, 'vsNginx'),
+    )
     // Issue 16, with n/a when either side did not run (--no-workers, a gateway without it).
     check(
       `${id}: Corral --workers 2 / nginx 2 workers throughput`,
@@ -146,9 +155,6 @@ function checkTargets(result, small, streams, throughput) {
       '>= 0.9',
       (v) => v >= 0.9,
     )
-    const p = small[`${id} paced`]?.corral
-    const paced = small[`${id} paced`]
-    const atMost = (limit) => (v) => v <= limit
     check(
       `${id} paced: added p50 (ms)`,
       p?.addedP50,
@@ -163,7 +169,6 @@ function checkTargets(result, small, streams, throughput) {
       atMost(2),
       floorsOf(paced, 'addedP99'),
     )
-    const closed = small[id]
     check(
       `${id} closed loop: added p50 (ms)`,
       c.addedP50,
@@ -178,7 +183,7 @@ function checkTargets(result, small, streams, throughput) {
       atMost(2),
       floorsOf(closed, 'addedP99'),
     )
-    check(`${id}: stats cost (1 - full/stats-off)`, small[id].statsCost, '< 0.05', (v) => v < 0.05)
+    check(`${id}: stats cost (1 - full/stats-off)`, closed.statsCost, '< 0.05', (v) => v < 0.05)
   }
   const s = streams.corral
   if (s) {
@@ -186,14 +191,14 @@ function checkTargets(result, small, streams, throughput) {
       'streams: TTFB p50 / direct',
       s.ttfbVsDirect,
       '<= 1.5',
-      (v) => v <= 1.5,
+      atMost(1.5),
       floorsOf(streams, 'ttfbVsDirect'),
     )
     check(
       'streams: frame delay p99 - nginx p99 (ms)',
       s.p99VsNginx,
       '<= 5',
-      (v) => v <= 5,
+      atMost(5),
       floorsOf(streams, 'p99VsNginx'),
     )
     check('streams: errors', s.errors, '= 0', (v) => v === 0)
@@ -201,7 +206,7 @@ function checkTargets(result, small, streams, throughput) {
       'streams: CPU per relayed frame / nginx',
       s.cpuVsNginx,
       '<= 1.3',
-      (v) => v <= 1.3,
+      atMost(1.3),
       floorsOf(streams, 'cpuVsNginx'),
     )
   }
