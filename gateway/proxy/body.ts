@@ -8,6 +8,9 @@ import { OPENAI_FIELDS } from '../key-options/merge.js'
 import { JSON_TOO_DEEP_MESSAGE, MAX_JSON_DEPTH, jsonTooDeep } from '../untrusted/json-depth.js'
 import { JsonScanError, scanObject } from '../lazy-json/scan.js'
 import { lazyJsonBody } from '../lazy-json/lazy-body.js'
+import { decompressZstd, type BodyEncoding } from './compressed-body.js'
+import type { Exchange } from './exchange.js'
+import type { RouteDef } from './routes.js'
 
 /** Read a whole body, refusing (413) as soon as it passes `limit` bytes. */
 export async function readBody(
@@ -251,4 +254,36 @@ export function wantsStream(body: JsonBody | null, streamDefault: boolean): bool
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null
+}
+
+/**
+ * A proxied request's body, as the pipeline checks it: none for GET and HEAD, a blob's
+ * stream as it is, anything else read whole (at most `limit` bytes, zstd undone) and, unless
+ * it is a multipart form, its JSON parsed as far as the checks need.
+ */
+export async function readRequestBody(
+  ex: Exchange,
+  route: RouteDef,
+  encoding: BodyEncoding,
+  limit: number,
+): Promise<{ body: Buffer | Readable | null; json: JsonBody | null }> {
+  const stream = ex.body
+  if (ex.method === 'GET' || ex.method === 'HEAD') {
+    stream?.resume()
+    return { body: null, json: null }
+  }
+  // Blobs are model files: streamed straight through, never held in memory.
+  if (route.kind === 'blob') return { body: stream ?? null, json: null }
+  let buf = await readBody(stream, ex.headers['content-length'] as string | undefined, limit)
+  if (encoding === 'zstd') {
+    buf = decompressZstd(buf, limit)
+    delete ex.headers['content-encoding'] // forwarded uncompressed, as Ollama reads it
+  }
+  if (buf.length === 0) {
+    if (route.kind === 'model' || route.kind === 'manage') {
+      throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: 'request body is empty' })
+    }
+    return { body: buf, json: null }
+  }
+  return { body: buf, json: route.multipart ? null : parseJsonBody(buf) }
 }

@@ -20,21 +20,14 @@ import { finishRecord, recordReply } from './record.js'
 import { ROUTES, upstreamPath, type HttpMethod, type RouteDef } from './routes.js'
 
 import { isCloudModel } from '../model-names/index.js'
-import { bodyEncoding, decompressZstd, type BodyEncoding } from './compressed-body.js'
+import { bodyEncoding } from './compressed-body.js'
 import { multipartField } from './multipart.js'
 import type { Readable } from 'node:stream'
 import { capOutputTokens } from '../limits/output-cap.js'
 import { applyKeyOptions } from '../key-options/merge.js'
 import { askForStreamUsage } from './stream-usage.js'
 import { rewriteBody, snapshotBody } from './body-rewrite.js'
-import {
-  modelOf,
-  otherModelsOf,
-  parseJsonBody,
-  readBody,
-  wantsStream,
-  type JsonBody,
-} from './body.js'
+import { modelOf, otherModelsOf, readRequestBody, wantsStream } from './body.js'
 import { dispatch } from './dispatch.js'
 import { withoutTimestamp } from '../device-keys/signature.js'
 import { checkCreate } from './create-check.js'
@@ -226,7 +219,8 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
   }
 
   const encoding = bodyEncoding(route.path, ex.headers['content-encoding'] as string | undefined)
-  const { body, json } = await readRequestBody(host, ex, route, encoding)
+  const limit = host.snapshot.config.server.bodyLimitBytes
+  const { body, json } = await readRequestBody(ex, route, encoding, limit)
   let model = json ? modelOf(route.path, json) : null
   if (route.kind === 'model-param') model = ex.params.model ?? null
   if (route.multipart && Buffer.isBuffer(body)) {
@@ -279,32 +273,4 @@ async function proxyRequest(host: GatewayHost, ex: Exchange): Promise<void> {
       route.usage === true && limits.tokensPerMinute !== null ? estimatePromptTokens(json) : 0,
     hideStreamUsage,
   })
-}
-
-async function readRequestBody(
-  host: GatewayHost,
-  ex: Exchange,
-  route: RouteDef,
-  encoding: BodyEncoding,
-): Promise<{ body: Buffer | Readable | null; json: JsonBody | null }> {
-  const stream = ex.body
-  if (ex.method === 'GET' || ex.method === 'HEAD') {
-    stream?.resume()
-    return { body: null, json: null }
-  }
-  // Blobs are model files: streamed straight through, never held in memory.
-  if (route.kind === 'blob') return { body: stream ?? null, json: null }
-  const limit = host.snapshot.config.server.bodyLimitBytes
-  let buf = await readBody(stream, ex.headers['content-length'] as string | undefined, limit)
-  if (encoding === 'zstd') {
-    buf = decompressZstd(buf, limit)
-    delete ex.headers['content-encoding'] // forwarded uncompressed, as Ollama reads it
-  }
-  if (buf.length === 0) {
-    if (route.kind === 'model' || route.kind === 'manage') {
-      throw new CorralError('CORRAL_ERR_BAD_REQUEST', { message: 'request body is empty' })
-    }
-    return { body: buf, json: null }
-  }
-  return { body: buf, json: route.multipart ? null : parseJsonBody(buf) }
 }
