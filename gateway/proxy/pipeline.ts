@@ -14,7 +14,7 @@ import { authenticate } from '../auth/hook.js'
 import { CorralError, errorBody } from '../errors.js'
 import { rateLimitedBody, type KeyRateCheck } from '../limits/fastify.js'
 import type { Snapshot } from '../runtime.js'
-import { startRequest } from './context.js'
+import { startRequest, type RequestState } from './context.js'
 import { pathOf, queryOf, type Exchange } from './exchange.js'
 import { finishRecord, recordReply } from './record.js'
 import { ROUTES, upstreamPath, type HttpMethod, type RouteDef } from './routes.js'
@@ -31,6 +31,7 @@ import { modelOf, otherModelsOf, readRequestBody, wantsStream } from './body.js'
 import { dispatch } from './dispatch.js'
 import { withoutTimestamp } from '../device-keys/signature.js'
 import { checkCreate } from './create-check.js'
+import { TurnBudget } from './turns.js'
 
 export interface PipelineOptions {
   /** Counts the request against its key's window (the same counters Fastify's hook uses). */
@@ -62,6 +63,7 @@ const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, s
 
 export function createPipeline(host: GatewayHost, opts: PipelineOptions): Pipeline {
   const table = new Map<string, RouteDef>()
+  const turns = new TurnBudget()
   for (const route of ROUTES) if (!route.path.includes(':')) table.set(route.path, route)
 
   return {
@@ -76,13 +78,35 @@ export function createPipeline(host: GatewayHost, opts: PipelineOptions): Pipeli
       const route = table.get(path)
       if (route === undefined || !route.methods.includes(req.method as HttpMethod)) return false
       if (path === snapshot.config.metrics.path) return false
-      void serve(host, opts, req, res, route, url, NO_PARAMS, snapshot)
+      begin(host, opts, turns, req, res, route, url, NO_PARAMS, snapshot)
       return true
     },
     serve(req, res, route, url, params) {
-      void serve(host, opts, req, res, route, url, params, host.snapshot)
+      begin(host, opts, turns, req, res, route, url, params, host.snapshot)
     },
   }
+}
+
+/** A request arrived: it goes on now, or in a later turn of the event loop (turns.ts). */
+function begin(
+  host: GatewayHost,
+  opts: PipelineOptions,
+  turns: TurnBudget,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: RouteDef,
+  url: string,
+  params: Readonly<Record<string, string>>,
+  snapshot: Snapshot,
+): void {
+  // Its time starts now: a wait for its turn is part of what the client waited.
+  const state = startRequest(host.now(), snapshot, req, url, route)
+  host.stats.requestStarted()
+  if (turns.enter()) {
+    void serve(host, opts, req, res, route, url, params, state)
+    return
+  }
+  turns.defer(() => void serve(host, opts, req, res, route, url, params, state))
 }
 
 async function serve(
@@ -93,10 +117,9 @@ async function serve(
   route: RouteDef,
   url: string,
   params: Readonly<Record<string, string>>,
-  snapshot: Snapshot,
+  state: RequestState,
 ): Promise<void> {
-  const state = startRequest(host.now(), snapshot, req, url, route)
-  host.stats.requestStarted()
+  const snapshot = state.snapshot
   let extra = NO_HEADERS
   const ex: Exchange = {
     method: req.method!,
