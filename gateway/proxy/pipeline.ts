@@ -63,7 +63,9 @@ const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, s
 
 export function createPipeline(host: GatewayHost, opts: PipelineOptions): Pipeline {
   const table = new Map<string, RouteDef>()
-  const turns = new TurnBudget()
+  const turns = new TurnBudget((err) =>
+    host.logger.error('A request waiting for its turn failed to start', { err }),
+  )
   for (const route of ROUTES) if (!route.path.includes(':')) table.set(route.path, route)
 
   return {

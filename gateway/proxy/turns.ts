@@ -5,27 +5,35 @@
 // checked and sent to a backend before the gateway reads a single answer: the first
 // answers wait in their sockets for the whole burst's admission, and so does every token
 // of the streams already running. With a budget, `TURN_BUDGET` requests go on in a turn
-// and the rest wait, in the order they came, for the next turns; between two turns the
-// loop polls, so the backends' answers and tokens go out as they come (bench/README.md,
-// "Admission in turns").
+// (a pass of the loop: its poll, then its check phase) and the rest wait, in the order they
+// came, for the next turns; between two turns the loop polls, so the backends' answers and
+// tokens go out as they come (bench/README.md, "Admission in turns").
 //
 // A waiting request is let go in the loop's check phase (setImmediate), never on a timer:
 // an idle gateway serves a lone request at once.
 
 /**
- * Requests a turn of the event loop lets begin; the rest go on in later turns. Four, from
- * A/Bs of 4, 8 and 16 (bench/README.md): the most for a burst's first byte and its tokens,
- * for at most a tenth of the requests a second of small requests kept saturated.
+ * Requests a pass of the event loop lets begin (its poll and its check phase together); the
+ * rest go on in later passes. Four, from A/Bs of 4, 8 and 16 (bench/README.md): the most for
+ * a burst's first byte and its tokens, for about a tenth (11 %) of the requests a second of
+ * small requests kept saturated.
  */
 export const TURN_BUDGET = 4
 
 export class TurnBudget {
+  /** Requests begun in this pass of the loop (since the last check phase). */
   private started = 0
   private scheduled = false
+  /** The check phase is letting waiting requests go: anyone asking now waits its turn. */
+  private releasing = false
   private waiting: Array<() => void> = []
   private readonly release = (): void => this.nextTurn()
 
-  constructor(private readonly perTurn = TURN_BUDGET) {
+  constructor(
+    /** Told of a deferred request's callback that threw; the others of its turn go on. */
+    private readonly onError: (err: unknown) => void,
+    private readonly perTurn = TURN_BUDGET,
+  ) {
     if (!(perTurn >= 1)) throw new RangeError('a turn must let at least one request begin')
   }
 
@@ -36,9 +44,9 @@ export class TurnBudget {
 
   /** True: the request goes on now. False: hand `defer` what it does when its turn comes. */
   enter(): boolean {
-    this.schedule()
-    if (this.started < this.perTurn && this.waiting.length === 0) {
+    if (this.started < this.perTurn && this.waiting.length === 0 && !this.releasing) {
       this.started++
+      this.schedule()
       return true
     }
     return false
@@ -56,15 +64,29 @@ export class TurnBudget {
     setImmediate(this.release)
   }
 
+  /**
+   * The check phase: the waiting requests go on, as many as the budget has left after the
+   * ones that began in this pass's poll (no poll comes between the two). The next pass
+   * starts a new budget.
+   */
   private nextTurn(): void {
     this.scheduled = false
     const waiting = this.waiting
-    const n = Math.min(this.perTurn, waiting.length)
-    this.started = n
-    if (n === 0) return
-    // The rest wait for the next turn: this one's poll comes first.
-    this.waiting = n === waiting.length ? [] : waiting.slice(n)
+    const n = Math.min(this.perTurn - this.started, waiting.length)
+    this.started = 0
+    if (waiting.length === 0) return
+    // What is left waits for the next pass: its poll comes first.
     this.schedule()
-    for (let i = 0; i < n; i++) waiting[i]!()
+    if (n <= 0) return
+    this.waiting = n === waiting.length ? [] : waiting.slice(n)
+    this.releasing = true
+    for (let i = 0; i < n; i++) {
+      try {
+        waiting[i]!()
+      } catch (err) {
+        this.onError(err)
+      }
+    }
+    this.releasing = false
   }
 }

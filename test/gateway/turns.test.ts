@@ -7,10 +7,14 @@ import { once } from 'node:events'
 import { TURN_BUDGET, TurnBudget } from '../../gateway/proxy/turns.js'
 import { startTestGateway } from '../support/gateway.js'
 
-const closers: Array<() => void> = []
-afterEach(() => {
-  for (const close of closers.splice(0)) close()
+const closers: Array<() => unknown> = []
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close()
 })
+
+const unexpected = (err: unknown): never => {
+  throw err
+}
 
 /** Resolves once every deferred request has gone on. */
 function burst(turns: TurnBudget, n: number, onGo: (i: number) => void): Promise<boolean[]> {
@@ -31,7 +35,7 @@ function burst(turns: TurnBudget, n: number, onGo: (i: number) => void): Promise
 }
 
 test('a burst begins perTurn requests a turn, in the order they came', async () => {
-  const turns = new TurnBudget(3)
+  const turns = new TurnBudget(unexpected, 3)
   let turn = 0
   let ticking = true
   const tick = (): void => {
@@ -44,10 +48,16 @@ test('a burst begins perTurn requests a turn, in the order they came', async () 
   ticking = false
   expect(now).toEqual([true, true, true, ...Array(7).fill(false)])
   expect(seen.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
-  // Three in the first turn, then three, three and one in the three turns after it.
+  // Three at once; the check phase right after them lets none go (no poll came between),
+  // then three, three and one in the turns after it.
   const perTurn = new Map<number, number>()
   for (const [, t] of seen) perTurn.set(t, (perTurn.get(t) ?? 0) + 1)
-  expect([...perTurn.values()]).toEqual([3, 3, 3, 1])
+  expect([...perTurn.entries()]).toEqual([
+    [0, 3],
+    [2, 3],
+    [3, 3],
+    [4, 1],
+  ])
   expect(turns.queued).toBe(0)
 })
 
@@ -57,15 +67,17 @@ test('the loop reads a socket between turns: an answer waiting there is not held
   await once(server, 'listening')
   closers.push(() => server.close())
   const { port } = server.address() as net.AddressInfo
+  const accepted = once(server, 'connection')
   const client = net.connect(port, '127.0.0.1')
   closers.push(() => client.destroy())
-  const [peer] = (await once(server, 'connection')) as [net.Socket]
+  const connected = once(client, 'connect')
+  const [peer] = (await accepted) as [net.Socket]
   closers.push(() => peer.destroy())
-  await once(client, 'connect')
+  await connected
 
   const order: string[] = []
   client.on('data', () => order.push('answer'))
-  const turns = new TurnBudget(2)
+  const turns = new TurnBudget(unexpected, 2)
   await burst(turns, 8, (i) => {
     order.push(`request ${i}`)
     // A backend answers while the burst is admitted: in the client's socket at once.
@@ -80,7 +92,7 @@ test('the loop reads a socket between turns: an answer waiting there is not held
 })
 
 test('after a burst, a lone request goes on at once', async () => {
-  const turns = new TurnBudget(2)
+  const turns = new TurnBudget(unexpected, 2)
   await burst(turns, 5, () => {})
   await new Promise((resolve) => setImmediate(resolve))
   await new Promise((resolve) => setImmediate(resolve))
@@ -89,8 +101,43 @@ test('after a burst, a lone request goes on at once', async () => {
   expect(turns.enter()).toBe(false)
 })
 
+test('a request asking while a turn lets others go waits behind them', async () => {
+  const turns = new TurnBudget(unexpected, 2)
+  const order: string[] = []
+  await burst(turns, 4, (i) => {
+    order.push(`request ${i}`)
+    if (i === 2) {
+      // Asked from inside the turn that lets 2 and 3 go: it may not begin before 3.
+      if (turns.enter()) order.push('nested at once')
+      else turns.defer(() => order.push('nested'))
+    }
+  })
+  await new Promise((resolve) => setImmediate(resolve))
+  await new Promise((resolve) => setImmediate(resolve))
+  await new Promise((resolve) => setImmediate(resolve))
+  expect(order).toEqual(['request 0', 'request 1', 'request 2', 'request 3', 'nested'])
+})
+
+test('a request whose start throws is reported, and the rest of its turn still go on', async () => {
+  const errors: unknown[] = []
+  const turns = new TurnBudget((err) => errors.push(err), 2)
+  const ran: number[] = []
+  for (let i = 0; i < 6; i++) {
+    const go = (): void => {
+      ran.push(i)
+      if (i === 2) throw new Error('boom')
+    }
+    if (turns.enter()) go()
+    else turns.defer(go)
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  expect(ran).toEqual([0, 1, 2, 3, 4, 5])
+  expect(errors).toHaveLength(1)
+  expect((errors[0] as Error).message).toBe('boom')
+})
+
 test('a turn lets at least one request begin', () => {
-  expect(() => new TurnBudget(0)).toThrow(RangeError)
+  expect(() => new TurnBudget(unexpected, 0)).toThrow(RangeError)
   expect(TURN_BUDGET).toBeGreaterThanOrEqual(1)
 })
 
@@ -102,7 +149,7 @@ test('through the gateway: a burst of 12 chats reaches the backend over several 
       for (const b of c.backends) b.capacity = 16
     },
   })
-  closers.push(() => void gw.close())
+  closers.push(() => gw.close())
   await gw.running.corral.health.checkNow()
   const received = (): number => gw.fakes.reduce((n, f) => n + f.requests.length, 0)
   const { port } = new URL(gw.url)
@@ -156,6 +203,8 @@ test('through the gateway: a burst of 12 chats reaches the backend over several 
   ticking = false
   expect(received()).toBe(12)
   // Without turns, the backends would get all twelve in the one poll after that turn (seen:
-  // 0, 12); with four a turn, eight (two turns in one loop) and then four.
+  // 0, 12); with four a turn, four at a time.
   expect(seen.filter((n) => n > 0 && n < 12).length).toBeGreaterThan(0)
+  const steps = seen.slice(1).map((n, i) => n - seen[i]!)
+  expect(Math.max(...steps)).toBeLessThanOrEqual(TURN_BUDGET)
 })
