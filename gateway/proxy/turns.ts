@@ -26,7 +26,7 @@ export class TurnBudget {
   private scheduled = false
   /** The check phase is letting waiting requests go: anyone asking now waits its turn. */
   private releasing = false
-  private waiting: Array<() => void> = []
+  private readonly waiting: Array<() => void> = []
   private readonly release = (): void => this.nextTurn()
 
   constructor(
@@ -71,18 +71,18 @@ export class TurnBudget {
    */
   private nextTurn(): void {
     this.scheduled = false
-    const waiting = this.waiting
-    const n = Math.min(this.perTurn - this.started, waiting.length)
+    const n = Math.min(this.perTurn - this.started, this.waiting.length)
     this.started = 0
-    if (waiting.length === 0) return
+    if (this.waiting.length === 0) return
     // What is left waits for the next pass: its poll comes first.
     this.schedule()
     if (n <= 0) return
-    this.waiting = n === waiting.length ? [] : waiting.slice(n)
+    // Taken off the front in place: the rest of a long queue is not copied every turn.
+    const turn = this.waiting.splice(0, n)
     this.releasing = true
-    for (let i = 0; i < n; i++) {
+    for (const go of turn) {
       try {
-        waiting[i]!()
+        go()
       } catch (err) {
         this.onError(err)
       }
